@@ -1,0 +1,242 @@
+"""The `facilitator` command: a thin click layer over the store, the core and the TUI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date as date_cls
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from facilitator import i18n
+from facilitator.i18n import t
+
+DB_HELP = "Database file (default: $FACILITATOR_DB, else the user's data folder)."
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr and exit status 2: the contract for bad input."""
+    click.echo(f"facilitator: {message}", err=True)
+    sys.exit(2)
+
+
+def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--db and --lang on every command, as the contract asks."""
+    fn = click.option("--lang", type=click.Choice(i18n.LANGUAGES), help="Interface language (nl or en).")(fn)
+    fn = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)(fn)
+    return fn
+
+
+def setup(ctx: click.Context, db: Path | None, lang: str | None) -> Path:
+    """Settle the language and the database path, inheriting what the group was given."""
+    parent = ctx.find_root().params if ctx.parent is not None else {}
+    lang = lang or parent.get("lang")
+    i18n.set_language(i18n.choose_language(lang))
+    from facilitator.paths import default_db
+
+    return db or parent.get("db") or default_db()
+
+
+def open_store(path: Path):  # -> Store
+    from facilitator.store import Store, StoreError
+
+    try:
+        return Store.open(path)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@common
+@click.option("--session", "session_id", help="Open this session straight away.")
+@click.option("--author", help="Your initials, stamped on what you capture.")
+@click.version_option(package_name="facilitator")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None, lang: str | None, session_id: str | None, author: str | None) -> None:
+    """Run citizen consultations from the terminal.
+
+    Without a command, opens the app: start a session or continue one.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    path = setup(ctx, db, lang)
+    store = open_store(path)
+    if session_id:
+        from facilitator.store import NotFound
+
+        try:
+            store.get_session(session_id)
+        except NotFound as exc:
+            store.close()
+            fail(str(exc))
+    from facilitator.tui.app import make_app
+
+    app = make_app(store, session_id=session_id, author=author)
+    try:
+        app.run()
+    finally:
+        store.close()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+@main.command()
+@common
+@click.option("--speed", type=click.FloatRange(min=0.1, max=3600), default=60.0, show_default=True,
+              help="How many times faster than real time the demo clock runs.")
+@click.option("--programme", "programme_id", default="verbindende-verhalen", show_default=True,
+              help="Programme of the sample session.")
+@click.pass_context
+def demo(ctx: click.Context, db: Path | None, lang: str | None, speed: float, programme_id: str) -> None:
+    """A sample session on a throw-away database, the clock SPEED times faster.
+
+    The database is deleted when the app closes, unless --db names one.
+    """
+    import tempfile
+
+    from facilitator.core.clock import speed_clock
+    from facilitator.core.programme import find
+    from facilitator.tui.app import make_app
+
+    setup(ctx, None, lang)
+    programme = find(programme_id)
+    if programme is None:
+        fail(f"no valid programme {programme_id!r} (see `facilitator programmes`)")
+    with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as tmp:
+        path = db or Path(tmp) / "demo.db"
+        store = open_store(path)
+        clock = speed_clock(speed)
+        from facilitator.demo import seed_demo
+
+        session_id = seed_demo(store, programme, clock())
+        app = make_app(store, session_id=session_id, clock=clock, author="DEMO", demo_speed=speed)
+        try:
+            app.run()
+        finally:
+            store.close()
+
+
+@main.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the contract's shape).")
+@click.option("--check", is_flag=True, help="Exit with status 2 when any programme file has a mistake.")
+@click.pass_context
+def programmes(ctx: click.Context, db: Path | None, lang: str | None, as_json: bool, check: bool) -> None:
+    """List the programme files and say what is wrong with any invalid one."""
+    setup(ctx, db, lang)
+    from facilitator.core.programme import load_all
+    from facilitator.paths import user_programmes_dir
+
+    progs = load_all()
+    if as_json:
+        out = []
+        for p in progs:
+            d = p.to_dict()
+            d["blocks"] = [
+                {k: b[k] for k in ("kind", "phase", "name", "minutes", "work_forms", "prompts")}
+                for b in d["blocks"]
+            ]
+            out.append(d)
+        print_json(out)
+    else:
+        for p in progs:
+            mark = "ok " if p.valid else "ERR"
+            click.echo(f"{mark} {p.id:<28} {p.total_minutes:>4} min  {p.theme or '-'}")
+            click.echo(f"    {p.file}")
+            for e in p.errors:
+                click.echo(f"    - {e}")
+            for w in p.warnings:
+                click.echo(f"    ! {w}")
+        click.echo("")
+        click.echo(t("cli.own_programmes", folder=str(user_programmes_dir())))
+    if check and any(not p.valid for p in progs):
+        sys.exit(2)
+
+
+@main.command()
+@common
+@click.option("--programme", "programme_id", required=True, help="Programme id (see `facilitator programmes`).")
+@click.option("--place", required=True, help="Where the session takes place.")
+@click.option("--date", "date_text", help="YYYY-MM-DD (default: today).")
+@click.option("--facilitator", "facilitators", multiple=True, help="A facilitator's name (repeat for more).")
+@click.option("--participants", type=click.IntRange(min=0), help="Expected number of participants.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
+@click.pass_context
+def new(
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    programme_id: str,
+    place: str,
+    date_text: str | None,
+    facilitators: tuple[str, ...],
+    participants: int | None,
+    as_json: bool,
+) -> None:
+    """Create a session from a programme and print its id."""
+    path = setup(ctx, db, lang)
+    from facilitator.core.clock import utcnow
+    from facilitator.core.programme import find
+    from facilitator.core.timeutil import parse_date
+    from facilitator.store import StoreError
+
+    day = date_text or date_cls.today().isoformat()
+    try:
+        parse_date(day)
+    except ValueError as exc:
+        fail(str(exc))
+    programme = find(programme_id)
+    if programme is None:
+        fail(f"no valid programme {programme_id!r} (see `facilitator programmes`)")
+    store = open_store(path)
+    try:
+        sid = store.create_session(
+            programme, place, day, facilitators=list(facilitators),
+            expected_participants=participants, now=utcnow(),
+        )
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"id": sid}))
+    else:
+        click.echo(sid)
+
+
+@main.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the contract's shape).")
+@click.pass_context
+def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: bool) -> None:
+    """List the sessions in this database with their state."""
+    path = setup(ctx, db, lang)
+    store = open_store(path)
+    try:
+        rows = store.list_sessions()
+    finally:
+        store.close()
+    if as_json:
+        print_json(
+            [
+                {"id": s.id, "programme": s.programme_id, "place": s.place, "date": s.date,
+                 "state": s.state, "theme": s.programme.theme}
+                for s in rows
+            ]
+        )
+        return
+    if not rows:
+        click.echo(t("cli.no_sessions"))
+        return
+    for s in rows:
+        click.echo(f"{s.id:<32} {s.date}  {t('state.' + s.state):<10} {s.place}  ({s.programme.theme})")
+
+
+# Commands of later capabilities are added below this line.

@@ -1,0 +1,388 @@
+"""The session clock, derived from stored wall-clock events and the current time.
+
+Nothing here counts ticks: `compute(blocks, events, now)` folds the events the facilitator made
+(start a block, pause, resume, extend, rebalance, undo, ...) into the state shown on screen. The
+same events and the same `now` always give the same state, so a restart after a crash lands on
+the right second, and a test can run a whole day with a fake clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from facilitator.core.programme import Block
+
+Clock = Callable[[], datetime]
+
+# Event kinds, as stored in the clock_events table.
+START = "start"  # data: {"key": block key}
+EXTRA_BREAK = "extra_break"  # data: {"key", "name", "minutes"}: insert a break after the current block and start it
+PAUSE = "pause"
+RESUME = "resume"
+EXTEND = "extend"  # data: {"minutes": n}: the current block gets n more minutes
+REBALANCE = "rebalance"  # data: {"minutes": {key: new planned minutes}}
+DECLINE = "decline_rebalance"  # data: {"late": minutes late when the offer was declined}
+CLOSE = "close"
+UNDO = "undo"
+ACTIONS = (START, EXTRA_BREAK, PAUSE, RESUME, EXTEND, REBALANCE, DECLINE, CLOSE)
+
+WARN_FRACTION = 0.20
+URGENT_FRACTION = 0.05
+OFFER_LATE_MINUTES = 3  # offer to take time back once the day runs this late
+OFFER_AGAIN_MINUTES = 5  # after a decline, offer again only when it got this much later
+EXTRA_BREAK_MINUTES = 10
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def speed_clock(speed: float, origin: datetime | None = None) -> Clock:
+    """A clock that runs `speed` times faster than real time from `origin` on (for the demo)."""
+    real_start = utcnow()
+    base = origin or real_start
+
+    def now() -> datetime:
+        return base + (utcnow() - real_start) * speed
+
+    return now
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """One facilitator action as stored: when (UTC), what, and its details."""
+
+    seq: int
+    at: datetime
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BlockState:
+    """A block on the agenda with its planned and actual times."""
+
+    block: Block
+    index: int
+    planned_minutes: int  # after any rebalance
+    extra_minutes: int = 0  # extensions while it ran
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    paused_seconds: float = 0.0
+    inserted: bool = False  # an unplanned break
+
+    @property
+    def key(self) -> str:
+        return self.block.key
+
+    @property
+    def name(self) -> str:
+        return self.block.name
+
+    @property
+    def status(self) -> str:
+        if self.started_at is None:
+            return "pending"
+        return "done" if self.ended_at is not None else "running"
+
+    @property
+    def allowed_seconds(self) -> float:
+        return (self.planned_minutes + self.extra_minutes) * 60.0
+
+    def actual_seconds(self, now: datetime) -> float | None:
+        """Time spent in this block, interruptions left out."""
+        if self.started_at is None:
+            return None
+        end = self.ended_at or now
+        return max(0.0, (end - self.started_at).total_seconds() - self.paused_seconds)
+
+
+@dataclass
+class ClockState:
+    """Everything the run screen shows about time, at one moment."""
+
+    now: datetime
+    blocks: list[BlockState]
+    started_at: datetime | None
+    closed_at: datetime | None
+    current: BlockState | None
+    paused_since: datetime | None
+    paused_seconds: float  # all interruptions so far, the running one included
+    planned_total_minutes: int
+    declined_late: float | None
+    can_undo: bool
+    last_action: ClockEvent | None
+
+    @property
+    def state(self) -> str:
+        """planned | running | closed, as the CLI and JSON contract name them."""
+        if self.closed_at is not None:
+            return "closed"
+        return "running" if self.started_at is not None else "planned"
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def block_elapsed(self) -> float:
+        if self.current is None:
+            return 0.0
+        return self.current.actual_seconds(self.now) or 0.0
+
+    @property
+    def block_remaining(self) -> float:
+        """Seconds left in the current block; negative when it overran."""
+        if self.current is None:
+            return 0.0
+        return self.current.allowed_seconds - self.block_elapsed
+
+    @property
+    def level(self) -> str:
+        """normal, warn (20% left), urgent (5% left) or overrun, for the colour of the countdown."""
+        if self.current is None:
+            return "normal"
+        allowed = self.current.allowed_seconds
+        left = self.block_remaining
+        if left < 0:
+            return "overrun"
+        if left <= allowed * URGENT_FRACTION:
+            return "urgent"
+        if left <= allowed * WARN_FRACTION:
+            return "warn"
+        return "normal"
+
+    @property
+    def session_elapsed(self) -> float:
+        """Programme time used: from the first block to now (or the close), interruptions left out."""
+        if self.started_at is None:
+            return 0.0
+        end = self.closed_at or self.now
+        return max(0.0, (end - self.started_at).total_seconds() - self.paused_seconds)
+
+    @property
+    def pending(self) -> list[BlockState]:
+        return [b for b in self.blocks if b.status == "pending"]
+
+    def next_block(self) -> BlockState | None:
+        pending = self.pending
+        return pending[0] if pending else None
+
+    def next_break(self) -> BlockState | None:
+        for b in self.pending:
+            if b.block.kind == "break":
+                return b
+        return None
+
+    @property
+    def planned_end(self) -> datetime | None:
+        if self.started_at is None:
+            return None
+        return self.started_at + timedelta(minutes=self.planned_total_minutes)
+
+    @property
+    def projected_end(self) -> datetime:
+        """When the day ends if every remaining block takes its planned time."""
+        if self.closed_at is not None:
+            return self.closed_at
+        left = sum(b.planned_minutes for b in self.pending) * 60.0
+        if self.current is not None:
+            left += max(0.0, self.block_remaining)
+        return self.now + timedelta(seconds=left)
+
+    @property
+    def late_minutes(self) -> float:
+        """How many minutes the day runs past its planned end (negative: ahead)."""
+        if self.planned_end is None:
+            return 0.0
+        return (self.projected_end - self.planned_end).total_seconds() / 60.0
+
+    def rebalance_offer(self) -> dict[str, int] | None:
+        """New planned minutes for the remaining blocks that take the lateness back, if worth offering."""
+        if self.state != "running" or not self.pending:
+            return None
+        late = self.late_minutes
+        if late < OFFER_LATE_MINUTES:
+            return None
+        if self.declined_late is not None and late < self.declined_late + OFFER_AGAIN_MINUTES:
+            return None
+        proposal = propose_rebalance(
+            [(b.key, b.planned_minutes) for b in self.pending], math.ceil(late - 1e-9)
+        )
+        return proposal or None
+
+    def planned_start(self, index: int) -> datetime | None:
+        """When block `index` was planned to start, by the original programme."""
+        if self.started_at is None:
+            return None
+        minutes = sum(b.block.minutes for b in self.blocks[:index] if not b.inserted)
+        return self.started_at + timedelta(minutes=minutes)
+
+
+def propose_rebalance(pending: Sequence[tuple[str, int]], late: int) -> dict[str, int]:
+    """Shorten the pending blocks in proportion to their length so they give back `late` minutes.
+
+    Every block keeps at least one minute; whole minutes are shared out by largest remainder so
+    the cuts add up exactly (or as close as the one-minute floor allows).
+    """
+    total = sum(m for _, m in pending)
+    room = sum(m - 1 for _, m in pending)
+    cut = min(late, room)
+    if cut <= 0 or total <= 0:
+        return {}
+    shares = [(key, m, cut * m / total) for key, m in pending]
+    cuts = {key: min(m - 1, math.floor(s)) for key, m, s in shares}
+    left = cut - sum(cuts.values())
+    for key, m, s in sorted(shares, key=lambda x: (x[2] - math.floor(x[2])), reverse=True):
+        if left <= 0:
+            break
+        if cuts[key] < m - 1:
+            cuts[key] += 1
+            left -= 1
+    # If the floor stopped some blocks, the rest of the cut goes to the longest blocks.
+    while left > 0:
+        room_left = [(m - 1 - cuts[k], k) for k, m in pending if cuts[k] < m - 1]
+        if not room_left:
+            break
+        _, key = max(room_left)
+        cuts[key] += 1
+        left -= 1
+    return {key: m - cuts[key] for key, m in pending if cuts[key]}
+
+
+def effective_events(events: Sequence[ClockEvent]) -> list[ClockEvent]:
+    """The actions still in force: each undo cancels the latest action not yet undone."""
+    stack: list[ClockEvent] = []
+    for ev in events:
+        if ev.kind == UNDO:
+            if stack:
+                stack.pop()
+        else:
+            stack.append(ev)
+    return stack
+
+
+def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime) -> ClockState:
+    """Fold the stored events into the clock state at `now`."""
+    acts = effective_events(events)
+    states = [BlockState(block=b, index=i, planned_minutes=b.minutes) for i, b in enumerate(blocks)]
+    by_key = {s.key: s for s in states}
+    current: BlockState | None = None
+    started_at: datetime | None = None
+    closed_at: datetime | None = None
+    paused_since: datetime | None = None
+    pauses: list[tuple[datetime, datetime | None]] = []
+    declined: float | None = None
+
+    def end_pause(at: datetime) -> None:
+        nonlocal paused_since
+        if paused_since is not None:
+            pauses[-1] = (paused_since, at)
+            paused_since = None
+
+    def end_current(at: datetime) -> None:
+        if current is not None and current.ended_at is None:
+            current.ended_at = at
+
+    for ev in acts:
+        at = min(ev.at, now)  # a clock set back must not put events in the future
+        if closed_at is not None and ev.kind != CLOSE:
+            continue
+        if ev.kind in (START, EXTRA_BREAK):
+            if ev.kind == EXTRA_BREAK:
+                key = str(ev.data.get("key"))
+                if key in by_key:
+                    continue
+                block = Block(
+                    key=key,
+                    kind="break",
+                    name=str(ev.data.get("name") or "Pauze"),
+                    minutes=int(ev.data.get("minutes") or EXTRA_BREAK_MINUTES),
+                )
+                pos = current.index + 1 if current is not None else 0
+                target = BlockState(block=block, index=pos, planned_minutes=block.minutes, inserted=True)
+                states.insert(pos, target)
+                for i, s in enumerate(states):
+                    s.index = i
+                by_key[key] = target
+            else:
+                target = by_key.get(str(ev.data.get("key")))
+                if target is None or target.status != "pending":
+                    continue
+            end_pause(at)
+            end_current(at)
+            if started_at is None:
+                started_at = at
+            target.started_at = at
+            current = target
+        elif ev.kind == PAUSE:
+            if started_at is not None and paused_since is None:
+                paused_since = at
+                pauses.append((at, None))
+        elif ev.kind == RESUME:
+            end_pause(at)
+        elif ev.kind == EXTEND:
+            if current is not None:
+                current.extra_minutes += int(ev.data.get("minutes", 0))
+        elif ev.kind == REBALANCE:
+            for key, minutes in dict(ev.data.get("minutes", {})).items():
+                s = by_key.get(key)
+                if s is not None and s.status == "pending" and int(minutes) >= 1:
+                    s.planned_minutes = int(minutes)
+            declined = None
+        elif ev.kind == DECLINE:
+            declined = float(ev.data.get("late", 0))
+        elif ev.kind == CLOSE:
+            if closed_at is None and started_at is not None:
+                end_pause(at)
+                end_current(at)
+                closed_at = at
+                current = None
+
+    # Interruptions count against the block that was running during them.
+    total_paused = 0.0
+    for start, end in pauses:
+        stop = end or now
+        total_paused += max(0.0, (stop - start).total_seconds())
+        for s in states:
+            if s.started_at is None:
+                continue
+            b_end = s.ended_at or now
+            overlap = (min(stop, b_end) - max(start, s.started_at)).total_seconds()
+            if overlap > 0:
+                s.paused_seconds += overlap
+
+    return ClockState(
+        now=now,
+        blocks=states,
+        started_at=started_at,
+        closed_at=closed_at,
+        current=current,
+        paused_since=paused_since,
+        paused_seconds=total_paused,
+        planned_total_minutes=sum(b.minutes for b in blocks),
+        declined_late=declined,
+        can_undo=bool(acts),
+        last_action=acts[-1] if acts else None,
+    )
+
+
+def fmt_duration(seconds: float, *, countdown: bool = False, hours: bool = False) -> str:
+    """H:MM:SS or M:SS (H:MM:SS always with `hours`).
+
+    A countdown rounds up (0.4 s left shows 0:01) and shows overrun as +M:SS.
+    """
+    if countdown:
+        over = seconds < 0
+        whole = math.floor(-seconds) if over else math.ceil(seconds)
+    else:
+        over = False
+        whole = math.floor(max(0.0, seconds))
+    h, rem = divmod(int(whole), 3600)
+    m, sec = divmod(rem, 60)
+    text = f"{h}:{m:02d}:{sec:02d}" if h or hours else f"{m}:{sec:02d}"
+    return "+" + text if over else text

@@ -1,0 +1,723 @@
+"""The one door to SQLite: schema and migrations, sessions, clock events, entries, remarks.
+
+Every method commits before it returns, so whatever the screen reports as saved is on disk.
+Writes start with BEGIN IMMEDIATE (a deferred transaction that reads and then writes can fail at
+once with "database is locked", ignoring the busy timeout). WAL mode lets two note-takers' apps
+and a remark server share one file. In the TUI and the web server every call goes through
+`Store.call`, which runs it on the store's single database thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from facilitator.core.clock import ACTIONS, UNDO, ClockEvent, compute
+from facilitator.core.entries import KINDS, LEVELS, Entry, normalise_tag
+from facilitator.core.programme import Programme
+from facilitator.core.text import clean
+from facilitator.core.timeutil import iso, parse_date, parse_iso
+
+SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """A problem a user can fix (a path that cannot be written, a database from a newer version)."""
+
+
+class NotFound(StoreError):
+    """No such session or entry."""
+
+
+# Each migration takes the schema from version N-1 to N; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    # 1: the first schema.
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        programme_id TEXT NOT NULL,
+        programme TEXT NOT NULL,              -- frozen JSON copy of the programme
+        place TEXT NOT NULL,
+        date TEXT NOT NULL,                   -- YYYY-MM-DD
+        facilitators TEXT NOT NULL DEFAULT '[]',
+        expected_participants INTEGER,
+        state TEXT NOT NULL DEFAULT 'planned', -- planned | running | closed, kept with the events
+        created_at TEXT NOT NULL,
+        remark_token TEXT NOT NULL UNIQUE     -- unguessable part of the participants' URL
+    );
+    CREATE TABLE clock_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        at TEXT NOT NULL,                     -- ISO-8601 UTC
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX clock_events_session ON clock_events(session_id, seq);
+    CREATE TABLE entries (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        kind TEXT NOT NULL,
+        block_key TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        speaker TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        level TEXT,
+        photo TEXT NOT NULL DEFAULT '',
+        building_blocks TEXT NOT NULL DEFAULT '[]',
+        revision INTEGER NOT NULL DEFAULT 1,
+        deleted_at TEXT
+    );
+    CREATE INDEX entries_session ON entries(session_id, created_at);
+    CREATE TABLE entry_tags (
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (entry_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX entry_tags_tag ON entry_tags(tag);
+    CREATE TABLE entry_links (
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        target_id TEXT NOT NULL,
+        PRIMARY KEY (entry_id, target_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE entry_revisions (
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        revision INTEGER NOT NULL,
+        saved_at TEXT NOT NULL,               -- when this version was replaced
+        data TEXT NOT NULL,                   -- the version's fields, tags and links as JSON
+        PRIMARY KEY (entry_id, revision)
+    ) WITHOUT ROWID;
+    CREATE TABLE drafts (
+        id TEXT PRIMARY KEY,                  -- one per form being typed in an app instance
+        session_id TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        entry_id TEXT,                        -- set when the draft edits an existing entry
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    -- Anonymous remarks: no time, no address, no order. WITHOUT ROWID and a random key, so the
+    -- storage order follows the random id, never the arrival.
+    CREATE TABLE remarks (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        slot TEXT NOT NULL,                   -- the block running when it came in, by name
+        text TEXT NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        released INTEGER NOT NULL DEFAULT 0   -- shown to the facilitator (remarks come in batches)
+    ) WITHOUT ROWID;
+    CREATE TABLE participants (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        characteristic TEXT NOT NULL,         -- age, gender, education, migration, area
+        category TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count >= 0),
+        PRIMARY KEY (session_id, characteristic, category)
+    ) WITHOUT ROWID;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    -- Full-text search over entries, kept current by triggers for rows any process writes.
+    CREATE VIRTUAL TABLE entries_fts USING fts5 (
+        text, title, speaker, source,
+        content=entries, tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN
+        INSERT INTO entries_fts (rowid, text, title, speaker, source)
+        VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
+    END;
+    CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
+        INSERT INTO entries_fts (entries_fts, rowid, text, title, speaker, source)
+        VALUES ('delete', old.rowid, old.text, old.title, old.speaker, old.source)@@
+    END;
+    CREATE TRIGGER entries_au AFTER UPDATE ON entries BEGIN
+        INSERT INTO entries_fts (entries_fts, rowid, text, title, speaker, source)
+        VALUES ('delete', old.rowid, old.text, old.title, old.speaker, old.source)@@
+        INSERT INTO entries_fts (rowid, text, title, speaker, source)
+        VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
+    END;
+    """,
+]
+
+
+@dataclass
+class SessionInfo:
+    """A session row with its frozen programme."""
+
+    id: str
+    programme: Programme
+    place: str
+    date: str
+    facilitators: list[str]
+    expected_participants: int | None
+    state: str
+    created_at: str
+    remark_token: str
+
+    @property
+    def programme_id(self) -> str:
+        return self.programme.id
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "sessie"
+
+
+def new_id(nbytes: int = 9) -> str:
+    """A random id (base32, lower case): no order, no time in it."""
+    import base64
+
+    return base64.b32encode(secrets.token_bytes(nbytes)).decode().rstrip("=").lower()
+
+
+class Store:
+    """A facilitator database. Open with `Store.open(path)`; close when done."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.RLock()
+
+    # -- opening and migrations -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:
+        """Open (and create or migrate) the database; StoreError with a readable reason otherwise."""
+        path = Path(path).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file")
+        if not path.exists():
+            if not create:
+                raise StoreError(f"no database at {path}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+            if not os.access(path.parent, os.W_OK):
+                raise StoreError(f"cannot write in {path.parent}: choose another --db path")
+        elif not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"cannot write to {path}: choose another --db path or fix its permissions")
+        elif not os.access(path.parent, os.W_OK):
+            raise StoreError(
+                f"cannot write in {path.parent} (SQLite needs it for its journal): choose another --db path"
+            )
+        try:
+            conn = sqlite3.connect(
+                str(path), timeout=10, check_same_thread=False, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from None
+        store = cls(conn, path)
+        try:
+            store._prepare()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise StoreError(f"{path} is not a facilitator database (or it is damaged)") from None
+            raise StoreError(f"cannot use {path}: {exc}") from None
+        except StoreError:
+            conn.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        conn = self.conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer facilitator (database version {version}, "
+                f"this one knows up to {SCHEMA_VERSION}); upgrade facilitator to open it"
+            )
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(f"{self.path} is an SQLite database of another program, not facilitator's")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as conn:
+                # Another process may have migrated while we waited for the write lock.
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue
+                for statement in _split_sql(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={number}")
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; rolled back if anything inside raises."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store method on the single database thread, off the event loop."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facilitator-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another app, the remark server) commits."""
+        with self._lock:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def backup(self, dest: str | os.PathLike[str]) -> Path:
+        """A consistent copy of the whole database (safe while other processes write)."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_suffix(dest.suffix + ".part")
+        target = sqlite3.connect(str(tmp))
+        try:
+            with self._lock:
+                self.conn.backup(target)
+        finally:
+            target.close()
+        os.replace(tmp, dest)
+        return dest
+
+    def backup_rotating(self, label: str, keep: int = 12) -> Path:
+        """A copy beside the database (in `<name>.backups/`), keeping the newest `keep` copies."""
+        folder = self.path.with_name(self.path.name + ".backups")
+        from datetime import UTC
+        from datetime import datetime as _dt
+
+        stamp = _dt.now(UTC).strftime("%Y%m%dT%H%M%S")
+        dest = self.backup(folder / f"{stamp}-{_slug(label)}.db")
+        copies = sorted(folder.glob("*.db"))
+        for old in copies[:-keep]:
+            old.unlink(missing_ok=True)
+        return dest
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        programme: Programme,
+        place: str,
+        date: str,
+        *,
+        facilitators: list[str] | None = None,
+        expected_participants: int | None = None,
+        now: datetime,
+        session_id: str | None = None,
+    ) -> str:
+        """A new session with a frozen copy of `programme`; returns its id (e.g. utrecht-2026-03-01)."""
+        if not programme.valid:
+            raise StoreError(f"programme {programme.id} has errors and cannot be used")
+        place = clean(place).strip()
+        if not place:
+            raise StoreError("the place is empty")
+        parse_date(date)
+        if expected_participants is not None and expected_participants < 0:
+            raise StoreError("the expected number of participants cannot be negative")
+        frozen = json.dumps(programme.to_dict(), ensure_ascii=False)
+        names = [clean(n).strip() for n in facilitators or [] if clean(n).strip()]
+        with self.transaction() as conn:
+            if session_id is None:
+                base = f"{_slug(place)}-{date}"
+                session_id, n = base, 1
+                while conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                    n += 1
+                    session_id = f"{base}-{n}"
+            conn.execute(
+                "INSERT INTO sessions (id, programme_id, programme, place, date, facilitators, "
+                "expected_participants, state, created_at, remark_token) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)",
+                (
+                    session_id,
+                    programme.id,
+                    frozen,
+                    place,
+                    date,
+                    json.dumps(names, ensure_ascii=False),
+                    expected_participants,
+                    iso(now),
+                    secrets.token_urlsafe(18),
+                ),
+            )
+        return session_id
+
+    def _session_from_row(self, row: dict[str, Any]) -> SessionInfo:
+        return SessionInfo(
+            id=row["id"],
+            programme=Programme.from_dict(json.loads(row["programme"])),
+            place=row["place"],
+            date=row["date"],
+            facilitators=json.loads(row["facilitators"]),
+            expected_participants=row["expected_participants"],
+            state=row["state"],
+            created_at=row["created_at"],
+            remark_token=row["remark_token"],
+        )
+
+    def get_session(self, session_id: str) -> SessionInfo:
+        rows = self.query("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            raise NotFound(f"no session {session_id!r} in this database")
+        return self._session_from_row(rows[0])
+
+    def list_sessions(self) -> list[SessionInfo]:
+        """All sessions, newest first."""
+        rows = self.query("SELECT * FROM sessions ORDER BY created_at DESC, id")
+        return [self._session_from_row(r) for r in rows]
+
+    def session_by_token(self, token: str) -> SessionInfo | None:
+        rows = self.query("SELECT * FROM sessions WHERE remark_token = ?", (token,))
+        return self._session_from_row(rows[0]) if rows else None
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        facilitators: list[str] | None = None,
+        expected_participants: int | None = None,
+    ) -> None:
+        with self.transaction() as conn:
+            if facilitators is not None:
+                names = [clean(n).strip() for n in facilitators if clean(n).strip()]
+                conn.execute(
+                    "UPDATE sessions SET facilitators = ? WHERE id = ?",
+                    (json.dumps(names, ensure_ascii=False), session_id),
+                )
+            if expected_participants is not None:
+                conn.execute(
+                    "UPDATE sessions SET expected_participants = ? WHERE id = ?",
+                    (expected_participants, session_id),
+                )
+
+    # -- the clock --------------------------------------------------------------------------
+
+    def clock_events(self, session_id: str, after: int = 0) -> list[ClockEvent]:
+        rows = self.query(
+            "SELECT seq, at, kind, data FROM clock_events WHERE session_id = ? AND seq > ? "
+            "ORDER BY seq",
+            (session_id, after),
+        )
+        return [
+            ClockEvent(seq=r["seq"], at=parse_iso(r["at"]), kind=r["kind"], data=json.loads(r["data"]))
+            for r in rows
+        ]
+
+    def add_clock_event(
+        self, session_id: str, kind: str, at: datetime, data: dict[str, Any] | None = None
+    ) -> ClockEvent:
+        """Append one facilitator action and keep the session's state in step, in one commit."""
+        if kind not in ACTIONS and kind != UNDO:
+            raise StoreError(f"unknown clock action {kind!r}")
+        payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True)
+        with self.transaction() as conn:
+            row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no session {session_id!r} in this database")
+            cur = conn.execute(
+                "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
+                (session_id, iso(at), kind, payload),
+            )
+            seq = int(cur.lastrowid or 0)
+            events = [
+                ClockEvent(seq=s, at=parse_iso(a), kind=k, data=json.loads(d))
+                for s, a, k, d in conn.execute(
+                    "SELECT seq, at, kind, data FROM clock_events WHERE session_id = ? ORDER BY seq",
+                    (session_id,),
+                )
+            ]
+            programme = Programme.from_dict(json.loads(row[0]))
+            state = compute(programme.blocks, events, at).state
+            conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session_id))
+        return events[-1] if events and events[-1].seq == seq else ClockEvent(seq, at, kind, data or {})
+
+    # -- entries ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        spec = KINDS.get(kind)
+        if spec is None:
+            raise StoreError(f"unknown entry kind {kind!r} (known: {', '.join(KINDS)})")
+        out: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name == "building_blocks":
+                if not spec.building_blocks:
+                    raise StoreError(f"a {kind} has no building blocks")
+                items = [clean(str(v)).strip() for v in value or []]
+                out[name] = [v for v in items if v]
+            elif name not in spec.fields:
+                raise StoreError(f"a {kind} has no field {name!r} (it has {', '.join(spec.fields)})")
+            elif name == "level":
+                if value not in LEVELS:
+                    raise StoreError(f"level must be one of {', '.join(LEVELS)}, not {value!r}")
+                out[name] = value
+            else:
+                out[name] = clean(str(value or ""))
+        for name in spec.required:
+            if not str(out.get(name) or "").strip():
+                raise StoreError(f"a {kind} needs a {name}")
+        return out
+
+    def add_entry(
+        self,
+        session_id: str,
+        kind: str,
+        fields: dict[str, Any],
+        *,
+        author: str = "",
+        block_key: str | None = None,
+        tags: list[str] | None = None,
+        links: list[str] | None = None,
+        now: datetime,
+        entry_id: str | None = None,
+        draft_id: str | None = None,
+    ) -> Entry:
+        """Save a new entry (and drop the draft it came from) in one commit."""
+        values = self._check_fields(kind, fields)
+        entry_id = entry_id or new_id()
+        stamp = iso(now)
+        with self.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise NotFound(f"no session {session_id!r} in this database")
+            cols = ["id", "session_id", "kind", "block_key", "created_at", "updated_at", "author"]
+            vals: list[Any] = [entry_id, session_id, kind, block_key, stamp, stamp, clean(author).strip()]
+            for name, value in values.items():
+                cols.append(name)
+                vals.append(json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value)
+            conn.execute(
+                f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals
+            )
+            self._write_tags_links(conn, entry_id, tags or [], links or [])
+            if draft_id:
+                conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        return self.get_entry(entry_id)
+
+    @staticmethod
+    def _write_tags_links(
+        conn: sqlite3.Connection, entry_id: str, tags: list[str], links: list[str]
+    ) -> None:
+        conn.execute("DELETE FROM entry_tags WHERE entry_id = ?", (entry_id,))
+        conn.execute("DELETE FROM entry_links WHERE entry_id = ?", (entry_id,))
+        for tag in dict.fromkeys(t for t in (normalise_tag(x) for x in tags) if t):
+            conn.execute("INSERT INTO entry_tags (entry_id, tag) VALUES (?, ?)", (entry_id, tag))
+        for target in dict.fromkeys(links):
+            if target != entry_id:
+                conn.execute(
+                    "INSERT INTO entry_links (entry_id, target_id) VALUES (?, ?)", (entry_id, target)
+                )
+
+    def update_entry(
+        self,
+        entry_id: str,
+        fields: dict[str, Any],
+        *,
+        tags: list[str] | None = None,
+        links: list[str] | None = None,
+        now: datetime,
+        draft_id: str | None = None,
+    ) -> Entry:
+        """Change an entry, keeping the version it replaces in entry_revisions."""
+        old = self.get_entry(entry_id)
+        values = self._check_fields(old.kind, {**old.fields(), **fields})
+        snapshot = json.dumps(
+            {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
+            ensure_ascii=False,
+        )
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO entry_revisions (entry_id, revision, saved_at, data) VALUES (?, ?, ?, ?)",
+                (entry_id, old.revision, iso(now), snapshot),
+            )
+            sets = ", ".join(f"{name} = ?" for name in values)
+            params = [
+                json.dumps(v, ensure_ascii=False) if k == "building_blocks" else v
+                for k, v in values.items()
+            ]
+            conn.execute(
+                f"UPDATE entries SET {sets}, updated_at = ?, revision = revision + 1 WHERE id = ?",
+                [*params, iso(now), entry_id],
+            )
+            self._write_tags_links(
+                conn,
+                entry_id,
+                old.tags if tags is None else tags,
+                old.links if links is None else links,
+            )
+            if draft_id:
+                conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        return self.get_entry(entry_id)
+
+    def delete_entry(self, entry_id: str, *, now: datetime) -> None:
+        """Mark an entry deleted; `restore_entry` undoes it. Nothing is erased."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE entries SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                (iso(now), entry_id),
+            )
+            if cur.rowcount == 0 and not conn.execute(
+                "SELECT 1 FROM entries WHERE id = ?", (entry_id,)
+            ).fetchone():
+                raise NotFound(f"no entry {entry_id!r}")
+
+    def restore_entry(self, entry_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE entries SET deleted_at = NULL WHERE id = ?", (entry_id,))
+
+    def _entries(self, where: str, params: list[Any]) -> list[Entry]:
+        rows = self.query(
+            "SELECT e.*, "
+            "(SELECT json_group_array(tag) FROM "
+            "  (SELECT tag FROM entry_tags WHERE entry_id = e.id ORDER BY tag)) AS tags, "
+            "(SELECT json_group_array(target_id) FROM "
+            "  (SELECT target_id FROM entry_links WHERE entry_id = e.id ORDER BY target_id)) AS links "
+            f"FROM entries e WHERE {where}",
+            params,
+        )
+        out = []
+        for r in rows:
+            out.append(
+                Entry(
+                    id=r["id"],
+                    session_id=r["session_id"],
+                    kind=r["kind"],
+                    block_key=r["block_key"],
+                    created_at=r["created_at"],
+                    updated_at=r["updated_at"],
+                    author=r["author"],
+                    text=r["text"],
+                    title=r["title"],
+                    speaker=r["speaker"],
+                    source=r["source"],
+                    level=r["level"],
+                    photo=r["photo"],
+                    building_blocks=json.loads(r["building_blocks"]),
+                    tags=json.loads(r["tags"]),
+                    links=json.loads(r["links"]),
+                    revision=r["revision"],
+                    deleted_at=r["deleted_at"],
+                )
+            )
+        return out
+
+    def get_entry(self, entry_id: str) -> Entry:
+        found = self._entries("e.id = ?", [entry_id])
+        if not found:
+            raise NotFound(f"no entry {entry_id!r}")
+        return found[0]
+
+    def list_entries(
+        self,
+        session_id: str | None = None,
+        *,
+        kind: str | None = None,
+        tag: str | None = None,
+        block_keys: list[str] | None = None,
+        include_deleted: bool = False,
+        newest_first: bool = True,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Entries of one session (or all), filtered by kind, tag and blocks."""
+        where, params = ["1"], []
+        if session_id is not None:
+            where.append("e.session_id = ?")
+            params.append(session_id)
+        if kind:
+            where.append("e.kind = ?")
+            params.append(kind)
+        if tag:
+            where.append("e.id IN (SELECT entry_id FROM entry_tags WHERE tag = ?)")
+            params.append(normalise_tag(tag))
+        if block_keys is not None:
+            where.append(f"e.block_key IN ({', '.join('?' * len(block_keys)) or 'NULL'})")
+            params.extend(block_keys)
+        if not include_deleted:
+            where.append("e.deleted_at IS NULL")
+        order = "DESC" if newest_first else "ASC"
+        sql = " AND ".join(where) + f" ORDER BY e.created_at {order}, e.rowid {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._entries(sql, params)
+
+    def revisions(self, entry_id: str) -> list[dict[str, Any]]:
+        """Earlier versions of an entry, oldest first: revision, saved_at and the fields."""
+        rows = self.query(
+            "SELECT revision, saved_at, data FROM entry_revisions WHERE entry_id = ? ORDER BY revision",
+            (entry_id,),
+        )
+        return [{"revision": r["revision"], "saved_at": r["saved_at"], **json.loads(r["data"])} for r in rows]
+
+    def all_tags(self, prefix: str = "") -> list[tuple[str, int]]:
+        """Tags used in any session, most used first, for completion."""
+        rows = self.query(
+            "SELECT t.tag, count(*) AS n FROM entry_tags t JOIN entries e ON e.id = t.entry_id "
+            "WHERE e.deleted_at IS NULL AND t.tag LIKE ? ESCAPE '\\' GROUP BY t.tag "
+            "ORDER BY n DESC, t.tag",
+            (prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+        )
+        return [(r["tag"], r["n"]) for r in rows]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script; `@@` stands for a semicolon inside a trigger body."""
+    statements = []
+    for chunk in script.split(";"):
+        lines = [ln for ln in chunk.splitlines() if not ln.strip().startswith("--")]
+        stmt = "\n".join(lines).strip().replace("@@", ";")
+        if stmt:
+            statements.append(stmt)
+    return statements

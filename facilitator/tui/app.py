@@ -1,0 +1,100 @@
+"""The Textual app: a start screen to pick or create a session, then the run screen."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from facilitator.core.clock import Clock, utcnow
+from facilitator.i18n import t
+from facilitator.store import Store, StoreError
+from facilitator.tui.base import Translated
+
+T = TypeVar("T")
+
+
+class DatabaseChanged(Message, bubble=False):
+    """Another app or the remark server committed something to the database."""
+
+
+class FacilitatorApp(Translated, App[None]):
+    """facilitator's TUI over one store."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "facilitator"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "keys.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        session_id: str | None = None,
+        clock: Clock = utcnow,
+        author: str | None = None,
+        demo_speed: float | None = None,
+        poll_interval: float = 1.0,
+        web: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.initial_session = session_id
+        self.author = (author or "").strip()
+        self.demo_speed = demo_speed
+        self.poll_interval = poll_interval
+        self.web_options = web if web is not None else {}
+        self._data_version: int | None = None
+        self.title = t("app.title")
+
+    async def on_mount(self) -> None:
+        if self.poll_interval > 0:
+            self.set_interval(self.poll_interval, self._poll_database)
+        if self.initial_session:
+            self.open_session(self.initial_session)
+        else:
+            from facilitator.tui.screens.start import StartScreen
+
+            self.push_screen(StartScreen())
+
+    def open_session(self, session_id: str) -> None:
+        """Show the run screen of a session (replacing the start screen if it is showing)."""
+        from facilitator.tui.screens.run import RunScreen
+
+        screen = RunScreen(session_id)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run a store call on the database thread; on failure say so plainly and return None."""
+        try:
+            return await self.store.call(fn, *args, **kwargs)
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            self.notify(t("app.db_error", error=str(exc)), severity="error", markup=False, timeout=10)
+            return None
+
+    async def _poll_database(self) -> None:
+        """Tell the screens when another connection committed (PRAGMA data_version moved)."""
+        try:
+            version = await self.store.call(self.store.data_version)
+        except sqlite3.Error:
+            return
+        if self._data_version is not None and version != self._data_version:
+            for screen in self.screen_stack:
+                screen.post_message(DatabaseChanged())
+        self._data_version = version
+
+
+def make_app(store: Store, **kwargs: Any) -> FacilitatorApp:
+    """The app over `store`; used by the CLI and by the tests alike."""
+    return FacilitatorApp(store, **kwargs)
