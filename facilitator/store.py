@@ -711,6 +711,38 @@ class Store:
         )
         return [(r["tag"], r["n"]) for r in rows]
 
+    # -- remarks (anonymous; see the issue "Anonymous remarks") ------------------------------
+
+    def add_remark(self, session_id: str, slot: str, text: str) -> str:
+        """Store one remark with its slot only: a random id, no time, nothing about the sender."""
+        remark_id = new_id(12)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO remarks (id, session_id, slot, text) VALUES (?, ?, ?, ?)",
+                (remark_id, session_id, slot, clean(text)),
+            )
+        return remark_id
+
+    def list_remarks(
+        self, session_id: str, *, include_hidden: bool = True, released_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Remarks of a session, by slot then by random id: an order unrelated to arrival."""
+        where = "session_id = ?"
+        if not include_hidden:
+            where += " AND hidden = 0"
+        if released_only:
+            where += " AND released = 1"
+        return self.query(
+            f"SELECT id, slot, text, hidden, released FROM remarks WHERE {where} ORDER BY slot, id",
+            (session_id,),
+        )
+
+    # -- web: remark server additions go below this line --
+
+    # -- capture: search, drafts and other capture additions go below this line --
+
+    # -- export: import, participants and other export additions go below this line --
+
 
 def _split_sql(script: str) -> list[str]:
     """Statements of a migration script; `@@` stands for a semicolon inside a trigger body."""

@@ -56,6 +56,7 @@ class FacilitatorApp(Translated, App[None]):
         self.title = t("app.title")
 
     async def on_mount(self) -> None:
+        await self.start_services()
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self._poll_database)
         if self.initial_session:
@@ -64,6 +65,15 @@ class FacilitatorApp(Translated, App[None]):
             from facilitator.tui.screens.start import StartScreen
 
             self.push_screen(StartScreen())
+
+    async def start_services(self) -> None:
+        """Start what runs beside the screens (the participants' remark server)."""
+
+    async def stop_services(self) -> None:
+        """Stop what start_services started; safe to call twice."""
+
+    async def on_unmount(self) -> None:
+        await self.stop_services()
 
     def open_session(self, session_id: str) -> None:
         """Show the run screen of a session (replacing the start screen if it is showing)."""
