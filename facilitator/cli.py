@@ -239,4 +239,19 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
         click.echo(f"{s.id:<32} {s.date}  {t('state.' + s.state):<10} {s.place}  ({s.programme.theme})")
 
 
+def run() -> None:
+    """The console script: click's own usage errors also become one line on stderr, exit 2."""
+    try:
+        main.main(standalone_mode=False, prog_name="facilitator")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("facilitator: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        where = f" (see `facilitator {exc.ctx.info_name} --help`)" if getattr(exc, "ctx", None) and exc.ctx.parent else ""
+        click.echo(f"facilitator: {exc.format_message()}{where}", err=True)
+        sys.exit(2)
+
+
 # Commands of later capabilities are added below this line.

@@ -1,6 +1,6 @@
 """The interface's words: one catalogue per language (locales/<lang>.toml), Dutch by default.
 
-`t("run.next")` looks a key up in the current language, falls back to Dutch, and formats
+`t("keys.next")` looks a key up in the current language, falls back to Dutch, and formats
 `{placeholders}` from keyword arguments. Text a person typed is never passed through here.
 """
 

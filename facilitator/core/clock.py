@@ -374,7 +374,8 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
 def fmt_duration(seconds: float, *, countdown: bool = False, hours: bool = False) -> str:
     """H:MM:SS or M:SS (H:MM:SS always with `hours`).
 
-    A countdown rounds up (0.4 s left shows 0:01) and shows overrun as +M:SS.
+    A countdown counts whole minutes (90:00), rounds up (0.4 s left shows 0:01) and shows
+    overrun as +M:SS.
     """
     if countdown:
         over = seconds < 0
@@ -382,6 +383,9 @@ def fmt_duration(seconds: float, *, countdown: bool = False, hours: bool = False
     else:
         over = False
         whole = math.floor(max(0.0, seconds))
+    if countdown:  # a block's countdown reads in minutes: 90:00, not 1:30:00
+        m, sec = divmod(int(whole), 60)
+        return ("+" if over else "") + f"{m}:{sec:02d}"
     h, rem = divmod(int(whole), 3600)
     m, sec = divmod(rem, 60)
     text = f"{h}:{m:02d}:{sec:02d}" if h or hours else f"{m}:{sec:02d}"

@@ -25,7 +25,7 @@ def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
             planned += f"+{b.extra_minutes}"
         p_start = state.planned_start(b.index)
         actual = "" if b.started_at is None else f"{local(b.started_at):%H:%M}"
-        label = str(b.block.phase) if b.block.phase else t("kind." + b.block.kind)[:1].upper()
+        label = str(b.block.phase) if b.block.phase else ""
         rows.append(
             (
                 label,
@@ -47,7 +47,9 @@ class Agenda(DataTable):
     """
 
     def __init__(self, **kwargs) -> None:
+        # The cursor marks the running block; the table never takes focus, so keys reach the screen.
         super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=False, **kwargs)
+        self.can_focus = False
         self._shown: list[tuple[str, ...]] = []
 
     def on_mount(self) -> None:
@@ -67,11 +69,12 @@ class Agenda(DataTable):
             self.add_row(*(self._cell(v, b) for v in row), key=str(i))
         self._shown = rows
         current = state.current
+        self.show_cursor = current is not None
         if current is not None:
             self.move_cursor(row=current.index, scroll=True)
 
     @staticmethod
     def _cell(value: str, block: BlockState) -> Text:
         # rich Text, never a str: a DataTable parses a plain string as markup.
-        style = {"running": "bold reverse", "done": "dim"}.get(block.status, "")
+        style = {"running": "bold", "done": "dim"}.get(block.status, "")
         return Text(value, style=style)

@@ -1,0 +1,84 @@
+"""The command line: help on every command, the contract's exit codes, one-line reasons."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from facilitator.cli import main
+
+EXE = Path(sys.executable).with_name("facilitator")
+
+
+def run(*args, env=None):
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env)
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    assert main.help
+    for name, command in main.commands.items():
+        assert command.help, f"`facilitator {name}` has no help text"
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "--db" in result.output, name
+
+
+def test_new_and_sessions(tmp_path):
+    db = str(tmp_path / "x.db")
+    made = run("new", "--programme", "wederkerigheid", "--place", "Groningen", "--date", "2026-04-15",
+               "--facilitator", "Anna", "--participants", "23", "--json", "--db", db)
+    assert made.returncode == 0, made.stderr
+    sid = json.loads(made.stdout)["id"]
+    assert sid == "groningen-2026-04-15"
+    listed = json.loads(run("sessions", "--json", "--db", db).stdout)
+    assert listed[0] | {} == {"id": sid, "programme": "wederkerigheid", "place": "Groningen",
+                              "date": "2026-04-15", "state": "planned", "theme": "Wederkerigheid"}
+    plain = run("sessions", "--db", db)
+    assert "gepland" in plain.stdout
+    assert "planned" in run("sessions", "--lang", "en", "--db", db).stdout
+
+
+def test_the_environment_variable_names_the_database(tmp_path):
+    import os
+
+    env = {**os.environ, "FACILITATOR_DB": str(tmp_path / "env.db")}
+    assert run("new", "--programme", "spelregels", "--place", "Utrecht", env=env).returncode == 0
+    assert (tmp_path / "env.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["new", "--programme", "no-such", "--place", "X"], "no valid programme"),
+        (["new", "--programme", "spelregels", "--place", "X", "--date", "1-3-2026"], "YYYY-MM-DD"),
+        (["new", "--programme", "spelregels", "--place", "  "], "place is empty"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, reason):
+    p = run(*args, "--db", str(tmp_path / "x.db"))
+    assert p.returncode == 2
+    assert reason in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in p.stderr
+
+
+def test_database_problems_exit_2_and_touch_nothing(tmp_path):
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version=99")
+    conn.commit()
+    conn.close()
+    before = newer.read_bytes()
+    for path in (newer, tmp_path, tmp_path / "file.txt" / "x.db"):
+        (tmp_path / "file.txt").write_text("x")
+        p = run("sessions", "--db", str(path))
+        assert p.returncode == 2, path
+        assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert newer.read_bytes() == before

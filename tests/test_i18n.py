@@ -1,0 +1,59 @@
+"""One catalogue per language: the same keys in each, and every key the code names exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from facilitator import i18n
+
+PKG = Path(i18n.__file__).parent
+# t("run.next"), t('run.next', ...), and binding descriptions/tooltips such as "keys.next".
+T_CALL = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']\s*[,)]""")
+BINDING_KEY = re.compile(r"""["']((?:keys|help)\.[a-z0-9_]+)["'](?!\s*\+)""")
+
+
+def test_languages_have_the_same_keys():
+    nl, en = i18n.catalogue("nl"), i18n.catalogue("en")
+    assert sorted(set(nl) - set(en)) == []
+    assert sorted(set(en) - set(nl)) == []
+
+
+def test_placeholders_match_between_languages():
+    nl, en = i18n.catalogue("nl"), i18n.catalogue("en")
+    field = re.compile(r"\{(\w+)\}")
+    for key in nl:
+        assert set(field.findall(nl[key])) == set(field.findall(en[key])), key
+
+
+def test_every_key_named_in_the_code_exists():
+    known = set(i18n.catalogue("nl"))
+    missing = []
+    for path in PKG.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for key in T_CALL.findall(text) + BINDING_KEY.findall(text):
+            if key not in known:
+                missing.append(f"{path.relative_to(PKG)}: {key}")
+    assert missing == []
+
+
+def test_english_on_request_and_dutch_by_default(monkeypatch):
+    assert i18n.choose_language(None) == "nl"
+    monkeypatch.setenv("FACILITATOR_LANG", "en")
+    assert i18n.choose_language(None) == "en"
+    assert i18n.choose_language("nl") == "nl"
+    i18n.set_language("en")
+    assert i18n.t("keys.next") == "Next block"
+    i18n.set_language("nl")
+    assert i18n.t("keys.next") == "Volgend blok"
+
+
+def test_a_settings_file_chooses_the_language(monkeypatch, tmp_path):
+    from facilitator.paths import settings_file
+
+    path = settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('lang = "en"\n', encoding="utf-8")
+    assert i18n.choose_language(None) == "en"
+    path.write_text("lang = [broken\n", encoding="utf-8")
+    assert i18n.choose_language(None) == "nl"

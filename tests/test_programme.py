@@ -1,0 +1,195 @@
+"""Programme files: the five shipped ones, and every way a hand-written one can be wrong."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from facilitator.core.programme import PHASE_NAMES, load_all, parse_programme, shipped_dir
+
+DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain.md"
+
+GOOD = """\
+theme = "Wederkerigheid"
+main_question = "Wat betekent wederkerigheid?"
+sub_questions = ["Een?"]
+
+[[blocks]]
+kind = "other"
+name = "Welkom"
+minutes = 20
+
+[[blocks]]
+kind = "phase"
+phase = 1
+minutes = 60
+
+[[blocks]]
+kind = "break"
+name = "Pauze 1"
+minutes = 15
+
+[[blocks]]
+kind = "phase"
+phase = 2
+minutes = 40
+
+[[blocks]]
+kind = "meal"
+name = "Maaltijd"
+minutes = 45
+
+[[blocks]]
+kind = "phase"
+phase = 3
+minutes = 60
+
+[[blocks]]
+kind = "phase"
+phase = 4
+minutes = 30
+"""
+
+
+def parse(text: str):
+    return parse_programme(text, "mine.toml", "mine")
+
+
+def only_error(prog):
+    assert len(prog.errors) == 1, [str(e) for e in prog.errors]
+    return prog.errors[0]
+
+
+def test_the_good_example_is_valid():
+    prog = parse(GOOD)
+    assert prog.valid, [str(e) for e in prog.errors]
+    assert prog.total_minutes == 270
+    assert [b.phase for b in prog.blocks if b.kind == "phase"] == [1, 2, 3, 4]
+    assert prog.blocks[1].name == PHASE_NAMES[1]  # a phase without a name gets the fixed one
+
+
+def test_five_shipped_programmes_one_per_theme_with_the_reports_questions():
+    progs = load_all([shipped_dir()])
+    assert len(progs) == 5
+    assert all(p.valid for p in progs), [str(e) for p in progs for e in p.errors]
+    table = DOMAIN.read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", table, flags=re.M))
+    for p in progs:
+        assert p.total_minutes == 270, p.id
+        assert rows[p.theme] == p.main_question, p.id
+        phases = [b for b in p.blocks if b.kind == "phase"]
+        assert [b.phase for b in phases] == [1, 2, 3, 4]
+        assert [b.name for b in phases] == [PHASE_NAMES[n] for n in (1, 2, 3, 4)]
+        assert all(b.prompts for b in phases), p.id
+        assert all(b.work_forms for b in phases), p.id
+        kinds = {b.kind for b in p.blocks}
+        assert {"break", "meal", "other"} <= kinds, p.id
+    by_theme = {p.theme: p for p in progs}
+    # Theme 4 lists only its main question in the report; the others list sub-questions.
+    assert by_theme["Negatieve beeldvorming en inclusieve communicatie"].sub_questions == []
+    assert "Wat was een misverstand dat je in de publieke ruimte hebt beleefd?" in (
+        by_theme["Spelregels voor de samenleving"].sub_questions
+    )
+
+
+def test_sub_questions_are_verbatim_from_the_report():
+    report = " ".join((DOMAIN.parent / "seed").glob("*.txt").__next__().read_text(encoding="utf-8").split())
+    for p in load_all([shipped_dir()]):
+        for q in p.sub_questions:
+            assert " ".join(q.split()) in report, q
+
+
+def test_syntax_error_names_file_and_line():
+    err = only_error(parse(GOOD.replace('minutes = 60\n', 'minutes = = 60\n', 1)))
+    assert err.file == "mine.toml"
+    assert err.line == 13
+    assert "syntax" in err.message
+
+
+def test_missing_phase():
+    text = GOOD.replace('[[blocks]]\nkind = "phase"\nphase = 2\nminutes = 40\n', "")
+    err = only_error(parse(text))
+    assert "phase 2" in err.message and "missing" in err.message
+
+
+def test_phases_out_of_order_points_at_the_block():
+    text = GOOD.replace("phase = 2", "phase = X").replace("phase = 3", "phase = 2").replace("phase = X", "phase = 3")
+    err = only_error(parse(text))
+    assert "out of order" in err.message
+    assert err.field == "blocks[6].phase"
+    assert err.line == 32
+
+
+@pytest.mark.parametrize("value", ["-5", "0", '"zestig"', "12.5", "true"])
+def test_bad_minutes(value):
+    prog = parse(GOOD.replace("minutes = 60\n", f"minutes = {value}\n", 1))
+    err = prog.errors[0]
+    assert err.field == "blocks[2].minutes"
+    assert err.line == 13
+    assert "minutes" in err.message
+
+
+def test_unknown_keys_top_level_and_in_a_block():
+    text = GOOD.replace('theme = "Wederkerigheid"', 'theme = "Wederkerigheid"\ncolour = "red"')
+    text = text.replace('name = "Pauze 1"', 'name = "Pauze 1"\nduration = 3')
+    prog = parse(text)
+    messages = {(e.field, e.line): e.message for e in prog.errors}
+    assert ("colour", 2) in messages
+    assert ("blocks[3].duration", 19) in messages
+
+
+def test_other_mistakes_are_named():
+    cases = {
+        'kind = "meal"': ('kind = "lunch"', "kind"),
+        'theme = "Wederkerigheid"': ('theme = ""', "theme"),
+        'sub_questions = ["Een?"]': ("sub_questions = [1]", "sub_questions"),
+        'name = "Welkom"': ("", "name"),
+    }
+    for old, (new, field) in cases.items():
+        prog = parse(GOOD.replace(old, new, 1))
+        assert any(field in (e.field or "") for e in prog.errors), (old, [str(e) for e in prog.errors])
+
+
+def test_a_break_cannot_carry_a_phase_number():
+    prog = parse(GOOD.replace('kind = "break"\nname = "Pauze 1"', 'kind = "break"\nphase = 2\nname = "Pauze 1"'))
+    assert any("only a block of kind 'phase'" in e.message for e in prog.errors)
+
+
+def test_total_other_than_270_is_a_warning_not_an_error():
+    prog = parse(GOOD.replace("minutes = 30", "minutes = 10"))
+    assert prog.valid
+    assert "250 minutes" in prog.warnings[0]
+
+
+def test_invalid_file_never_stops_the_valid_ones(tmp_path):
+    (tmp_path / "a-good.toml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b-broken.toml").write_text("theme = [", encoding="utf-8")
+    (tmp_path / "c-binary.toml").write_bytes(b"\xff\xfe\x00bad")
+    (tmp_path / "d-dup.toml").write_text('id = "a-good"\n' + GOOD, encoding="utf-8")
+    progs = load_all([tmp_path])
+    assert [p.valid for p in progs] == [True, False, False, False]
+    assert "cannot read" in progs[2].errors[0].message
+    assert "already used" in progs[3].errors[0].message
+
+
+def test_cli_lists_errors_with_file_line_and_field(tmp_path, monkeypatch):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "mijn.toml").write_text(GOOD.replace("minutes = 60\n", "minutes = -1\n", 1), encoding="utf-8")
+    env = {"FACILITATOR_PROGRAMMES": str(own), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    exe = Path(sys.executable).with_name("facilitator")
+    out = subprocess.run([exe, "programmes", "--json", "--db", str(tmp_path / "x.db")],
+                         capture_output=True, text=True, env=env, check=True)
+    progs = {p["id"]: p for p in json.loads(out.stdout)}
+    assert len(progs) == 6
+    assert progs["mijn"]["errors"] == [f"{own / 'mijn.toml'}:13 [blocks[2].minutes]: minutes must be more than 0, not -1"]
+    assert all(not p["errors"] for k, p in progs.items() if k != "mijn")
+    text = subprocess.run([exe, "programmes", "--check", "--db", str(tmp_path / "x.db")],
+                          capture_output=True, text=True, env=env)
+    assert text.returncode == 2
+    assert "mijn.toml:13 [blocks[2].minutes]" in text.stdout

@@ -1,0 +1,254 @@
+"""Pilot tests: a facilitator drives the run screen through a whole session with the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from facilitator import i18n
+from facilitator.core import clock as ck
+from facilitator.store import Store
+from facilitator.tui.app import make_app
+from facilitator.tui.screens.confirm import ConfirmScreen
+from facilitator.tui.screens.help import HelpScreen
+from facilitator.tui.screens.rebalance import RebalanceScreen
+from facilitator.tui.screens.room import RoomClockScreen
+from facilitator.tui.screens.run import RunScreen
+from facilitator.tui.widgets.block_panel import BlockPanel
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).visual)
+
+
+def app_for(store, session_id, clock, **kw):
+    return make_app(store, session_id=session_id, clock=clock, poll_interval=0, **kw)
+
+
+def kinds(store, session_id):
+    return [e.kind for e in store.clock_events(session_id)]
+
+
+async def test_a_whole_session_through_every_block(store, session_id, clock, programme):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        assert "Nog niet begonnen" in text_of(screen, "#block-title")
+        for block in programme.blocks:
+            await pilot.press("n")
+            await pilot.pause()
+            screen.refresh_clock()
+            assert screen.state.current.key == block.key
+            assert block.name in text_of(screen, "#block-title")
+            assert text_of(screen, "#countdown-text") == f"{block.minutes}:00"
+            # The start is in the database before the screen shows it.
+            assert store.clock_events(session_id)[-1].data == {"key": block.key}
+            clock.advance(minutes=block.minutes)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("j")
+        await pilot.pause()
+        assert store.get_session(session_id).state == "closed"
+        screen.refresh_clock()
+        assert "Sessie afgesloten" in text_of(screen, "#block-title")
+        assert kinds(store, session_id) == ["start"] * len(programme.blocks) + ["close"]
+
+
+async def test_extend_pause_resume_and_undo(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        clock.advance(minutes=5)
+        await pilot.press("E", "e", "plus")
+        await pilot.pause()
+        screen.refresh_clock()
+        assert screen.state.block_remaining == (20 + 7 - 5) * 60
+        await pilot.press("p")
+        await pilot.pause()
+        clock.advance(minutes=10)
+        screen.refresh_clock()
+        assert screen.state.paused and screen.state.block_remaining == 22 * 60
+        assert "Onderbroken sinds" in text_of(screen, "#paused-label")
+        await pilot.press("p")
+        await pilot.press("n")  # a block started by mistake...
+        await pilot.pause()
+        assert screen.state.current.name == "De diepte in"
+        await pilot.press("u")  # ...undone
+        await pilot.pause()
+        screen.refresh_clock()
+        assert screen.state.current.name == "Welkom en kennismaking"
+        assert kinds(store, session_id) == ["start", "extend", "extend", "extend", "pause", "resume", "start", "undo"]
+
+
+async def test_break_key_pulls_the_next_break_forward_then_adds_extra_ones(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n", "b")
+        await pilot.pause()
+        assert screen.state.current.name == "Pauze 1"
+        await pilot.press("b")  # already in a break: nothing new
+        await pilot.pause()
+        assert kinds(store, session_id) == ["start", "start"]
+        await pilot.press("n", "b")  # Pauze 2 pulled forward
+        await pilot.pause()
+        assert screen.state.current.name == "Pauze 2"
+        await pilot.press("n", "b")  # no planned break left: an extra one
+        await pilot.pause()
+        assert screen.state.current.name == "Extra pauze"
+        assert screen.state.current.inserted
+
+
+async def test_colour_follows_the_time_left(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        panel = screen.query_one(BlockPanel)
+        await pilot.press("n")
+        await pilot.pause()
+        for minutes, cls in ((10, None), (6.5, "-warn"), (2.5, "-urgent"), (1.5, "-overrun")):
+            clock.advance(minutes=minutes)
+            screen.refresh_clock()
+            for level in ("-warn", "-urgent", "-overrun"):
+                assert panel.has_class(level) == (level == cls), (minutes, level)
+        assert "OVERTIJD" in text_of(screen, "#countdown-label")
+        assert text_of(screen, "#countdown-text") == "+0:30"
+
+
+async def test_room_clock_and_back(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "r")
+        await pilot.pause()
+        room = app.screen
+        assert isinstance(room, RoomClockScreen)
+        assert "Welkom en kennismaking" in text_of(room, "#room-title")
+        assert room.query_one("#room-clock").value == "20:00"
+        await pilot.press("e")  # clock keys work on the room clock too
+        await pilot.pause()
+        room.refresh_clock()
+        assert room.query_one("#room-clock").value == "21:00"
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+
+
+async def test_help_lists_every_key(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = app.screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        listed = {name for _, _, name, _ in app.screen.rows}
+        for bindings in run._bindings.key_to_bindings.values():
+            for b in bindings:
+                if b.action in run.HELP_SECTIONS:
+                    assert b.description in listed, b
+        assert "Volgend blok" in listed and "Zaalklok" in listed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is run
+
+
+async def test_running_late_offers_to_take_time_back(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        clock.advance(minutes=30)  # welcome planned 20: the day runs 10 minutes late
+        screen.refresh_clock()
+        assert screen.query_one("#banner").has_class("-visible")
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, RebalanceScreen)
+        await pilot.press("n")  # decline
+        await pilot.pause()
+        assert kinds(store, session_id)[-1] == "decline_rebalance"
+        screen.refresh_clock()
+        assert not screen.query_one("#banner").has_class("-visible")
+        clock.advance(minutes=6)
+        screen.refresh_clock()
+        assert screen.query_one("#banner").has_class("-visible")
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("j")  # accept
+        await pilot.pause()
+        events = store.clock_events(session_id)
+        assert events[-1].kind == "rebalance"
+        assert sum(events[-1].data["minutes"].values()) < 250
+        screen.refresh_clock()
+        await pilot.press("n")
+        await pilot.pause()
+        screen.refresh_clock()
+        assert abs(screen.state.late_minutes) < 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (40, 12), (24, 8)])
+async def test_small_terminals_degrade_without_crashing(store, session_id, clock, size):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.screen
+        screen.refresh_clock()
+        assert "Welkom" in text_of(screen, "#block-title")
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("r", "question_mark")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_code in (None, 0)
+
+
+async def test_another_app_on_the_same_database_sees_clock_actions(db_path, session_id, clock, store):
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        other = Store.open(db_path)
+        other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+        other.close()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.screen.state.current is not None:
+                break
+        assert app.screen.state.current.name == "Welkom en kennismaking"
+
+
+async def test_start_screen_creates_a_session(store, clock):
+    app = make_app(store, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Venlo")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        session = store.list_sessions()[0]
+        assert session.place == "Venlo" and session.expected_participants == 20
+        assert app.screen.session_id == session.id
+
+
+async def test_start_screen_opens_an_existing_session(store, session_id, clock):
+    app = make_app(store, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.session_id == session_id
+
+
+async def test_english_on_request(store, session_id, clock):
+    i18n.set_language("en")
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert "Not started yet" in text_of(screen, "#block-title")
+        descriptions = {b.description for bs in screen._bindings.key_to_bindings.values() for b in bs}
+        assert "Next block" in descriptions and "Volgend blok" not in descriptions

@@ -1,0 +1,112 @@
+"""The store: opening, refusing what it must not touch, migrations, clock events, backups."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from facilitator.core import clock as ck
+from facilitator.store import SCHEMA_VERSION, NotFound, Store, StoreError
+
+
+def test_new_database_is_wal_and_versioned(db_path):
+    s = Store.open(db_path)
+    assert s.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+    assert s.query("PRAGMA user_version")[0]["user_version"] == SCHEMA_VERSION
+    s.close()
+    # Opening again does not migrate twice.
+    Store.open(db_path).close()
+
+
+def test_newer_database_is_refused_and_left_alone(db_path):
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer facilitator"):
+        Store.open(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_not_overwritten(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("my notes, not a database\n" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a facilitator database"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_another_programs_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE things (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="another program"):
+        Store.open(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_folder(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    with pytest.raises(StoreError, match="cannot write"):
+        Store.open(folder / "x.db")
+
+
+def test_path_under_a_file_or_a_folder(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        Store.open(tmp_path / "file" / "x.db")
+    with pytest.raises(StoreError, match="is a folder"):
+        Store.open(tmp_path)
+
+
+def test_clock_events_keep_the_session_state(store, session_id, clock):
+    assert store.get_session(session_id).state == "planned"
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    assert store.get_session(session_id).state == "running"
+    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=1))
+    assert store.get_session(session_id).state == "closed"
+    store.add_clock_event(session_id, ck.UNDO, clock.advance(minutes=1))
+    assert store.get_session(session_id).state == "running"
+    kinds = [e.kind for e in store.clock_events(session_id)]
+    assert kinds == ["start", "close", "undo"]
+    with pytest.raises(StoreError):
+        store.add_clock_event(session_id, "explode", clock())
+    with pytest.raises(NotFound):
+        store.add_clock_event("nope", ck.START, clock(), {"key": "welkom"})
+
+
+def test_session_ids_are_readable_and_unique(store, programme, clock):
+    a = store.create_session(programme, "Den Bosch", "2026-04-12", now=clock())
+    b = store.create_session(programme, "Den Bosch", "2026-04-12", now=clock())
+    assert (a, b) == ("den-bosch-2026-04-12", "den-bosch-2026-04-12-2")
+    assert store.get_session(a).remark_token != store.get_session(b).remark_token
+    with pytest.raises(StoreError):
+        store.create_session(programme, "   ", "2026-04-12", now=clock())
+    with pytest.raises(ValueError):
+        store.create_session(programme, "X", "12-04-2026", now=clock())
+
+
+def test_the_session_keeps_a_frozen_copy_of_its_programme(store, session_id, programme):
+    frozen = store.get_session(session_id).programme
+    assert frozen.blocks == programme.blocks
+    assert frozen.main_question == programme.main_question
+
+
+def test_rotating_backups(store, session_id):
+    for i in range(5):
+        store.backup_rotating(f"blok {i}", keep=3)
+    folder = store.path.with_name(store.path.name + ".backups")
+    copies = sorted(folder.glob("*.db"))
+    assert len(copies) <= 3
+    copy = Store.open(copies[-1])
+    assert copy.get_session(session_id).place == "Utrecht"
+    copy.close()
