@@ -255,3 +255,111 @@ def run() -> None:
 
 
 # Commands of later capabilities are added below this line.
+
+
+# -- serve: the remark server without the TUI --
+
+
+@main.command()
+@common
+@click.argument("session")
+@click.option("--host", help="Address to listen on (default 0.0.0.0: every network of this laptop).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8080; 0: any free port).")
+@click.option("--url", "public_url",
+              help="Base address phones should open, when the detected one is wrong (e.g. http://10.0.0.5:8080).")
+@click.option("--batch", type=click.IntRange(min=0),
+              help="Show remarks to the facilitator this many at a time (0: only when their block ends).")
+@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the QR code as PNG and SVG, for table cards, into this folder.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    session: str,
+    host: str | None,
+    port: int | None,
+    public_url: str | None,
+    batch: int | None,
+    qr_dir: Path | None,
+) -> None:
+    """Run only the participants' remark server for SESSION, without the TUI.
+
+    The first line printed is the participants' URL. Remarks are accepted while the session
+    runs (in the TUI of this or another laptop on the same database). Ctrl+C stops it.
+    """
+    import asyncio
+
+    from facilitator.store import StoreError
+
+    path = setup(ctx, db, lang)
+    store = open_store(path)
+    try:
+        info = store.get_session(session)
+        if batch is not None:
+            store.set_remark_batch_size(batch)
+    except StoreError as exc:
+        store.close()
+        fail(str(exc))
+    from facilitator.web.server import resolve_options
+
+    given = {"enabled": True, "host": host, "port": port, "url": public_url}
+    try:
+        options = resolve_options({k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        store.close()
+        fail(str(exc))
+    try:
+        asyncio.run(_serve(store, info, options, qr_dir))
+    finally:
+        store.close()
+
+
+async def _serve(store: Any, info: Any, options: Any, qr_dir: Path | None) -> None:
+    import asyncio
+    import signal
+
+    from facilitator.web.app import WebConfig
+    from facilitator.web.server import RemarkServer
+
+    server = RemarkServer(store, options, config=WebConfig(session_id=info.id))
+    try:
+        await server.start()
+    except OSError as exc:
+        fail(exc.strerror or str(exc))
+    url, problem = server.url_for(info.remark_token)
+    click.echo(url)
+    sys.stdout.flush()
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        from facilitator.tui.widgets.qr import half_block_text
+        from facilitator.web.qr import qr_matrix
+
+        Console().print(half_block_text(qr_matrix(url)))
+    click.echo(t("remarks.serve_url"), err=True)
+    if problem == "no_network":
+        click.echo(t("remarks.serve_no_network"), err=True)
+    elif problem == "loopback":
+        click.echo(t("remarks.serve_loopback", host=options.host), err=True)
+    if qr_dir is not None:
+        from facilitator.web.qr import write_card_files
+
+        try:
+            png, svg = write_card_files(url, qr_dir, f"opmerkingen-{info.id}")
+        except OSError as exc:
+            await server.stop()
+            fail(f"cannot write the QR files into {qr_dir}: {exc.strerror or exc}")
+        click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
+    click.echo(t("remarks.serve_stop"), err=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+# -- end serve --

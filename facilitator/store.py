@@ -738,6 +738,200 @@ class Store:
         )
 
     # -- web: remark server additions go below this line --
+    #
+    # Anonymity on disk: a remark row holds a random id, its slot and its text, nothing else.
+    # The remarks still waiting for release are rewritten in a shuffled order, under fresh ids and
+    # with secure_delete on, at every new arrival, so neither their ids nor where their bytes sit
+    # in the file follow arrival; after a batch is released the WAL (whose frames would show the
+    # states in between) is checkpointed and truncated.
+
+    REMARK_BATCH_SETTING = "remarks.batch_size"
+    DEFAULT_REMARK_BATCH = 3
+
+    def remark_batch_size(self) -> int:
+        """How many remarks wait before they show together (0: only when their block ends)."""
+        value = self.get_setting(self.REMARK_BATCH_SETTING)
+        try:
+            return max(0, int(value)) if value is not None else self.DEFAULT_REMARK_BATCH
+        except ValueError:
+            return self.DEFAULT_REMARK_BATCH
+
+    def set_remark_batch_size(self, size: int) -> int:
+        if size < 0:
+            raise StoreError("the batch size cannot be negative")
+        self.set_setting(self.REMARK_BATCH_SETTING, str(int(size)))
+        return int(size)
+
+    def remark_tokens(self) -> list[tuple[str, str]]:
+        """(session id, remark token) of every session, for the remark server's URL lookup."""
+        return [(r["id"], r["remark_token"]) for r in self.query("SELECT id, remark_token FROM sessions")]
+
+    def _remark_clock(self, conn: sqlite3.Connection, session_id: str, now: datetime):  # -> ClockState
+        row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no session {session_id!r} in this database")
+        cache: dict[str, Any] = self.__dict__.setdefault("_remark_blocks", {})
+        blocks = cache.get(row[0])
+        if blocks is None:
+            blocks = Programme.from_dict(json.loads(row[0])).blocks
+            cache[row[0]] = blocks
+        events = [
+            ClockEvent(seq=s, at=parse_iso(a), kind=k, data=json.loads(d))
+            for s, a, k, d in conn.execute(
+                "SELECT seq, at, kind, data FROM clock_events WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            )
+        ]
+        return compute(blocks, events, now)
+
+    @staticmethod
+    def _remark_slot(state: Any) -> str | None:
+        """The slot a remark gets now: the running block's name; None when not accepting."""
+        if state.state != "running" or state.current is None:
+            return None
+        return str(state.current.name)
+
+    @staticmethod
+    def _release_due(conn: sqlite3.Connection, session_id: str, slot: str | None, batch: int) -> int:
+        """Release waiting remarks whose block has ended, and the current slot's once `batch` wait."""
+        if slot is None:
+            cur = conn.execute(
+                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0", (session_id,)
+            )
+            return cur.rowcount
+        released = conn.execute(
+            "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0 AND slot != ?",
+            (session_id, slot),
+        ).rowcount
+        if batch > 0:
+            waiting = conn.execute(
+                "SELECT count(*) FROM remarks WHERE session_id = ? AND released = 0 AND slot = ?",
+                (session_id, slot),
+            ).fetchone()[0]
+            if waiting >= batch:
+                released += conn.execute(
+                    "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0 AND slot = ?",
+                    (session_id, slot),
+                ).rowcount
+        return released
+
+    @staticmethod
+    def _shuffle_waiting(conn: sqlite3.Connection, session_id: str) -> None:
+        rows = conn.execute(
+            "SELECT slot, text, hidden FROM remarks WHERE session_id = ? AND released = 0", (session_id,)
+        ).fetchall()
+        if len(rows) < 2:
+            return
+        conn.execute("DELETE FROM remarks WHERE session_id = ? AND released = 0", (session_id,))
+        secrets.SystemRandom().shuffle(rows)
+        conn.executemany(
+            "INSERT INTO remarks (id, session_id, slot, text, hidden) VALUES (?, ?, ?, ?, ?)",
+            [(new_id(12), session_id, slot, text, hidden) for slot, text, hidden in rows],
+        )
+
+    @contextmanager
+    def _remark_write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction with secure_delete on, so rewritten rows leave no old bytes behind."""
+        with self._lock:
+            self.conn.execute("PRAGMA secure_delete=ON")
+            try:
+                with self.transaction() as conn:
+                    yield conn
+            finally:
+                self.conn.execute("PRAGMA secure_delete=OFF")
+
+    def post_remark(
+        self, session_id: str, text: str, *, now: datetime, batch_size: int | None = None
+    ) -> tuple[str | None, int]:
+        """Store a participant's remark if the session runs: (its slot or None, how many got released).
+
+        Only the slot is kept, never the time; nothing about the sender reaches this method.
+        """
+        body = clean(text).strip()
+        if not body:
+            raise StoreError("the remark is empty")
+        batch = self.remark_batch_size() if batch_size is None else batch_size
+        with self._remark_write() as conn:
+            slot = self._remark_slot(self._remark_clock(conn, session_id, now))
+            if slot is None:
+                return None, 0
+            conn.execute(
+                "INSERT INTO remarks (id, session_id, slot, text) VALUES (?, ?, ?, ?)",
+                (new_id(12), session_id, slot, body),
+            )
+            self._shuffle_waiting(conn, session_id)
+            released = self._release_due(conn, session_id, slot, batch)
+        if released:
+            self.scrub_remark_journal()
+        return slot, released
+
+    def remark_slot_now(self, session_id: str, *, now: datetime) -> str | None:
+        """The slot a remark posted now would get; None while the session does not run."""
+        with self._lock:
+            return self._remark_slot(self._remark_clock(self.conn, session_id, now))
+
+    def release_due_remarks(self, session_id: str, *, now: datetime, batch_size: int | None = None) -> int:
+        """Release what is due by the clock (a block that ended, a full batch); returns how many."""
+        batch = self.remark_batch_size() if batch_size is None else batch_size
+        with self._remark_write() as conn:
+            slot = self._remark_slot(self._remark_clock(conn, session_id, now))
+            released = self._release_due(conn, session_id, slot, batch)
+        if released:
+            self.scrub_remark_journal()
+        return released
+
+    def release_remarks(self, session_id: str) -> int:
+        """Release every waiting remark of a session now (the facilitator asked); returns how many."""
+        with self._remark_write() as conn:
+            released = conn.execute(
+                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0", (session_id,)
+            ).rowcount
+        if released:
+            self.scrub_remark_journal()
+        return released
+
+    def sessions_with_waiting_remarks(self) -> list[str]:
+        return [r["session_id"] for r in self.query(
+            "SELECT DISTINCT session_id FROM remarks WHERE released = 0 ORDER BY session_id"
+        )]
+
+    def remark_counts(self, session_id: str) -> dict[str, int]:
+        """waiting (not yet shown), shown (released, not hidden) and hidden remarks of a session."""
+        row = self.query(
+            "SELECT coalesce(sum(released = 0), 0) AS waiting, "
+            "coalesce(sum(released = 1 AND hidden = 0), 0) AS shown, "
+            "coalesce(sum(released = 1 AND hidden = 1), 0) AS hidden "
+            "FROM remarks WHERE session_id = ?",
+            (session_id,),
+        )[0]
+        return {k: int(v) for k, v in row.items()}
+
+    def set_remark_hidden(self, session_id: str, remark_id: str, hidden: bool) -> bool:
+        """Hide a remark (abusive, or it identifies someone) or show it again; it is never erased."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE remarks SET hidden = ? WHERE id = ? AND session_id = ?",
+                (1 if hidden else 0, remark_id, session_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no remark {remark_id!r} in session {session_id!r}")
+        return True
+
+    def scrub_remark_journal(self) -> bool:
+        """Checkpoint and truncate the WAL, so it keeps no trace of the order remarks came in.
+
+        Best effort: with a reader of another process in the way it gives up after a moment
+        (False) and the next release tries again.
+        """
+        with self._lock:
+            self.conn.execute("PRAGMA busy_timeout=250")
+            try:
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.OperationalError:
+                busy = 1
+            finally:
+                self.conn.execute("PRAGMA busy_timeout=10000")
+        return not busy
 
     # -- capture: search, drafts and other capture additions go below this line --
 

@@ -67,10 +67,22 @@ class FacilitatorApp(Translated, App[None]):
             self.push_screen(StartScreen())
 
     async def start_services(self) -> None:
-        """Start what runs beside the screens (the participants' remark server)."""
+        """Start what runs beside the screens (the participants' remark server).
+
+        In a worker, so the first screen does not wait for it; `web={"enabled": False}` (or
+        FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
+        """
+        from facilitator.tui.remarks_actions import start_remark_server
+
+        self.remark_server = None
+        self.remark_server_error = None
+        self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""
+        from facilitator.tui.remarks_actions import stop_remark_server
+
+        await stop_remark_server(self)
 
     async def on_unmount(self) -> None:
         await self.stop_services()

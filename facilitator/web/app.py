@@ -1,0 +1,316 @@
+"""The participants' remark server: an aiohttp app over the store, built by `create_web_app`.
+
+What it keeps about a participant: nothing. No access log, no cookie; the address is used only
+in memory for the rate limit (keyed by a hash that changes every start); the chosen language
+travels in the URL; a remark is stored with its slot, not its time (see Store.post_remark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from aiohttp import web
+
+from facilitator.core.clock import Clock, utcnow
+from facilitator.core.text import clean
+from facilitator.store import Store, StoreError
+from facilitator.web import page
+from facilitator.web.guard import FormSigner, RateLimiter
+from facilitator.web.qr import PATH_PREFIX, public_token
+from facilitator.web.strings import pick
+
+log = logging.getLogger("facilitator.web")
+
+MAX_CHARS = 1000
+# 1000 characters of 4 UTF-8 bytes each, percent-encoded (3 bytes per byte), plus the form field.
+CLIENT_MAX_SIZE = 16 * 1024
+MAX_FIELDS = 4
+RELEASE_INTERVAL = 2.0
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Server": "facilitator",
+}
+# Loggers that would write a participant's address ("Error handling request from <IP>").
+SILENCED_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "aiohttp.internal")
+
+OnChange = Callable[[str, int], None]  # (session id, how many remarks were just released)
+
+
+@dataclass
+class WebConfig:
+    """What the remark server needs besides the store; tests pass their own clock and limits."""
+
+    clock: Clock = utcnow
+    session_id: str | None = None  # serve only this session (`facilitator serve SESSION`)
+    max_chars: int = MAX_CHARS
+    batch_size: int | None = None  # None: the store's setting, read on every post
+    release_interval: float = RELEASE_INTERVAL
+    on_change: OnChange | None = None
+    signer: FormSigner = field(default_factory=FormSigner)
+    limiter: RateLimiter | None = field(default_factory=RateLimiter)
+
+
+STORE = web.AppKey("store", Store)
+CONFIG = web.AppKey("config", WebConfig)
+TOKENS = web.AppKey("tokens", dict)  # public token -> session id, refreshed on a miss
+TOKENS_LOADED = web.AppKey("tokens_loaded", list)  # [loop time of the last refresh]
+RELEASER = web.AppKey("releaser", asyncio.Task)
+
+
+def silence_request_loggers() -> None:
+    """aiohttp's own loggers name the client's address; the server keeps them quiet."""
+    for name in SILENCED_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL + 1)
+        logger.propagate = False
+        logger.disabled = True
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def _not_found() -> web.Response:
+    return web.Response(
+        text="404: Not Found", status=404, content_type="text/plain", charset="utf-8"
+    )
+
+
+def _query_value(request: web.Request, name: str) -> str | None:
+    try:
+        return request.query.get(name)
+    except (UnicodeError, ValueError):
+        return None
+
+
+def _language(request: web.Request) -> str:
+    return pick(_query_value(request, "lang"))
+
+
+async def _session_for(request: web.Request) -> str | None:
+    """The session whose URL this is, or None (every unknown token looks the same: a 404)."""
+    token = request.match_info.get("token", "")
+    app = request.app
+    tokens: dict[str, str] = app[TOKENS]
+    if token not in tokens:
+        loop = asyncio.get_running_loop()
+        loaded = app[TOKENS_LOADED]
+        if loop.time() - loaded[0] < 1.0:
+            return None  # a flood of wrong tokens costs one query a second at most
+        loaded[0] = loop.time()
+        store = app[STORE]
+        pairs = await store.call(store.remark_tokens)
+        tokens.clear()
+        only = app[CONFIG].session_id
+        tokens.update({public_token(tok): sid for sid, tok in pairs if only is None or sid == only})
+    return tokens.get(token)
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+    """Every failure becomes a short page: a plain 404 for unknown paths, never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status in (404, 405):
+            return _not_found()
+        if exc.status < 400:
+            raise
+        lang = _language(request)
+        key = "too_big" if exc.status == 413 else "bad_request"
+        return _html(page.message_page(lang, request.path, key), exc.status)
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except (
+        Exception
+    ) as exc:  # a bug: answer plainly, log the kind of error and nothing of the request
+        log.error("remark server: unexpected %s", type(exc).__name__)
+        return _html(page.message_page(_language(request), request.path, "failed"), 500)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers.popall("Set-Cookie", None)
+
+
+async def show_form(request: web.Request) -> web.Response:
+    session_id = await _session_for(request)
+    if session_id is None:
+        return _not_found()
+    config = request.app[CONFIG]
+    lang = _language(request)
+    path = request.path
+    if _query_value(request, "sent") == "1":
+        return _html(page.thanks_page(lang, path))
+    store = request.app[STORE]
+    slot = await store.call(store.remark_slot_now, session_id, now=config.clock())
+    if slot is None:
+        return _html(page.closed_page(lang, path))
+    field_value = config.signer.issue(request.match_info["token"])
+    return _html(page.form_page(lang, path, field_value, max_chars=config.max_chars))
+
+
+def _read_form(body: bytes) -> dict[str, str] | None:
+    """The posted fields, or None for anything a browser's form would not send."""
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            return None
+        fields[name] = value
+    return fields
+
+
+def _same_origin(request: web.Request) -> bool:
+    """False only for a post that names another site as its origin (browsers may send "null")."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return True
+    try:
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+    except ValueError:
+        return False
+
+
+async def post_remark(request: web.Request) -> web.Response:
+    session_id = await _session_for(request)
+    if session_id is None:
+        return _not_found()
+    app = request.app
+    config = app[CONFIG]
+    lang = _language(request)
+    path = request.path
+    token = request.match_info["token"]
+
+    def again(error: str, text: str = "", status: int = 400, **values: int) -> web.Response:
+        fresh = config.signer.issue(token)
+        return _html(
+            page.form_page(
+                lang,
+                path,
+                fresh,
+                max_chars=config.max_chars,
+                text=text,
+                error=error,
+                error_values=values,
+            ),
+            status,
+        )
+
+    if request.content_type != "application/x-www-form-urlencoded":
+        return _html(page.message_page(lang, path, "bad_request"), 400)
+    charset = request.charset
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return _html(page.message_page(lang, path, "bad_request"), 400)
+    if request.content_length is not None and request.content_length > CLIENT_MAX_SIZE:
+        return again("too_big", status=413)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return again("too_big", status=413)
+    fields = _read_form(body)
+    if fields is None or not set(fields) <= {"text", "f"}:
+        return _html(page.message_page(lang, path, "bad_request"), 400)
+    raw = fields.get("text", "")
+    text = clean(raw).strip()
+    if config.limiter is not None and not config.limiter.allow(request.remote or ""):
+        return again("slow_down", raw, 429)
+    verdict = config.signer.check(token, fields.get("f"))
+    if verdict == "expired":
+        return again("expired", raw)
+    if verdict != "ok" or not _same_origin(request):
+        return again("bad_request", status=403)
+    if not text:
+        return again("empty")
+    if len(text) > config.max_chars:
+        return again("too_long", raw, count=len(text))
+    store = app[STORE]
+    try:
+        slot, released = await store.call(
+            store.post_remark, session_id, text, now=config.clock(), batch_size=config.batch_size
+        )
+    except (sqlite3.Error, StoreError, OSError) as exc:
+        log.error("remark server: could not store a remark (%s)", type(exc).__name__)
+        return again("failed", raw, 503)
+    if slot is None:
+        return _html(page.closed_page(lang, path, raw), 409)
+    if config.on_change is not None:
+        config.on_change(session_id, released)
+    # Post/redirect/get: reloading the thank-you page cannot send the remark twice.
+    location = path + "?" + urlencode({"lang": lang, "sent": "1"})
+    return web.Response(status=303, headers={"Location": location})
+
+
+async def _release_forever(app: web.Application) -> None:
+    """Release batches whose block has ended, also when no new remark comes in to trigger it."""
+    store = app[STORE]
+    config = app[CONFIG]
+    while True:
+        await asyncio.sleep(config.release_interval)
+        try:
+            sessions = await store.call(store.sessions_with_waiting_remarks)
+            for sid in sessions:
+                if config.session_id is not None and sid != config.session_id:
+                    continue
+                released = await store.call(
+                    store.release_due_remarks, sid, now=config.clock(), batch_size=config.batch_size
+                )
+                if released and config.on_change is not None:
+                    config.on_change(sid, released)
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            log.warning("remark server: release check failed (%s)", type(exc).__name__)
+
+
+async def _releaser(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_release_forever(app))
+    app[RELEASER] = task
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def create_web_app(
+    store: Store, config: WebConfig | None = None, **options: Any
+) -> web.Application:
+    """The aiohttp app for participants; `options` are WebConfig fields (clock, session_id, ...)."""
+    silence_request_loggers()
+    config = config or WebConfig(**options)
+    app = web.Application(middlewares=[_guard], client_max_size=CLIENT_MAX_SIZE)
+    app[STORE] = store
+    app[CONFIG] = config
+    app[TOKENS] = {}
+    app[TOKENS_LOADED] = [float("-inf")]
+    app.on_response_prepare.append(_security_headers)
+    app.cleanup_ctx.append(_releaser)
+    app.router.add_get(PATH_PREFIX + "{token}", show_form)
+    app.router.add_post(PATH_PREFIX + "{token}", post_remark)
+    return app

@@ -1,0 +1,91 @@
+"""Protection for the participants' form: a signed, expiring hidden field and a rate limit.
+
+Both live only in memory. The rate limit keys clients by a keyed hash of their address that
+changes every time the server starts; neither the address nor the hash is written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+FORM_TTL_SECONDS = 6 * 3600  # a page opened at the start of the day still sends at its end
+
+
+class FormSigner:
+    """Issues and checks the hidden form field `<expiry>.<nonce>.<mac>` bound to one session URL."""
+
+    def __init__(
+        self,
+        secret: bytes | None = None,
+        *,
+        ttl: float = FORM_TTL_SECONDS,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+        self.ttl = ttl
+        self._now = now
+
+    def _mac(self, scope: str, expiry: str, nonce: str) -> str:
+        msg = f"{scope}|{expiry}|{nonce}".encode()
+        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()[:32]
+
+    def issue(self, scope: str) -> str:
+        expiry = str(int(self._now() + self.ttl))
+        nonce = secrets.token_urlsafe(9)
+        return f"{expiry}.{nonce}.{self._mac(scope, expiry, nonce)}"
+
+    def check(self, scope: str, value: str | None) -> str:
+        """ "ok", "expired" (genuine but too old) or "bad" (missing, altered, another session's)."""
+        if not value or len(value) > 100:
+            return "bad"
+        parts = value.split(".")
+        if len(parts) != 3 or not parts[0].isdigit():
+            return "bad"
+        expiry, nonce, mac = parts
+        if not hmac.compare_digest(mac, self._mac(scope, expiry, nonce)):
+            return "bad"
+        return "ok" if int(expiry) >= self._now() else "expired"
+
+
+class RateLimiter:
+    """A token bucket per client: `capacity` posts at once, refilled over `per_seconds`."""
+
+    def __init__(
+        self,
+        capacity: int = 10,
+        per_seconds: float = 60.0,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        max_clients: int = 5000,
+    ) -> None:
+        self.capacity = capacity
+        self.rate = capacity / per_seconds
+        self._now = now
+        self._max = max_clients
+        self._key = secrets.token_bytes(16)
+        self._buckets: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+
+    def _client(self, address: str) -> bytes:
+        return hmac.new(self._key, address.encode("utf-8", "replace"), hashlib.sha256).digest()[:12]
+
+    def allow(self, address: str) -> bool:
+        """Take one token for this client; False when its bucket is empty."""
+        key = self._client(address)
+        now = self._now()
+        tokens, last = self._buckets.pop(key, (float(self.capacity), now))
+        tokens = min(float(self.capacity), tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        self._buckets[key] = (tokens, now)
+        while len(self._buckets) > self._max:
+            self._buckets.popitem(last=False)  # the longest idle client forgets first
+        return allowed
+
+    def __len__(self) -> int:
+        return len(self._buckets)

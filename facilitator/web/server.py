@@ -1,0 +1,145 @@
+"""Start and stop the remark server inside a running event loop (the TUI's, or `facilitator serve`'s).
+
+Uses AppRunner and TCPSite, never `web.run_app`, which would take over the loop.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from facilitator.store import Store
+from facilitator.web.app import WebConfig, create_web_app
+from facilitator.web.net import detect_lan_address, usable
+from facilitator.web.qr import participant_url
+
+DEFAULT_HOST = "0.0.0.0"  # every interface: reachable from phones on the venue's network
+DEFAULT_PORT = 8080
+PORT_TRIES = 10  # the default port busy (a second app on this laptop): try the next ones
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """Where the server listens and which address it tells phones to open."""
+
+    enabled: bool = True
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    url: str | None = None  # the base URL phones should use, when detection gets it wrong
+    port_given: bool = False
+
+
+def resolve_options(
+    given: dict[str, Any] | None = None, env: dict[str, str] | None = None
+) -> WebOptions:
+    """Explicit options first, then FACILITATOR_WEB (0/off), _HOST, _PORT and _URL, then defaults."""
+    given = dict(given or {})
+    env = dict(os.environ if env is None else env)
+    enabled = given.get("enabled")
+    if enabled is None:
+        enabled = env.get("FACILITATOR_WEB", "1").strip().lower() not in ("0", "off", "no", "false")
+    host = given.get("host") or env.get("FACILITATOR_HOST") or DEFAULT_HOST
+    port_text = given.get("port", env.get("FACILITATOR_PORT"))
+    port_given = port_text is not None and str(port_text) != ""
+    try:
+        port = int(port_text) if port_given else DEFAULT_PORT
+    except ValueError:
+        raise ValueError(f"the port must be a number, not {port_text!r}") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"the port must be between 0 and 65535, not {port}")
+    url = given.get("url") or env.get("FACILITATOR_URL") or None
+    return WebOptions(bool(enabled), str(host), port, url, port_given)
+
+
+class RemarkServer:
+    """The participants' server over one store, listening while started."""
+
+    def __init__(
+        self,
+        store: Store,
+        options: WebOptions | None = None,
+        *,
+        config: WebConfig | None = None,
+        detect: Callable[[], str | None] = detect_lan_address,
+    ) -> None:
+        self.store = store
+        self.options = options or WebOptions()
+        self.config = config or WebConfig()
+        self.detect = detect
+        self.app: web.Application | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None and self.port is not None
+
+    async def start(self) -> None:
+        """Listen; OSError (with a readable message) when the port cannot be had."""
+        if self._runner is not None:
+            return
+        self.app = create_web_app(self.store, self.config)
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2, handle_signals=False)
+        await runner.setup()
+        tries = 1 if self.options.port_given or self.options.port == 0 else PORT_TRIES
+        last: OSError | None = None
+        for offset in range(tries):
+            site = web.TCPSite(runner, self.options.host, self.options.port + offset)
+            try:
+                await site.start()
+            except OSError as exc:
+                last = exc
+                if exc.errno != errno.EADDRINUSE:
+                    break
+                continue
+            self._runner = runner
+            self.port = int(runner.addresses[0][1])
+            return
+        await runner.cleanup()
+        assert last is not None
+        if last.errno == errno.EADDRINUSE:
+            raise OSError(last.errno, f"port {self.options.port} is already in use") from None
+        raise OSError(
+            last.errno, f"cannot listen on {self.options.host}:{self.options.port}: {last.strerror}"
+        )
+
+    async def stop(self) -> None:
+        """Stop listening; safe to call twice, or without a start."""
+        runner, self._runner = self._runner, None
+        self.port = None
+        if runner is not None:
+            await runner.cleanup()
+
+    def base_url(self) -> tuple[str, str | None]:
+        """(the base URL phones open, a problem or None): "no_network" or "loopback"."""
+        port = self.port if self.port is not None else self.options.port
+        if self.options.url:
+            return self.options.url, None
+        host = self.options.host
+        try:
+            bound = ipaddress.ip_address(host)
+        except ValueError:
+            return f"http://{host}:{port}", None  # a host name the user chose
+        if bound.is_unspecified:
+            found = self.detect()
+            if found is None:
+                return f"http://127.0.0.1:{port}", "no_network"
+            return f"http://{_host_part(found)}:{port}", None
+        if not usable(host):
+            return f"http://{_host_part(host)}:{port}", "loopback"
+        return f"http://{_host_part(host)}:{port}", None
+
+    def url_for(self, remark_token: str) -> tuple[str, str | None]:
+        """(the participant URL of a session, a problem or None)."""
+        base, problem = self.base_url()
+        return participant_url(base, remark_token), problem
+
+
+def _host_part(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
