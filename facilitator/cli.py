@@ -257,6 +257,149 @@ def run() -> None:
 # Commands of later capabilities are added below this line.
 
 
+def _progress_printer() -> Callable[[int, int], None] | None:
+    """A percentage on stderr while a long export runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        pct = int(100 * done / max(1, total))
+        if pct != last[0]:
+            last[0] = pct
+            end = "\n" if done >= total else ""
+            click.echo(f"\r{t('export.progress', pct=pct)}{end}", err=True, nl=False)
+
+    return show
+
+
+@main.command("export")
+@common
+@click.argument("session_id", metavar="SESSION", required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "csv", "docx"]),
+              default="md", show_default=True, help="What to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; without it md, html, json and csv go to stdout and docx to "
+                   "SESSION.docx in the current folder ('-' sends docx to stdout).")
+@click.option("--series", "series", metavar="all|THEME",
+              help="The series report over all sessions or one theme's (programme id or theme), "
+                   "instead of one session: md, html or docx.")
+@click.option("--for-participants", "participants", is_flag=True,
+              help="The participant version (conceptverslag): no internal observations, no hidden "
+                   "remarks, no names of facilitators or note-takers. md, html or docx.")
+@click.option("--delimiter", type=click.Choice(["comma", "semicolon", "tab"]), default="comma",
+              show_default=True, help="CSV only: the column separator (semicolon for Dutch Excel).")
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    session_id: str | None,
+    fmt: str,
+    out: Path | None,
+    series: str | None,
+    participants: bool,
+    delimiter: str,
+) -> None:
+    """Export a session as a draft report (md, html, docx), as data (json, csv), or the series report.
+
+    The draft follows the final report's structure: set-up, questions, what each phase produced,
+    key insights, the recommendations table by level, anonymous remarks and the timeline.
+    """
+    path = setup(ctx, db, lang)
+    from facilitator.core.clock import utcnow
+    from facilitator.export import (
+        REPORT_FORMATS,
+        ExportError,
+        default_name,
+        export_series,
+        export_session,
+        write_file,
+    )
+    from facilitator.store import StoreError
+
+    if bool(session_id) == bool(series):
+        fail("name one SESSION to export, or --series all|THEME (see `facilitator export --help`)")
+    if series and fmt not in REPORT_FORMATS:
+        fail(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt}")
+    if series and participants:
+        fail("--for-participants is for one session's draft, not for the series report")
+    if participants and fmt not in REPORT_FORMATS:
+        fail(f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}")
+    store = open_store(path)
+    progress = _progress_printer()
+    try:
+        if series:
+            content = export_series(store, series, fmt, now=utcnow(), progress=progress)
+        else:
+            sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
+            content = export_session(
+                store, session_id, fmt, now=utcnow(), progress=progress,
+                audience="participants" if participants else "team", delimiter=sep,
+            )
+    except (StoreError, ExportError) as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if out is None and fmt == "docx":
+        subject = f"reeks-{series}" if series else str(session_id)
+        out = Path(default_name(subject, fmt, audience="participants" if participants else "team"))
+    if out is None or str(out) == "-":
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(content)
+            sys.stdout.flush()
+        return
+    try:
+        written = write_file(out, content)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(str(written))
+
+
+@main.command("import")
+@common
+@click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
+@click.pass_context
+def import_command(ctx: click.Context, db: Path | None, lang: str | None, file: Path, as_json: bool) -> None:
+    """Load a session from a JSON export (`facilitator export SESSION --format json`) into this database.
+
+    Ids, times, the clock, entries with their earlier versions, remarks and the participants'
+    profile come back as they were; a session already in the database is refused.
+    """
+    path = setup(ctx, db, lang)
+    import sqlite3
+
+    from facilitator.export.jsondoc import DocError, loads
+    from facilitator.store import StoreError
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        fail(f"no file {file}")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text (a JSON export of facilitator is)")
+    try:
+        data = loads(text)
+    except DocError as exc:
+        fail(f"{file}: {exc}")
+    store = open_store(path)
+    try:
+        sid = store.import_session(data)
+    except StoreError as exc:
+        fail(str(exc))
+    except sqlite3.Error as exc:
+        fail(f"{file} could not be imported: {exc}")
+    finally:
+        store.close()
+    click.echo(json.dumps({"id": sid}) if as_json else sid)
+
+
 # -- serve: the remark server without the TUI --
 
 

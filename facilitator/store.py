@@ -937,6 +937,154 @@ class Store:
 
     # -- export: import, participants and other export additions go below this line --
 
+    def entry_history(self, session_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Earlier versions of every entry of a session (as `revisions` gives them), by entry id."""
+        rows = self.query(
+            "SELECT r.entry_id, r.revision, r.saved_at, r.data FROM entry_revisions r "
+            "JOIN entries e ON e.id = r.entry_id WHERE e.session_id = ? "
+            "ORDER BY r.entry_id, r.revision",
+            (session_id,),
+        )
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            out.setdefault(r["entry_id"], []).append(
+                {"revision": r["revision"], "saved_at": r["saved_at"], **json.loads(r["data"])}
+            )
+        return out
+
+    def get_participants(self, session_id: str) -> dict[str, dict[str, int]]:
+        """The session's anonymous profile: counts per characteristic and category ({} if none)."""
+        from facilitator.core.participants import normalise
+
+        raw: dict[str, dict[str, int]] = {}
+        for r in self.query(
+            "SELECT characteristic, category, count FROM participants WHERE session_id = ?",
+            (session_id,),
+        ):
+            raw.setdefault(r["characteristic"], {})[r["category"]] = r["count"]
+        return normalise(raw)
+
+    def set_participants(
+        self, session_id: str, profile: dict[str, dict[str, int]]
+    ) -> dict[str, dict[str, int]]:
+        """Replace the session's anonymous profile (counts only, nothing per person) in one commit."""
+        from facilitator.core.participants import ProfileError, normalise
+
+        try:
+            checked = normalise(profile)
+        except ProfileError as exc:
+            raise StoreError(str(exc)) from None
+        with self.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise NotFound(f"no session {session_id!r} in this database")
+            self._write_participants(conn, session_id, checked)
+        return checked
+
+    @staticmethod
+    def _write_participants(
+        conn: sqlite3.Connection, session_id: str, profile: dict[str, dict[str, int]]
+    ) -> None:
+        conn.execute("DELETE FROM participants WHERE session_id = ?", (session_id,))
+        conn.executemany(
+            "INSERT INTO participants (session_id, characteristic, category, count) VALUES (?, ?, ?, ?)",
+            [
+                (session_id, char, cat, n)
+                for char, counts in profile.items()
+                for cat, n in counts.items()
+            ],
+        )
+
+    def import_session(self, data: Any) -> str:
+        """Restore an exported session (a `core.report.SessionData`) with its ids and timestamps,
+        clock events, entries with their earlier versions, tags and links, remarks and profile,
+        in one commit. A session or entry id already in this database is refused."""
+        from facilitator.core.participants import ProfileError, normalise
+
+        info = data.session
+        try:
+            parse_date(info.date)
+            profile = normalise(data.participants)
+        except (ValueError, ProfileError) as exc:
+            raise StoreError(f"session {info.id!r}: {exc}") from None
+        if not info.programme.blocks:
+            raise StoreError(f"session {info.id!r} has no blocks")
+        place = clean(info.place).strip()
+        if not place:
+            raise StoreError(f"session {info.id!r}: the place is empty")
+        checked = []
+        for e in data.entries:
+            try:
+                checked.append((e, self._check_fields(e.kind, e.fields())))
+            except StoreError as exc:
+                raise StoreError(f"entry {e.id!r}: {exc}") from None
+        last = max((ev.at for ev in data.clock_events), default=parse_iso(info.created_at))
+        state = compute(info.programme.blocks, data.clock_events, last).state
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (info.id,)).fetchone():
+                raise StoreError(
+                    f"session {info.id!r} is already in this database; import it into another --db"
+                )
+            conn.execute(
+                "INSERT INTO sessions (id, programme_id, programme, place, date, facilitators, "
+                "expected_participants, state, created_at, remark_token) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info.id,
+                    info.programme.id,
+                    json.dumps(info.programme.to_dict(), ensure_ascii=False),
+                    place,
+                    info.date,
+                    json.dumps(
+                        [clean(n).strip() for n in info.facilitators if clean(n).strip()],
+                        ensure_ascii=False,
+                    ),
+                    info.expected_participants,
+                    state,
+                    info.created_at,
+                    secrets.token_urlsafe(18),  # a new participants' URL: the old one stays secret
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
+                [
+                    (info.id, iso(ev.at), ev.kind, json.dumps(ev.data, ensure_ascii=False, sort_keys=True))
+                    for ev in data.clock_events
+                ],
+            )
+            for e, values in checked:
+                if conn.execute("SELECT 1 FROM entries WHERE id = ?", (e.id,)).fetchone():
+                    raise StoreError(f"entry {e.id!r} is already in this database (in another session)")
+                cols = ["id", "session_id", "kind", "block_key", "created_at", "updated_at", "author",
+                        "revision"]
+                vals: list[Any] = [e.id, info.id, e.kind, e.block_key, e.created_at, e.updated_at,
+                                   clean(e.author).strip(), e.revision]
+                for name, value in values.items():
+                    cols.append(name)
+                    vals.append(
+                        json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value
+                    )
+                conn.execute(
+                    f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    vals,
+                )
+                self._write_tags_links(conn, e.id, e.tags, e.links)
+                for version in data.history.get(e.id, []):
+                    rest = {k: v for k, v in version.items() if k not in ("revision", "saved_at")}
+                    conn.execute(
+                        "INSERT INTO entry_revisions (entry_id, revision, saved_at, data) "
+                        "VALUES (?, ?, ?, ?)",
+                        (e.id, version["revision"], version["saved_at"],
+                         json.dumps(rest, ensure_ascii=False)),
+                    )
+            conn.executemany(
+                "INSERT INTO remarks (id, session_id, slot, text, hidden, released) "
+                "VALUES (?, ?, ?, ?, ?, 1)",
+                [(new_id(12), info.id, clean(r.slot), clean(r.text), int(r.hidden))
+                 for r in data.remarks],
+            )
+            self._write_participants(conn, info.id, profile)
+        return info.id
+
 
 def _split_sql(script: str) -> list[str]:
     """Statements of a migration script; `@@` stands for a semicolon inside a trigger body."""

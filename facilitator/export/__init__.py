@@ -1,0 +1,152 @@
+"""Export writers over the core report model: Markdown, HTML, JSON, CSV and Word.
+
+`export_session` and `export_series` return the file's content (text, or bytes for docx);
+`write_file` puts it on disk without leaving half a file behind; `import_file` reads a JSON export
+into a store. The CLI and the TUI both go through these functions, so they write the same files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from facilitator.core.report import SeriesReport, SessionReport
+    from facilitator.store import Store
+
+FORMATS = ("md", "html", "json", "csv", "docx")
+REPORT_FORMATS = ("md", "html", "docx")  # the draft report (and the series report)
+EXTENSIONS = {"md": ".md", "html": ".html", "json": ".json", "csv": ".csv", "docx": ".docx"}
+
+ProgressFn = Callable[[int, int], None]
+
+
+class ExportError(ValueError):
+    """A request that cannot be met (a format that has no participant version, say)."""
+
+
+def check(fmt: str, *, audience: str = "team", series: bool = False) -> None:
+    """ExportError when this combination cannot be exported."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if series and fmt not in REPORT_FORMATS:
+        raise ExportError(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt!r}")
+    if audience != "team" and fmt not in REPORT_FORMATS:
+        raise ExportError(
+            f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}"
+        )
+
+
+def render_session(
+    report: SessionReport, fmt: str, progress: ProgressFn | None = None, *, delimiter: str = ","
+) -> str | bytes:
+    """A built session report in `fmt` (no database needed: safe in any thread)."""
+    check(fmt, audience=report.audience)
+    if fmt == "json":
+        from facilitator.export import jsondoc
+
+        total = max(1, len(report.data.entries))
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress(done, total)
+
+        return jsondoc.dumps(jsondoc.to_doc(report, step))
+    if fmt == "csv":
+        from facilitator.export import csvrows
+
+        return csvrows.render(report, progress, delimiter=delimiter)
+    from facilitator.export.document import session_document
+
+    return _render(session_document(report), fmt, progress)
+
+
+def render_series(series: SeriesReport, fmt: str, progress: ProgressFn | None = None) -> str | bytes:
+    """A built series report in md, html or docx."""
+    from facilitator.export.document import series_document
+
+    check(fmt, series=True)
+    return _render(series_document(series), fmt, progress)
+
+
+def export_session(
+    store: Store,
+    session_id: str,
+    fmt: str,
+    *,
+    now: datetime,
+    audience: str = "team",
+    progress: ProgressFn | None = None,
+    delimiter: str = ",",
+) -> str | bytes:
+    """One session in `fmt`; the participant version only for the report formats."""
+    from facilitator.core.report import build
+
+    check(fmt, audience=audience)
+    report = build(store, session_id, now, audience)
+    return render_session(report, fmt, progress, delimiter=delimiter)
+
+
+def export_series(
+    store: Store, selection: str, fmt: str, *, now: datetime, progress: ProgressFn | None = None
+) -> str | bytes:
+    """The series report over `all` sessions or one theme's, in md, html or docx."""
+    from facilitator.core.report import build_series
+
+    check(fmt, series=True)
+    return render_series(build_series(store, selection, now), fmt, progress)
+
+
+def _render(doc, fmt: str, progress: ProgressFn | None) -> str | bytes:  # noqa: ANN001
+    if fmt == "md":
+        from facilitator.export import markdown
+
+        return markdown.render(doc, progress)
+    if fmt == "html":
+        from facilitator.export import htmlpage
+
+        return htmlpage.render(doc, progress)
+    from facilitator.export import word
+
+    return word.render(doc, progress)
+
+
+def default_name(subject: str, fmt: str, *, audience: str = "team") -> str:
+    """A file name for an export: the session id (or series), the version, the extension."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", subject).strip("-.") or "export"
+    if audience == "participants":
+        stem += "-conceptverslag"
+    return stem + EXTENSIONS[fmt]
+
+
+def write_file(path: str | os.PathLike[str], content: str | bytes) -> Path:
+    """Write the whole file or nothing: a temporary file beside it, then a rename."""
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def import_file(store: Store, path: str | os.PathLike[str]) -> str:
+    """Load a JSON export into `store`; returns the session id. DocError/StoreError/OSError if not."""
+    from facilitator.export.jsondoc import loads
+
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return store.import_session(loads(text))

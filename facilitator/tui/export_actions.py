@@ -1,14 +1,67 @@
-"""Keys the run screen gets from the issue "Export"; filled in by that work."""
+"""Keys the run screen gets from the issue "Export": x exports, d records the participants' profile.
+
+The dialogs only return what was chosen; the report is built on the database thread and written
+in a worker thread (so a long Word export never holds up the clock), with a progress bar.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import work
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from facilitator.i18n import t
+
+log = logging.getLogger(__name__)
 
 # Descriptions name catalogue keys (see facilitator/locales); the run screen translates them.
-EXPORT_BINDINGS: list[BindingType] = []
+EXPORT_BINDINGS: list[BindingType] = [
+    Binding("x", "export", "export.key", tooltip="export.help"),
+    Binding("d", "participants", "participants.key", tooltip="participants.help"),
+]
 
 # Which help-screen section each action belongs to ("clock", "view", "capture", "other").
-EXPORT_HELP_SECTIONS: dict[str, str] = {}
+EXPORT_HELP_SECTIONS: dict[str, str] = {"export": "other", "participants": "other"}
+
+
+def export_folder() -> Path:
+    """Where exports go unless the person types another path: Documents/facilitator."""
+    from platformdirs import user_documents_dir
+
+    return Path(user_documents_dir()) / "facilitator"
+
+
+class ExportCommands(Provider):
+    """Export, the participant version, the series report and the profile in the command palette."""
+
+    def _commands(self) -> list[tuple[str, str, str, Any]]:
+        screen = self.screen
+        if not isinstance(screen, ExportActions):
+            return []
+        return [
+            (t("export.cmd_export"), t("export.cmd_export_help"), "session", screen.action_export),
+            (t("export.cmd_concept"), t("export.cmd_concept_help"), "participants", screen.action_export),
+            (t("export.cmd_series"), t("export.cmd_series_help"), "theme", screen.action_export),
+            (t("participants.cmd"), t("participants.cmd_help"), "", screen.action_participants),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, arg, action in self._commands():
+            yield DiscoveryHit(name, partial(action, arg) if arg else action, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, arg, action in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), partial(action, arg) if arg else action,
+                          help=help_text)
 
 
 class ExportActions:
@@ -19,4 +72,78 @@ class ExportActions:
     `store`, `clock`, `author` and `await self.app.db(fn, *args)` for store calls.
     """
 
-    _unused = Binding  # keeps the import for the bindings above
+    COMMANDS = {ExportCommands}
+
+    @work(exclusive=True, group="export")
+    async def action_export(self, scope: str = "session") -> None:
+        """Ask what to export and where, then build and write it."""
+        from facilitator.tui.screens.export import ExportScreen
+
+        choice = await self.app.push_screen_wait(ExportScreen(self.session, export_folder(), scope))
+        if choice:
+            await self.write_export(choice)
+
+    async def write_export(self, choice: dict[str, Any]) -> Path | None:
+        """Build the report on the database thread, render and write it in a worker thread."""
+        from facilitator.core.report import build, build_series
+        from facilitator.export import render_series, render_session, write_file
+        from facilitator.tui.screens.export_progress import ExportProgressScreen
+
+        app = self.app
+        scope, fmt, path = choice["scope"], choice["format"], Path(choice["path"])
+        now = app.clock()
+        if scope in ("session", "participants"):
+            audience = "participants" if scope == "participants" else "team"
+            report = await app.db(build, app.store, self.session_id, now, audience)
+            render = partial(render_session, report, fmt)
+        else:
+            selection = "all" if scope == "all" else self.session.programme.id
+            report = await app.db(build_series, app.store, selection, now)
+            render = partial(render_series, report, fmt)
+        if report is None:
+            return None  # app.db has told the person why
+
+        window = ExportProgressScreen(str(path))
+        await app.push_screen(window)
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:
+            loop.call_soon_threadsafe(window.set_progress, done, total)
+
+        def job() -> Path:
+            return write_file(path, render(progress))
+
+        try:
+            written = await asyncio.to_thread(job)
+        except Exception as exc:  # noqa: BLE001 - a failed export must never stop a live session
+            log.exception("export to %s failed", path)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            app.notify(t("export.failed", error=reason), severity="error", markup=False, timeout=10)
+            return None
+        finally:
+            window.finish()
+        app.notify(t("export.done", path=str(written)), markup=False, timeout=8)
+        return written
+
+    @work(exclusive=True, group="participants")
+    async def action_participants(self) -> None:
+        """Show the group's anonymous profile to fill in or correct, and save it."""
+        from facilitator.core.participants import total
+        from facilitator.tui.screens.participants import ParticipantsScreen
+
+        app = self.app
+        profile = await app.db(app.store.get_participants, self.session_id)
+        if profile is None:
+            return
+        result = await app.push_screen_wait(
+            ParticipantsScreen(profile, self.session.expected_participants)
+        )
+        if result is None:
+            return
+        saved = await app.db(app.store.set_participants, self.session_id, result)
+        if saved is None:
+            return
+        if saved:
+            app.notify(t("participants.saved", n=total(saved)), timeout=4)
+        else:
+            app.notify(t("participants.cleared"), timeout=4)

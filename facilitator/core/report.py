@@ -1,0 +1,369 @@
+"""One report model, built from what the store holds, for every export format.
+
+`load(store, id)` reads everything about a session (`SessionData`: what a JSON export carries and
+an import restores); `SessionReport` adds the clock computed from the stored events and the views
+a draft report needs (outputs per phase, key insights, the recommendations table, remarks by slot,
+the timeline). `for_participants` strips what the participant version ("conceptverslag") must not
+show. `build_series` combines sessions for the series report. No Textual, no aiohttp here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from facilitator.core import clock as ck
+from facilitator.core.clock import BlockState, ClockEvent, ClockState, compute
+from facilitator.core.entries import LEVELS, Entry
+from facilitator.core.participants import Profile, combine
+
+if TYPE_CHECKING:
+    from facilitator.store import SessionInfo, Store
+
+FORMAT_VERSION = 1
+AUDIENCES = ("team", "participants")
+
+# What each phase typically produces, in the order the draft lists it.
+PHASE_KINDS = ("story", "emblem", "quote", "design_question", "rule", "prototype")
+# Internal working material: never in the participant version.
+INTERNAL_KINDS = ("observation", "validation")
+
+
+@dataclass(frozen=True)
+class Remark:
+    """An anonymous remark: its slot (a block's name), its text, and whether it was hidden."""
+
+    slot: str
+    text: str
+    hidden: bool
+
+
+@dataclass
+class SessionData:
+    """Everything the store holds about one session; what a JSON export carries and an import restores."""
+
+    session: SessionInfo
+    clock_events: list[ClockEvent]
+    entries: list[Entry]  # not deleted, in the order they were captured
+    history: dict[str, list[dict[str, Any]]]  # earlier versions per entry id, oldest first
+    remarks: list[Remark]  # by slot and text: an order unrelated to arrival
+    participants: Profile
+
+
+def remark_order(blocks: list[str], remarks: list[Remark]) -> list[Remark]:
+    """Remarks by slot (in agenda order) then by text, so nothing follows the order they came in."""
+    pos = {name: i for i, name in reversed(list(enumerate(blocks)))}
+    return sorted(remarks, key=lambda r: (pos.get(r.slot, len(pos)), r.slot, r.text, r.hidden))
+
+
+def load(store: Store, session_id: str) -> SessionData:
+    """Read one session completely (NotFound when there is no such session)."""
+    info = store.get_session(session_id)
+    events = store.clock_events(session_id)
+    entries = store.list_entries(session_id, newest_first=False)
+    history = store.entry_history(session_id)
+    # Unplanned breaks are slots too; the clock at the last event knows where they were inserted.
+    last = max((ev.at for ev in events), default=ck.utcnow())
+    state = compute(info.programme.blocks, events, last)
+    remarks = [
+        Remark(r["slot"], r["text"], bool(r["hidden"]))
+        for r in store.list_remarks(session_id, include_hidden=True)
+    ]
+    return SessionData(
+        session=info,
+        clock_events=events,
+        entries=entries,
+        history={e.id: history[e.id] for e in entries if e.id in history},
+        remarks=remark_order([b.name for b in state.blocks], remarks),
+        participants=store.get_participants(session_id),
+    )
+
+
+def for_participants(data: SessionData) -> SessionData:
+    """The participant version: no internal observations or validation notes, no hidden remarks,
+    no names of facilitators or note-takers."""
+    return replace(
+        data,
+        session=replace(data.session, facilitators=[]),
+        entries=[replace(e, author="") for e in data.entries if e.kind not in INTERNAL_KINDS],
+        history={},
+        remarks=[r for r in data.remarks if not r.hidden],
+    )
+
+
+@dataclass(frozen=True)
+class AdviceRow:
+    """One recommendation with the quotes linked to it (either way round)."""
+
+    level: str
+    advice: Entry
+    quotes: list[Entry]
+    session: SessionInfo | None = None  # set in the series report
+
+
+@dataclass(frozen=True)
+class PhaseOutput:
+    """What one phase (or the blocks outside the phases) produced, by kind."""
+
+    phase: int | None
+    name: str
+    blocks: list[BlockState]
+    by_kind: dict[str, list[Entry]]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.by_kind.values())
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """A clock action still in force, for the session timeline."""
+
+    at: datetime
+    kind: str
+    block: str  # the block it concerns (started, extended) or the one running
+    minutes: int | None = None
+
+
+@dataclass
+class SessionReport:
+    """A session's data with its clock computed at `now` and the views a draft report needs."""
+
+    data: SessionData
+    now: datetime
+    audience: str = "team"
+    clock: ClockState = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+        # An event stamped ahead of this laptop's clock still counts: the report never depends on
+        # which machine's clock runs behind.
+        self.now = max([self.now, *(ev.at for ev in self.data.clock_events)])
+        self.clock = compute(self.data.session.programme.blocks, self.data.clock_events, self.now)
+        self._by_key = {b.key: b for b in self.clock.blocks}
+        self._by_id = {e.id: e for e in self.data.entries}
+
+    @property
+    def session(self) -> SessionInfo:
+        return self.data.session
+
+    @property
+    def concept(self) -> bool:
+        """The participant version ("conceptverslag")."""
+        return self.audience == "participants"
+
+    @property
+    def blocks(self) -> list[BlockState]:
+        """The agenda as it ran: unplanned breaks inserted where they happened."""
+        return self.clock.blocks
+
+    def block_of(self, entry: Entry) -> BlockState | None:
+        return self._by_key.get(entry.block_key or "")
+
+    def block_index(self, entry: Entry) -> int | None:
+        block = self.block_of(entry)
+        return block.index if block is not None else None
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def of_kind(self, kind: str) -> list[Entry]:
+        return [e for e in self.data.entries if e.kind == kind]
+
+    @property
+    def insights(self) -> list[Entry]:
+        return self.of_kind("insight")
+
+    @property
+    def observations(self) -> list[Entry]:
+        return self.of_kind("observation")
+
+    @property
+    def validations(self) -> list[Entry]:
+        return self.of_kind("validation")
+
+    def participant_count(self) -> tuple[int | None, bool]:
+        """(number, counted): the profile's total when recorded, else the expected number."""
+        from facilitator.core.participants import total
+
+        if self.data.participants:
+            return total(self.data.participants), True
+        return self.session.expected_participants, False
+
+    def phase_outputs(self) -> list[PhaseOutput]:
+        """Stories, zinnebeelden, quotes, design questions, rules and prototypes per phase;
+        what was captured outside the four phases comes last."""
+        groups: dict[int | None, list[BlockState]] = {}
+        for b in self.blocks:
+            groups.setdefault(b.block.phase if b.block.kind == "phase" else None, []).append(b)
+        keys = sorted(k for k in groups if k is not None)
+        outputs = []
+        for phase in [*keys, None]:
+            blocks = groups.get(phase, [])
+            block_keys = {b.key for b in blocks}
+            by_kind: dict[str, list[Entry]] = {k: [] for k in PHASE_KINDS}
+            for e in self.data.entries:
+                if e.kind not in by_kind:
+                    continue
+                inside = e.block_key in block_keys
+                if phase is None:
+                    inside = inside or e.block_key not in self._by_key
+                if inside:
+                    by_kind[e.kind].append(e)
+            name = blocks[0].name if phase is not None and blocks else ""
+            outputs.append(PhaseOutput(phase, name, blocks, by_kind))
+        return [o for o in outputs if o.phase is not None or not o.empty]
+
+    def advice_rows(self) -> list[AdviceRow]:
+        """Recommendations grouped Overkoepelend, Landelijk, Lokaal, each with its linked quotes."""
+        quoted_by: dict[str, list[str]] = {}
+        for e in self.data.entries:
+            if e.kind == "quote":
+                for target in e.links:
+                    quoted_by.setdefault(target, []).append(e.id)
+        rows = []
+        for level in LEVELS:
+            for advice in self.of_kind("advice"):
+                if advice.level != level:
+                    continue
+                ids = list(dict.fromkeys([*advice.links, *quoted_by.get(advice.id, [])]))
+                quotes = [q for q in (self.entry(i) for i in ids) if q is not None and q.kind == "quote"]
+                quotes.sort(key=lambda q: (q.created_at, q.id))
+                rows.append(AdviceRow(level, advice, quotes))
+        return rows
+
+    def remarks_by_slot(self) -> list[tuple[str, list[str]]]:
+        """The visible anonymous remarks grouped by slot, in agenda order."""
+        out: dict[str, list[str]] = {}
+        for r in remark_order([b.name for b in self.blocks], self.data.remarks):
+            if not r.hidden:
+                out.setdefault(r.slot, []).append(r.text)
+        return list(out.items())
+
+    def timeline(self) -> list[TimelineItem]:
+        """The facilitator's clock actions still in force (undone ones left out), in order."""
+        items: list[TimelineItem] = []
+        running = ""
+        for ev in ck.effective_events(self.data.clock_events):
+            if ev.kind == ck.START:
+                block = self._by_key.get(str(ev.data.get("key")))
+                running = block.name if block else str(ev.data.get("key"))
+                items.append(TimelineItem(ev.at, ev.kind, running))
+            elif ev.kind == ck.EXTRA_BREAK:
+                running = str(ev.data.get("name") or "Pauze")
+                items.append(TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0)))
+            elif ev.kind == ck.EXTEND:
+                items.append(TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0)))
+            elif ev.kind == ck.REBALANCE:
+                cut = 0
+                for key, minutes in dict(ev.data.get("minutes", {})).items():
+                    block = self._by_key.get(key)
+                    if block is not None:
+                        cut += block.block.minutes - int(minutes)
+                items.append(TimelineItem(ev.at, ev.kind, running, cut))
+            else:
+                items.append(TimelineItem(ev.at, ev.kind, running))
+        return items
+
+
+def build(store: Store, session_id: str, now: datetime, audience: str = "team") -> SessionReport:
+    """The report of one session as the team (or, with audience="participants", the group) sees it."""
+    data = load(store, session_id)
+    if audience == "participants":
+        data = for_participants(data)
+    return SessionReport(data, now, audience)
+
+
+# -- the series report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    """One theme of the series with its sessions, by date."""
+
+    programme: str
+    theme: str
+    main_question: str
+    sub_questions: list[str]
+    reports: list[SessionReport]
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A tag used across sessions: a candidate cross-cutting thread (rode draad)."""
+
+    tag: str
+    entries: int
+    sessions: list[SessionInfo]
+
+
+@dataclass
+class SeriesReport:
+    """Several sessions combined: per theme its sessions, all recommendations by level, tags
+    counted across sessions, and the participants' profile added up."""
+
+    selection: str  # "all", or the theme or programme id asked for
+    reports: list[SessionReport]
+
+    def themes(self) -> list[ThemeGroup]:
+        groups: dict[str, list[SessionReport]] = {}
+        for r in self.reports:
+            groups.setdefault(r.session.programme.id, []).append(r)
+        out = []
+        for pid, reports in groups.items():
+            prog = reports[0].session.programme
+            out.append(ThemeGroup(pid, prog.theme, prog.main_question, list(prog.sub_questions), reports))
+        return out
+
+    def advice_rows(self) -> list[AdviceRow]:
+        rows = [
+            replace(row, session=r.session) for r in self.reports for row in r.advice_rows()
+        ]
+        order = {level: i for i, level in enumerate(LEVELS)}
+        return sorted(rows, key=lambda row: order[row.level])  # stable: sessions stay in date order
+
+    def threads(self) -> list[Thread]:
+        """Tags by the number of sessions they appear in, then by how often they were used."""
+        entries: Counter[str] = Counter()
+        sessions: dict[str, dict[str, SessionInfo]] = {}
+        for r in self.reports:
+            for e in r.data.entries:
+                for tag in e.tags:
+                    entries[tag] += 1
+                    sessions.setdefault(tag, {})[r.session.id] = r.session
+        threads = [Thread(tag, n, list(sessions[tag].values())) for tag, n in entries.items()]
+        return sorted(threads, key=lambda th: (-len(th.sessions), -th.entries, th.tag))
+
+    def participants(self) -> Profile:
+        return combine(r.data.participants for r in self.reports)
+
+    def participant_total(self) -> int:
+        """Respondents in all sessions: each session's profile total, else its expected number."""
+        return sum(n or 0 for n, _ in (r.participant_count() for r in self.reports))
+
+
+def select_sessions(sessions: list[SessionInfo], selection: str) -> list[SessionInfo]:
+    """`all`, or the sessions of one theme, named by programme id or by theme (any case)."""
+    wanted = selection.strip().casefold()
+    chosen = [
+        s
+        for s in sessions
+        if wanted == "all"
+        or wanted in (s.programme.id.casefold(), s.programme.theme.strip().casefold())
+    ]
+    return sorted(chosen, key=lambda s: (s.date, s.place, s.id))
+
+
+def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
+    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+    from facilitator.store import StoreError
+
+    chosen = select_sessions(store.list_sessions(), selection)
+    if not chosen:
+        themes = sorted({s.programme.id for s in store.list_sessions()})
+        known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
+        raise StoreError(f"no sessions for {selection!r}{known}")
+    return SeriesReport(selection, [build(store, s.id, now) for s in chosen])

@@ -1,0 +1,106 @@
+"""The draft report as Markdown (CommonMark with GitHub tables).
+
+Typed text is data: every character that Markdown or raw HTML would act on is escaped, a line
+that would start a list, quote or heading is defused, and inside a table a pipe is escaped and a
+newline becomes `<br>`, so one quote can never break the table or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from facilitator.export.document import (
+    Chart,
+    Document,
+    Heading,
+    Items,
+    Line,
+    Para,
+    Progress,
+    Run,
+    Table,
+)
+
+# Characters with a meaning inline: emphasis, code, links, raw HTML, tables, strikethrough.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# What turns the start of a line into a heading, quote, list item or setext underline.
+_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
+
+
+def escape(text: str) -> str:
+    """One line of typed text, safe anywhere inline."""
+    text = _INLINE.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    return text
+
+
+def _defuse(text: str) -> str:
+    """Text that stands at the start of a Markdown line, kept from starting a block."""
+    text = text.lstrip()
+    m = _LINE_START.match(text)
+    if not m:
+        return text
+    if m.group(2).isdigit():
+        # "1." would start a list; escaping the dot keeps the number as typed.
+        return text[: m.end()] + "\\" + text[m.end():]
+    return text[: m.start(2)] + "\\" + text[m.start(2):]
+
+
+def _run(run: Run, breaker: str) -> str:
+    """One run; each new line of typed text is defused, empty lines are dropped."""
+    lines = run.text.split("\n")
+    parts = [escape(lines[0])] + [_defuse(escape(ln)) for ln in lines[1:] if ln.strip()]
+    body = breaker.join(parts)
+    core = body.strip()
+    if not core or not (run.bold or run.italic):
+        return body
+    lead = body[: len(body) - len(body.lstrip())]
+    trail = body[len(body.rstrip()):]
+    if run.bold:
+        core = f"**{core}**"
+    if run.italic:
+        core = f"*{core}*"
+    return lead + core + trail
+
+
+def _inline(runs: Line, *, breaker: str) -> str:
+    """A paragraph's runs as Markdown; newlines in typed text become `breaker`."""
+    return _defuse("".join(_run(r, breaker) for r in runs))
+
+
+def _cell(paragraphs: list[Line]) -> str:
+    return "<br>".join(_inline(p, breaker="<br>") for p in paragraphs if p) or " "
+
+
+def render(doc: Document, progress: Callable[[int, int], None] | None = None) -> str:
+    """The whole document as Markdown text."""
+    counter = Progress(doc.size(), progress)
+    out: list[str] = [f"# {_defuse(escape(doc.title))}", "", f"*{escape(doc.subtitle)}*", ""]
+    for el in doc.body:
+        if isinstance(el, Heading):
+            out += ["#" * (el.level + 1) + " " + _defuse(escape(" ".join(el.text.split()))), ""]
+            counter.step()
+        elif isinstance(el, Para):
+            out += [_inline(el.runs, breaker="\\\n"), ""]
+            counter.step()
+        elif isinstance(el, Items):
+            for i, item in enumerate(el.items, 1):
+                marker = f"{i}. " if el.numbered else "- "
+                pad = " " * len(marker)
+                out.append(marker + _inline(item, breaker="\\\n" + pad))
+                counter.step()
+            out.append("")
+        elif isinstance(el, Table):
+            out.append("| " + " | ".join(escape(h) for h in el.header) + " |")
+            out.append("|" + "|".join(" --- " for _ in el.header) + "|")
+            for row in el.rows:
+                out.append("| " + " | ".join(_cell(c) for c in row) + " |")
+                counter.step()
+            out.append("")
+        elif isinstance(el, Chart):
+            counter.step()  # drawn in HTML only; the timeline table carries the same times
+    counter.finish()
+    return "\n".join(out).rstrip("\n") + "\n"
+
