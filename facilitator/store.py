@@ -766,6 +766,11 @@ class Store:
         """(session id, remark token) of every session, for the remark server's URL lookup."""
         return [(r["id"], r["remark_token"]) for r in self.query("SELECT id, remark_token FROM sessions")]
 
+    def remark_tokens_stamp(self) -> tuple[int, int]:
+        """Changes when a session is added or removed, so the server knows when to reload tokens."""
+        row = self.conn.execute("SELECT count(*), coalesce(max(rowid), 0) FROM sessions").fetchone()
+        return int(row[0]), int(row[1])
+
     def _remark_clock(self, conn: sqlite3.Connection, session_id: str, now: datetime):  # -> ClockState
         row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
