@@ -66,7 +66,7 @@ class RemarkServer:
         options: WebOptions | None = None,
         *,
         config: WebConfig | None = None,
-        detect: Callable[[], str | None] = detect_lan_address,
+        detect: Callable[[], str | None] | None = None,
     ) -> None:
         self.store = store
         self.options = options or WebOptions()
@@ -127,7 +127,7 @@ class RemarkServer:
         except ValueError:
             return f"http://{host}:{port}", None  # a host name the user chose
         if bound.is_unspecified:
-            found = self.detect()
+            found = (self.detect or detect_lan_address)()
             if found is None:
                 return f"http://127.0.0.1:{port}", "no_network"
             return f"http://{_host_part(found)}:{port}", None
