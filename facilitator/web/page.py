@@ -17,7 +17,8 @@ STYLE = """
 *{box-sizing:border-box}
 html{font-size:100%;-webkit-text-size-adjust:100%}
 body{margin:0;padding:1rem;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",
-"Noto Sans Arabic",Tahoma,sans-serif;font-size:1.125rem;line-height:1.55;color:#111;background:#fff}
+"Noto Sans Arabic",Tahoma,sans-serif;font-size:1.125rem;line-height:1.55;color:#111;background:#fff;
+overflow-wrap:break-word}
 nav,main{max-width:38rem;margin:0 auto}
 .langs{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;margin:0 0 1.25rem;padding:0}
 .langs a{display:inline-block;min-height:2.75rem;padding:.55rem .8rem;border:2px solid #0a3d8f;
@@ -30,7 +31,7 @@ label{display:block;font-weight:700;margin-top:1.25rem}
 textarea{display:block;width:100%;min-height:11rem;padding:.6rem;font:inherit;color:#111;
 background:#fff;border:2px solid #333;border-radius:.3rem;resize:vertical}
 textarea[aria-invalid=true]{border-color:#a0001c}
-button,.button{display:inline-block;min-height:2.75rem;margin-top:1rem;padding:.7rem 1.5rem;
+button,.button{display:inline-block;max-width:100%;min-height:2.75rem;margin-top:1rem;padding:.7rem 1.5rem;
 font:inherit;font-weight:700;color:#fff;background:#0a3d8f;border:2px solid #0a3d8f;
 border-radius:.4rem;text-decoration:none;cursor:pointer}
 .error{margin:1rem 0;padding:.75rem 1rem;color:#111;background:#fdecee;
