@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from facilitator.core.clock import ACTIONS, UNDO, ClockEvent, compute
-from facilitator.core.entries import KINDS, LEVELS, Entry, normalise_tag
+from facilitator.core.entries import KINDS, LEVELS, Entry, fts_query, normalise_tag
 from facilitator.core.programme import Programme
 from facilitator.core.text import clean
 from facilitator.core.timeutil import iso, parse_date, parse_iso
@@ -573,6 +573,14 @@ class Store:
     ) -> Entry:
         """Change an entry, keeping the version it replaces in entry_revisions."""
         old = self.get_entry(entry_id)
+            # Read inside the write lock: another app may have edited this entry a moment ago,
+            # and two edits from the same starting revision would collide in entry_revisions.
+            old = self.get_entry(entry_id)
+            values = self._check_fields(old.kind, {**old.fields(), **fields})
+            snapshot = json.dumps(
+                {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
+                ensure_ascii=False,
+            )
         values = self._check_fields(old.kind, {**old.fields(), **fields})
         snapshot = json.dumps(
             {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
@@ -934,6 +942,208 @@ class Store:
                 busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             except sqlite3.OperationalError:
                 busy = 1
+    def _log_where(
+        self,
+        session_id: str | None,
+        *,
+        search: str = "",
+        kind: str | None = None,
+        tag: str | None = None,
+        phase: int | None = None,
+        include_deleted: bool = False,
+    ) -> tuple[str, list[Any]]:
+        """WHERE for the log: scope, kind, tag, phase (0: outside the four phases), typed text."""
+        where, params = ["1"], []
+        if session_id is not None:
+            where.append("e.session_id = ?")
+            params.append(session_id)
+        if kind:
+            where.append("e.kind = ?")
+            params.append(kind)
+        if tag:
+            where.append("e.id IN (SELECT entry_id FROM entry_tags WHERE tag = ?)")
+            params.append(normalise_tag(tag))
+        if phase is not None:
+            # A block's phase lives in the session's frozen programme; extra breaks have none.
+            pairs = (
+                "SELECT s.id, json_extract(b.value, '$.key') FROM sessions s, "
+                "json_each(s.programme, '$.blocks') b WHERE json_extract(b.value, '$.phase')"
+            )
+            if phase == 0:
+                where.append(
+                    "(e.block_key IS NULL OR "
+                    f"(e.session_id, e.block_key) NOT IN ({pairs} IS NOT NULL))"
+                )
+            else:
+                where.append(f"(e.session_id, e.block_key) IN ({pairs} = ?)")
+                params.append(int(phase))
+        if search.strip():
+            clauses = []
+            match = fts_query(search)
+            if match is not None:
+                clauses.append(
+                    "e.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)"
+                )
+                params.append(match)
+            else:
+                # Only punctuation or emoji typed: FTS5 has no words to look for, so match the text.
+                clauses.append(
+                    "instr(e.text || char(10) || e.title || char(10) || e.speaker || char(10) "
+                    "|| e.source, ?) > 0"
+                )
+                params.append(clean(search).strip())
+            as_tag = normalise_tag(search)
+            if as_tag:
+                clauses.append("e.id IN (SELECT entry_id FROM entry_tags WHERE tag = ?)")
+                params.append(as_tag)
+            where.append("(" + " OR ".join(clauses) + ")")
+        if not include_deleted:
+            where.append("e.deleted_at IS NULL")
+        return " AND ".join(where), params
+
+    def find_entries(
+        self,
+        session_id: str | None = None,
+        *,
+        search: str = "",
+        kind: str | None = None,
+        tag: str | None = None,
+        phase: int | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Entry]:
+        """The log: entries of one session (or all), newest first, filtered and searched.
+
+        `search` is typed text, searched with FTS5 in text, title, speaker and source (every
+        word must match, the last one as a prefix) or as an exact tag; never parsed as a query.
+        """
+        where, params = self._log_where(
+            session_id,
+            search=search,
+            kind=kind,
+            tag=tag,
+            phase=phase,
+            include_deleted=include_deleted,
+        )
+        sql = where + " ORDER BY e.created_at DESC, e.rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return self._entries(sql, params)
+
+    def count_entries(
+        self,
+        session_id: str | None = None,
+        *,
+        search: str = "",
+        kind: str | None = None,
+        tag: str | None = None,
+        phase: int | None = None,
+        include_deleted: bool = False,
+    ) -> int:
+        """How many entries `find_entries` would return without a limit."""
+        where, params = self._log_where(
+            session_id,
+            search=search,
+            kind=kind,
+            tag=tag,
+            phase=phase,
+            include_deleted=include_deleted,
+        )
+        return int(self.query(f"SELECT count(*) AS n FROM entries e WHERE {where}", params)[0]["n"])
+
+    def entries_signature(self, session_id: str | None = None) -> tuple[int, ...]:
+        """Changes when an entry in scope is added, edited, deleted or restored; cheap to poll."""
+        where, params = ("", []) if session_id is None else ("WHERE session_id = ?", [session_id])
+        row = self.query(
+            "SELECT count(*) AS n, coalesce(max(rowid), 0) AS last, "
+            "coalesce(sum(revision), 0) AS revs, "
+            "count(deleted_at) AS gone, "
+            "coalesce(sum(CASE WHEN deleted_at IS NULL THEN 0 ELSE rowid END), 0) AS gone_ids "
+            f"FROM entries {where}",
+            params,
+        )[0]
+        return (row["n"], row["last"], row["revs"], row["gone"], row["gone_ids"])
+
+    def speakers(self, limit: int = 50) -> list[str]:
+        """Neutral speaker labels already used on quotes (any session), most recent first."""
+        rows = self.query(
+            "SELECT speaker, max(created_at) AS last FROM entries "
+            "WHERE kind = 'quote' AND speaker != '' AND deleted_at IS NULL "
+            "GROUP BY speaker ORDER BY last DESC LIMIT ?",
+            (int(limit),),
+        )
+        return [r["speaker"] for r in rows]
+
+    def save_draft(
+        self,
+        draft_id: str,
+        session_id: str,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        author: str = "",
+        entry_id: str | None = None,
+        now: datetime,
+    ) -> str:
+        """Keep what is typed in a form (committed), so a crash loses at most the last moment."""
+        if kind not in KINDS:
+            raise StoreError(f"unknown entry kind {kind!r}")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO drafts (id, session_id, author, kind, entry_id, data, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET author = excluded.author, "
+                "kind = excluded.kind, entry_id = excluded.entry_id, data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (
+                    draft_id,
+                    session_id,
+                    clean(author).strip(),
+                    kind,
+                    entry_id,
+                    json.dumps(data, ensure_ascii=False),
+                    iso(now),
+                ),
+            )
+        return draft_id
+
+    def drafts(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        """Drafts (of one session), oldest first; `data` decoded ({} if it cannot be read)."""
+        where, params = ("", []) if session_id is None else ("WHERE session_id = ?", [session_id])
+        rows = self.query(f"SELECT * FROM drafts {where} ORDER BY updated_at, id", params)
+        for row in rows:
+            try:
+                data = json.loads(row["data"])
+            except (TypeError, ValueError):
+                data = {}
+            row["data"] = data if isinstance(data, dict) else {}
+        return rows
+
+    def discard_draft(self, draft_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
+    def block_names(self) -> dict[str, tuple[str, dict[str, str]]]:
+        """Per session: its place and the names of its blocks by key, extra breaks included."""
+        out: dict[str, tuple[str, dict[str, str]]] = {}
+        for row in self.query("SELECT id, place, programme FROM sessions"):
+            blocks = json.loads(row["programme"]).get("blocks") or []
+            out[row["id"]] = (row["place"], {str(b["key"]): str(b["name"]) for b in blocks})
+        for row in self.query("SELECT session_id, data FROM clock_events WHERE kind = 'extra_break'"):
+            data = json.loads(row["data"])
+            if row["session_id"] in out and data.get("key"):
+                out[row["session_id"]][1][str(data["key"])] = str(data.get("name") or data["key"])
+        return out
+
+    def entries_by_id(self, ids: list[str]) -> list[Entry]:
+        """The entries with these ids that exist (deleted ones too), in the order asked."""
+        if not ids:
+            return []
+        found = {e.id: e for e in self._entries(f"e.id IN ({', '.join('?' * len(ids))})", list(ids))}
+        return [found[i] for i in ids if i in found]
+
+
             finally:
                 self.conn.execute("PRAGMA busy_timeout=10000")
         return not busy

@@ -1,0 +1,321 @@
+"""The capture form: one compact form per kind of entry, docked at the bottom of the screen.
+
+Keyboard only: Enter in a one-line field saves, Ctrl+S saves from anywhere (a multi-line field
+keeps Enter for new lines), Tab moves on, Esc cancels (asking first when something was typed).
+The form does no I/O: the action that opened it hands in `submit` (commits the entry and returns
+it, or None when the database refused) and `on_change` (keeps a draft), and the form closes only
+after `submit` has committed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from facilitator.core.entries import BUILDING_BLOCKS, LEVELS, Capture, Entry
+from facilitator.i18n import t
+from facilitator.tui.base import Translated, plain_line
+from facilitator.tui.widgets.tag_input import TagField, TagInput
+
+# Each kind's form, in the order Tab walks it: (field, widget).
+#   line: one-line Input (Enter saves)      lines: multi-line TextArea (Ctrl+S saves)
+#   speaker: Input completing earlier labels   photo: Input for a path
+#   level: the three advice levels           blocks: building blocks list plus free text
+#   links: quotes of this session to illustrate an advice
+FORMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "story": (("text", "lines"),),
+    "quote": (("text", "line"), ("speaker", "speaker")),
+    "emblem": (("title", "line"), ("text", "lines"), ("photo", "photo")),
+    "design_question": (("text", "line"),),
+    "rule": (("text", "line"), ("source", "lines")),
+    "prototype": (
+        ("title", "line"),
+        ("text", "lines"),
+        ("building_blocks", "blocks"),
+        ("photo", "photo"),
+    ),
+    "advice": (("text", "lines"), ("level", "level"), ("links", "links")),
+    "insight": (("text", "lines"),),
+    "observation": (("text", "lines"),),
+    "validation": (("text", "lines"),),
+}
+
+Submit = Callable[[Capture], Awaitable[Entry | None]]
+
+
+class LevelChoice(RadioSet):
+    """The advice level: arrows and Enter, or 1, 2, 3 straight away."""
+
+    BINDINGS = [
+        Binding("1", "choose(0)", show=False),
+        Binding("2", "choose(1)", show=False),
+        Binding("3", "choose(2)", show=False),
+    ]
+
+    def action_choose(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 0 <= index < len(buttons):
+            buttons[index].value = True
+
+
+class CaptureScreen(Translated, ModalScreen[Entry | None]):
+    """Capture (or edit) one entry; dismisses with the committed Entry, or None when cancelled."""
+
+    CSS_PATH = "../capture.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "capture.key_save", priority=True),
+        Binding("escape", "cancel", "keys.cancel"),
+        # Priority: focus moves the moment Tab arrives, so fast typing after it (or a paste)
+        # lands in the next field, not in the one being left.
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        capture: Capture,
+        *,
+        context: str,
+        submit: Submit,
+        on_change: Callable[[Capture], None] | None = None,
+        known_tags: list[tuple[str, int]] | None = None,
+        speakers: list[str] | None = None,
+        quotes: list[Entry] | None = None,
+        editing: bool = False,
+    ) -> None:
+        super().__init__()
+        self.capture = capture
+        self.kind = capture.kind
+        self.context = context
+        self._submit = submit
+        self._on_change = on_change
+        self.known_tags = known_tags or []
+        self.speakers = speakers or []
+        self.quotes = quotes or []
+        self.editing = editing
+        self._saving = False
+        self._ready = False
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        f = self.capture.fields
+        with Vertical(id="capture-form", classes=f"capture-{self.kind}"):
+            title = t(
+                "capture.edit_title" if self.editing else "capture.new_title",
+                kind=t(f"capture.kind_{self.kind}"),
+            )
+            with Horizontal(id="capture-head"):
+                yield Static(Content(title), id="capture-title")
+                yield Static(plain_line(self.context), id="capture-context")
+            for name, widget in FORMS[self.kind]:
+                with Horizontal(classes=f"field-row row-{widget}"):
+                    yield Label(
+                        Content(t(f"capture.label_{self.kind}_{name}")), classes="field-label"
+                    )
+                    yield self._field(name, widget, f.get(name))
+            with Horizontal(classes="field-row row-tags"):
+                yield Label(Content(t("capture.label_tags")), classes="field-label")
+                yield TagInput(self.known_tags, self.capture.tag_text, id="tag-input")
+            yield Static("", id="capture-error")
+            yield Static(Content(self._hint()), id="capture-hint")
+
+    def _hint(self) -> str:
+        multiline = any(w == "lines" for _, w in FORMS[self.kind])
+        return t("capture.hint_lines" if multiline else "capture.hint_line")
+
+    def _field(self, name: str, widget: str, value: Any) -> Widget:
+        fid = f"f-{name}"
+        placeholder = t(f"capture.placeholder_{self.kind}_{name}")
+        if widget == "line":
+            return Input(str(value or ""), placeholder=placeholder, id=fid, compact=True)
+        if widget == "speaker":
+            return Input(
+                str(value or ""),
+                placeholder=placeholder,
+                suggester=SuggestFromList(self.speakers, case_sensitive=False),
+                id=fid,
+                compact=True,
+            )
+        if widget == "photo":
+            return Input(str(value or ""), placeholder=placeholder, id=fid, compact=True)
+        if widget == "lines":
+            return TextArea(
+                str(value or ""),
+                id=fid,
+                soft_wrap=True,
+                show_line_numbers=False,
+                placeholder=Content(placeholder),
+                compact=True,
+            )
+        if widget == "level":
+            return LevelChoice(
+                *(
+                    RadioButton(
+                        Content(f"{i}  {t('capture.level_' + level)}"),
+                        value=(value == level),
+                        name=level,
+                    )
+                    for i, level in enumerate(LEVELS, start=1)
+                ),
+                id=fid,
+                compact=True,
+            )
+        if widget == "blocks":
+            chosen = [str(b) for b in value or []]
+            others = [b for b in chosen if b not in BUILDING_BLOCKS]
+            box = Vertical(
+                SelectionList[str](
+                    *(Selection(Content(b), b, b in chosen) for b in BUILDING_BLOCKS),
+                    id="f-blocks",
+                    compact=True,
+                ),
+                Input(
+                    ", ".join(others), placeholder=placeholder, id="f-other-blocks", compact=True
+                ),
+                id=fid,
+                classes="blocks-box",
+            )
+            return box
+        if widget == "links":
+            linked = set(self.capture.links)
+            quotes = list(self.quotes)
+            if not quotes:
+                return Static(Content(t("capture.no_quotes")), id=fid, classes="muted")
+            return SelectionList[str](
+                *(Selection(plain_line(_quote_line(q), 110), q.id, q.id in linked) for q in quotes),
+                id=fid,
+                compact=True,
+            )
+        raise ValueError(f"unknown form widget {widget!r}")
+
+    def on_mount(self) -> None:
+        first = self.query(".field-row Input, .field-row TextArea, .field-row RadioSet").first()
+        first.focus()
+        if isinstance(first, TextArea):
+            first.move_cursor(first.document.end)
+        self.call_after_refresh(self._set_ready)
+
+    def _set_ready(self) -> None:
+        # Widgets post Changed for their initial values; only what is typed after that is a draft.
+        self._ready = True
+
+    def action_next_field(self) -> None:
+        focused = self.focused
+        if isinstance(focused, TagField) and focused.accept_suggestion():
+            return
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    # -- reading the form ----------------------------------------------------------------------
+
+    def collect(self) -> Capture:
+        """What the form holds now."""
+        fields: dict[str, Any] = {}
+        links = list(self.capture.links)
+        for name, widget in FORMS[self.kind]:
+            if widget in ("line", "speaker", "photo"):
+                fields[name] = self.query_one(f"#f-{name}", Input).value
+            elif widget == "lines":
+                fields[name] = self.query_one(f"#f-{name}", TextArea).text
+            elif widget == "level":
+                pressed = self.query_one(LevelChoice).pressed_button
+                fields[name] = pressed.name if pressed is not None else None
+            elif widget == "blocks":
+                chosen = list(self.query_one("#f-blocks", SelectionList).selected)
+                other = self.query_one("#f-other-blocks", Input).value
+                fields[name] = chosen + [b for b in (x.strip() for x in other.split(",")) if b]
+            elif widget == "links":
+                for chosen in self.query(f"#f-{name}").results(SelectionList):
+                    # Links to quotes not listed here (another session's) are kept as they were.
+                    shown = {q.id for q in self.quotes}
+                    links = [x for x in links if x not in shown] + list(chosen.selected)
+        return Capture(self.kind, fields, self.query_one(TagInput).value, links)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(RadioSet.Changed)
+    def _changed(self) -> None:
+        self.query_one("#capture-error", Static).update("")
+        self._check_photo()
+        if self._ready and self._on_change is not None and not self._saving:
+            self._on_change(self.collect())
+
+    def _check_photo(self) -> None:
+        """A gentle word when the photo path does not exist (it is kept anyway)."""
+        for widget in self.query("#f-photo").results(Input):
+            path = widget.value.strip()
+            missing = bool(path) and not os.path.exists(os.path.expanduser(path))
+            widget.set_class(missing, "-missing")
+            widget.tooltip = t("capture.photo_missing") if missing else None
+
+    # -- saving and cancelling -------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    async def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_save()
+
+    async def action_save(self) -> None:
+        """Check the required fields, have the entry committed, then close."""
+        if self._saving:
+            return
+        capture = self.collect()
+        missing = capture.missing()
+        if missing:
+            name = missing[0]
+            self.query_one("#capture-error", Static).update(
+                Content(t("capture.missing", field=t(f"capture.label_{self.kind}_{name}")))
+            )
+            for widget in self.query(f"#f-{name}"):
+                widget.focus()
+            return
+        self._saving = True
+        try:
+            entry = await self._submit(capture)
+        finally:
+            self._saving = False
+        if entry is not None:
+            self.dismiss(entry)
+        else:
+            self.query_one("#capture-error", Static).update(Content(t("capture.not_saved")))
+
+    def action_cancel(self) -> None:
+        """Close; ask first when typed words would be thrown away."""
+        capture = self.collect()
+        unchanged = capture.equivalent(self.capture) if self.editing else capture.is_blank()
+        if unchanged:
+            self.dismiss(None)
+            return
+        from facilitator.tui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                t("capture.confirm_discard"), t("capture.discard_yes"), t("capture.discard_no")
+            ),
+            answered,
+        )
+
+
+def _quote_line(quote: Entry) -> str:
+    text = f"“{quote.text}”"
+    return f"{text} — {quote.speaker}" if quote.speaker.strip() else text

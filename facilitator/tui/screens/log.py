@@ -1,0 +1,374 @@
+"""The log: every entry of the session, newest first, with filters and full-text search.
+
+Filters by kind, phase and tag; search (SQLite FTS5) in this session or in all sessions, with
+results as you type. From here an entry can be edited (earlier versions are kept and shown with
+h), deleted and brought back (u), and new entries captured with the same keys as on the run
+screen. Entries written by another app on the same database appear within two seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from facilitator.core.entries import KINDS, Entry
+from facilitator.core.programme import PHASE_NAMES
+from facilitator.i18n import t
+from facilitator.tui.app import DatabaseChanged
+from facilitator.tui.base import Translated
+from facilitator.tui.widgets.entry_detail import EntryDetail
+from facilitator.tui.widgets.entry_table import EntryTable, clock_time
+
+if TYPE_CHECKING:
+    from facilitator.tui.capture_actions import Capturer
+
+PAGE = 500  # rows loaded at a time; the next page comes when the cursor reaches the end
+SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
+
+ALL = "*"
+
+
+def _log_bindings() -> list[Binding]:
+    from facilitator.tui.capture_actions import capture_bindings
+
+    return [
+        Binding("escape", "back", "log.key_back"),
+        Binding("slash", "focus_search", "log.key_search", tooltip="log.help_search"),
+        Binding("e", "edit", "log.key_edit", tooltip="log.help_edit"),
+        Binding("h", "history", "log.key_history", tooltip="log.help_history"),
+        Binding("d,delete", "delete", "log.key_delete", tooltip="log.help_delete"),
+        Binding("u", "undo_delete", "log.key_undo", tooltip="log.help_undo"),
+        Binding("D", "toggle_deleted", "log.key_deleted", show=False, tooltip="log.help_deleted"),
+        Binding("A", "toggle_scope", "log.key_scope", tooltip="log.help_scope"),
+        Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
+        *capture_bindings(shown=()),
+    ]
+
+
+class LogScreen(Translated, Screen[None]):
+    """The session's log over the run screen; Esc goes back to the clock."""
+
+    CSS_PATH = "../capture.tcss"
+    BINDINGS = _log_bindings()
+    HELP_SECTIONS: dict[str, str] = {
+        **{b.action: "view" for b in BINDINGS if isinstance(b, Binding)},
+        **{
+            b.action: "capture"
+            for b in BINDINGS
+            if isinstance(b, Binding) and b.action.startswith("capture(")
+        },
+    }
+
+    def __init__(self, capturer: Capturer, *, search: bool = False) -> None:
+        super().__init__()
+        self.capturer = capturer
+        self.session_id = capturer.session_id
+        self.start_in_search = search
+        self.total = 0
+        self.show_deleted = False
+        self.deleted_stack: list[str] = []
+        self._signature: Any = None
+        self._names: dict[str, tuple[str, dict[str, str]]] = {}
+        self._tags: list[tuple[str, int]] = []
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="log-head"):
+            yield Static(Content(t("log.title")), id="log-title")
+            yield Static("", id="log-count")
+        with Horizontal(id="log-filters"):
+            yield Input(placeholder=t("log.search_placeholder"), id="log-search", compact=True)
+            yield Select(
+                [
+                    (Content(t("log.scope_session")), "session"),
+                    (Content(t("log.scope_all")), "all"),
+                ],
+                allow_blank=False,
+                value="session",
+                id="log-scope",
+                compact=True,
+            )
+            yield Select(
+                [(Content(t("log.all_kinds")), ALL)]
+                + [(Content(t("capture.kind_" + k)), k) for k in KINDS],
+                allow_blank=False,
+                value=ALL,
+                id="log-kind",
+                compact=True,
+            )
+            yield Select(
+                [(Content(t("log.all_phases")), ALL)]
+                + [
+                    (Content(t("log.phase", n=n, name=name)), str(n))
+                    for n, name in PHASE_NAMES.items()
+                ]
+                + [(Content(t("log.outside_phases")), "0")],
+                allow_blank=False,
+                value=ALL,
+                id="log-phase",
+                compact=True,
+            )
+            yield Select(
+                [(Content(t("log.all_tags")), ALL)],
+                allow_blank=False,
+                value=ALL,
+                id="log-tag",
+                compact=True,
+            )
+        yield EntryTable(id="log-table")
+        yield EntryDetail(id="log-detail")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        if self.start_in_search:
+            self.query_one("#log-search", Input).focus()
+        else:
+            self.query_one(EntryTable).focus()
+        await self._load_names_and_tags()
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def filters(self) -> dict[str, Any]:
+        """The store's find_entries arguments for what the filter row shows now."""
+        scope = self.query_one("#log-scope", Select).value
+        kind = self.query_one("#log-kind", Select).value
+        phase = self.query_one("#log-phase", Select).value
+        tag = self.query_one("#log-tag", Select).value
+        return {
+            "session_id": None if scope == "all" else self.session_id,
+            "search": self.query_one("#log-search", Input).value,
+            "kind": None if kind == ALL else kind,
+            "phase": None if phase == ALL else int(str(phase)),
+            "tag": None if tag == ALL else tag,
+            "include_deleted": self.show_deleted,
+        }
+
+    def _fetch(
+        self, filters: dict[str, Any], limit: int, offset: int = 0
+    ) -> tuple[list[Entry], int, Any]:
+        """On the database thread: one page, the total and the change signature."""
+        store = self.app.store
+        entries = store.find_entries(**filters, limit=limit, offset=offset)
+        total = store.count_entries(**filters)
+        return entries, total, store.entries_signature(filters["session_id"])
+
+    @work(exclusive=True, group="log-load")
+    async def reload(self, keep: str | None = None, delay: float = 0.0) -> None:
+        """Fetch the first page for the current filters and show it (newest first)."""
+        if delay:
+            await asyncio.sleep(delay)  # typing goes on: a newer search cancels this one
+        filters = self.filters()
+        table = self.query_one(EntryTable)
+        keep = keep or table.current_id()
+        result = await self.app.db(self._fetch, filters, PAGE)
+        if result is None:
+            return
+        entries, self.total, self._signature = result
+        table.show(entries, self.where, keep)
+        self._show_count()
+        self.show_detail()
+
+    @work(exclusive=True, group="log-more")
+    async def load_more(self) -> None:
+        table = self.query_one(EntryTable)
+        shown = len(table.entries)
+        if shown >= self.total:
+            return
+        result = await self.app.db(self._fetch, self.filters(), PAGE, shown)
+        if result is None:
+            return
+        entries, self.total, _ = result
+        table.append(entries)
+        self._show_count()
+
+    async def _load_names_and_tags(self) -> None:
+        store = self.app.store
+        result = await self.app.db(lambda: (store.block_names(), store.all_tags()))
+        if result is None:
+            return
+        self._names, tags = result
+        if tags != self._tags:
+            self._tags = tags
+            select = self.query_one("#log-tag", Select)
+            current = select.value
+            with self.prevent(Select.Changed):
+                select.set_options(
+                    [(Content(t("log.all_tags")), ALL)]
+                    + [(Content(f"{tag} ({n})"), tag) for tag, n in tags]
+                )
+                select.value = current if any(tag == current for tag, _ in tags) else ALL
+
+    def where(self, entry: Entry) -> str:
+        """The block an entry was captured in (with the place when showing all sessions)."""
+        place, names = self._names.get(entry.session_id, ("", {}))
+        block = names.get(entry.block_key or "", entry.block_key or "–")
+        if entry.session_id != self.session_id:
+            return f"{place} · {block}"
+        return block
+
+    def _show_count(self) -> None:
+        shown = len(self.query_one(EntryTable).entries)
+        f = self.filters()
+        filtered = bool(f["search"].strip() or f["kind"] or f["tag"] or f["phase"] is not None)
+        key = ("log.found" if filtered else "log.count") + (
+            "_all" if f["session_id"] is None else ""
+        )
+        text = t(key, n=self.total)
+        if shown < self.total:
+            text += " " + t("log.count_shown", shown=shown)
+        if self.show_deleted:
+            text += " " + t("log.with_deleted")
+        self.query_one("#log-count", Static).update(Content(text))
+
+    @work(exclusive=True, group="log-detail")
+    async def show_detail(self) -> None:
+        detail = self.query_one(EntryDetail)
+        entry = self.query_one(EntryTable).current()
+        if entry is None:
+            detail.show(None)
+            return
+        linked: list[Entry] = []
+        if entry.links:
+            linked = await self.app.db(self.app.store.entries_by_id, entry.links) or []
+        version = t("log.version_n", n=entry.revision) if entry.revision > 1 else ""
+        header = " · ".join(
+            x
+            for x in (
+                t("capture.kind_" + entry.kind),
+                clock_time(entry.created_at),
+                self.where(entry),
+                entry.author,
+                version,
+            )
+            if x
+        )
+        detail.show(entry, header, linked)
+
+    # -- reacting ------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#log-search")
+    def _search_typed(self) -> None:
+        self.reload(delay=SEARCH_DELAY)
+
+    @on(Input.Submitted, "#log-search")
+    def _search_done(self) -> None:
+        self.query_one(EntryTable).focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.reload()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+        table = self.query_one(EntryTable)
+        if event.cursor_row >= len(table.entries) - 1 and len(table.entries) < self.total:
+            self.load_more()
+
+    @on(DataTable.RowSelected)
+    async def _row_selected(self) -> None:
+        await self.action_edit()
+
+    async def on_database_changed(self, _: DatabaseChanged) -> None:
+        """Another app committed: show its entries (only when an entry in scope changed)."""
+        scope = self.filters()["session_id"]
+        signature = await self.app.db(self.app.store.entries_signature, scope)
+        if signature is not None and signature != self._signature:
+            await self._load_names_and_tags()
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def refresh_after_save(self, entry: Entry | None = None) -> None:
+        """After a capture or an edit from here: show it and put the cursor on it."""
+        self.run_worker(self._load_names_and_tags(), group="log-names")
+        self.reload(keep=entry.id if entry else None)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        table = self.query_one(EntryTable)
+        if self.focused is not table:
+            table.focus()
+        else:
+            self.app.pop_screen()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#log-search", Input).focus()
+
+    async def action_capture(self, kind: str) -> None:
+        await self.capturer.capture(kind, on_saved=self.refresh_after_save)
+
+    async def action_edit(self) -> None:
+        entry = self.query_one(EntryTable).current()
+        if entry is None:
+            return
+        if entry.deleted:
+            self.notify(t("log.restore_first"), timeout=4)
+            return
+        await self.capturer.edit(entry.id, on_saved=self.refresh_after_save)
+
+    async def action_history(self) -> None:
+        entry = self.query_one(EntryTable).current()
+        if entry is None:
+            return
+        from facilitator.tui.screens.entry_history import HistoryScreen
+
+        store = self.app.store
+        result = await self.app.db(lambda: (store.get_entry(entry.id), store.revisions(entry.id)))
+        if result is not None:
+            await self.app.push_screen(HistoryScreen(*result))
+
+    async def action_delete(self) -> None:
+        table = self.query_one(EntryTable)
+        entry = table.current()
+        if entry is None or entry.deleted:
+            return
+        if await self.capturer.delete(entry):
+            self.deleted_stack.append(entry.id)
+            # Keep the cursor where it was: on the next entry down.
+            row = table.cursor_row
+            following = table.entries[row + 1].id if row + 1 < len(table.entries) else None
+            previous = table.entries[row - 1].id if row > 0 else None
+            self.reload(keep=entry.id if self.show_deleted else (following or previous))
+
+    async def action_undo_delete(self) -> None:
+        entry = self.query_one(EntryTable).current()
+        target = entry.id if entry is not None and entry.deleted else None
+        if target is None:
+            if not self.deleted_stack:
+                self.notify(t("log.nothing_to_undo"), timeout=3)
+                return
+            target = self.deleted_stack[-1]
+        if await self.capturer.restore(target):
+            if target in self.deleted_stack:
+                self.deleted_stack.remove(target)
+            self.reload(keep=target)
+
+    def action_toggle_deleted(self) -> None:
+        self.show_deleted = not self.show_deleted
+        self.reload()
+
+    def action_toggle_scope(self) -> None:
+        select = self.query_one("#log-scope", Select)
+        select.value = "all" if select.value == "session" else "session"
+
+    def action_help(self) -> None:
+        from facilitator.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
+
+    @property
+    def count_text(self) -> str:
+        return str(self.query_one("#log-count", Static).visual)
