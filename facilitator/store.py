@@ -572,7 +572,7 @@ class Store:
         draft_id: str | None = None,
     ) -> Entry:
         """Change an entry, keeping the version it replaces in entry_revisions."""
-        old = self.get_entry(entry_id)
+        with self.transaction() as conn:
             # Read inside the write lock: another app may have edited this entry a moment ago,
             # and two edits from the same starting revision would collide in entry_revisions.
             old = self.get_entry(entry_id)
@@ -581,12 +581,6 @@ class Store:
                 {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
                 ensure_ascii=False,
             )
-        values = self._check_fields(old.kind, {**old.fields(), **fields})
-        snapshot = json.dumps(
-            {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
-            ensure_ascii=False,
-        )
-        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO entry_revisions (entry_id, revision, saved_at, data) VALUES (?, ?, ?, ?)",
                 (entry_id, old.revision, iso(now), snapshot),
@@ -942,6 +936,12 @@ class Store:
                 busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             except sqlite3.OperationalError:
                 busy = 1
+            finally:
+                self.conn.execute("PRAGMA busy_timeout=10000")
+        return not busy
+
+    # -- capture: search, drafts and other capture additions go below this line --
+
     def _log_where(
         self,
         session_id: str | None,
@@ -1144,11 +1144,6 @@ class Store:
         return [found[i] for i in ids if i in found]
 
 
-            finally:
-                self.conn.execute("PRAGMA busy_timeout=10000")
-        return not busy
-
-    # -- capture: search, drafts and other capture additions go below this line --
 
     # -- export: import, participants and other export additions go below this line --
 
