@@ -111,6 +111,7 @@ class PhaseOutput:
     name: str
     blocks: list[BlockState]
     by_kind: dict[str, list[Entry]]
+    elsewhere: dict[str, int]  # kinds captured here that the report shows in their own section
 
     @property
     def empty(self) -> bool:
@@ -205,16 +206,19 @@ class SessionReport:
             blocks = groups.get(phase, [])
             block_keys = {b.key for b in blocks}
             by_kind: dict[str, list[Entry]] = {k: [] for k in PHASE_KINDS}
+            elsewhere: Counter[str] = Counter()
             for e in self.data.entries:
-                if e.kind not in by_kind:
-                    continue
                 inside = e.block_key in block_keys
                 if phase is None:
                     inside = inside or e.block_key not in self._by_key
-                if inside:
+                if not inside:
+                    continue
+                if e.kind in by_kind:
                     by_kind[e.kind].append(e)
+                elif e.kind in ("advice", "insight"):
+                    elsewhere[e.kind] += 1
             name = blocks[0].name if phase is not None and blocks else ""
-            outputs.append(PhaseOutput(phase, name, blocks, by_kind))
+            outputs.append(PhaseOutput(phase, name, blocks, by_kind, dict(elsewhere)))
         return [o for o in outputs if o.phase is not None or not o.empty]
 
     def advice_rows(self) -> list[AdviceRow]:

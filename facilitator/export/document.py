@@ -168,6 +168,18 @@ def block_label(b: BlockState) -> str:
     return b.name + (" (ingelast)" if b.inserted else "")
 
 
+def _elsewhere(counts: dict[str, int]) -> str:
+    """Where the advice and insights of a phase are in the draft."""
+    parts = []
+    if counts.get("advice"):
+        n = counts["advice"]
+        parts.append(f"{n} {'advies' if n == 1 else 'adviezen'} (zie Aanbevelingen voor beleid en uitvoering)")
+    if counts.get("insight"):
+        n = counts["insight"]
+        parts.append(f"{n} {'inzicht' if n == 1 else 'inzichten'} (zie Belangrijkste inzichten en opbrengsten)")
+    return "In deze fase vastgelegd: " + " en ".join(parts) + "."
+
+
 def _lines(*texts: str) -> list[Line]:
     return [[Run(t)] for t in texts if t]
 
@@ -315,7 +327,9 @@ def session_document(report: SessionReport) -> Document:
         forms = [f for b in out.blocks for f in b.block.work_forms]
         if forms and out.phase:
             body.append(Para([Run("Werkvormen: ", italic=True), Run(", ".join(dict.fromkeys(forms)))]))
-        if out.empty:
+        if out.elsewhere:
+            body.append(Para([Run(_elsewhere(out.elsewhere), italic=True)], "note"))
+        elif out.empty:
             body.append(Para([Run(NOTHING, italic=True)], "note"))
         for kind, entries in out.by_kind.items():
             if entries:
@@ -442,8 +456,9 @@ def series_document(series: SeriesReport) -> Document:
     body.append(Heading(1, "Rode draden"))
     body.append(
         Para(
-            [Run("Tags die de notulisten in meer dan één sessie gebruikten: kandidaten voor de rode draden, "
-                 "de dwarsverbanden en themaoverstijgende inzichten.", italic=True)],
+            [Run("De tags van de notulisten, geteld over de sessies. Een tag die in meer sessies "
+                 "terugkomt, is een kandidaat voor een rode draad: een dwarsverband of "
+                 "themaoverstijgend inzicht.", italic=True)],
             "note",
         )
     )

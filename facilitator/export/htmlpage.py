@@ -47,9 +47,10 @@ th, td { border: 1px solid var(--line); padding: .35rem .5rem; vertical-align: t
 th { background: #eef1f4; }
 td p { margin: 0 0 .35rem; }
 td p:last-child { margin-bottom: 0; }
-table.advice td:first-child { font-weight: 600; width: 9rem; }
-table.advice td:last-child { font-style: italic; width: 40%; }
-table.timeline td:first-child, table.profile td:last-child { white-space: nowrap; width: 5rem; }
+table.advice .c0 { font-weight: 600; width: 9rem; }
+table.advice .c2 { width: 40%; }
+table.timeline .c0, table.profile .c2 { white-space: nowrap; width: 5rem; }
+table.programme .c2, table.programme .c3 { white-space: nowrap; }
 ul, ol { padding-left: 1.4rem; }
 li { margin: .2rem 0; }
 .pre-line { white-space: pre-line; }
@@ -102,12 +103,13 @@ def _table(el: Table, counter: Progress) -> list[str]:
     for i, row in enumerate(el.rows):
         cells = []
         for j, cell in enumerate(row):
-            attrs = ""
+            # A class per column: with row spans, :first-child is not always the first column.
+            attrs = f' class="c{j}"'
             if el.grouped and j == 0:
                 if spans[i] == 0:
                     continue
                 if spans[i] > 1:
-                    attrs = f' rowspan="{spans[i]}"'
+                    attrs += f' rowspan="{spans[i]}"'
             inner = "".join(f"<p>{_runs(p)}</p>" for p in cell if p)
             cells.append(f"<td{attrs}>{inner}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")

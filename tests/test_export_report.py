@@ -1,0 +1,129 @@
+"""The report model: what goes where in the draft, the participant version, the series report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from facilitator.core import clock as ck
+from facilitator.core.programme import find, shipped_dir
+from facilitator.core.report import build, build_series, select_sessions
+from facilitator.export import export_series, export_session
+from facilitator.store import StoreError
+from tests.golden.sample_session import SESSION, at, build_sample
+
+NOW = at(60 * 24 * 8)
+
+
+def test_core_report_needs_no_ui():
+    code = ("import sys, facilitator.core.report, facilitator.export.document, "
+            "facilitator.export.markdown, facilitator.export.jsondoc, facilitator.export.csvrows; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'aiohttp', 'docx')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_outputs_per_phase_and_elsewhere(store):
+    sid = build_sample(store)
+    report = build(store, sid, NOW)
+    outputs = {o.phase: o for o in report.phase_outputs()}
+    assert set(outputs) == {1, 2, 3, 4}  # nothing outside the phases in the sample
+    assert [e.id for e in outputs[1].by_kind["story"]] == ["e01"]
+    assert [e.id for e in outputs[3].by_kind["prototype"]] == ["e07"]
+    assert outputs[4].empty and outputs[4].elsewhere == {"advice": 4, "insight": 2}
+    assert [e.id for e in report.insights] == ["e14", "e15"]
+
+
+def test_advice_rows_by_level_with_quotes_linked_either_way(store):
+    sid = build_sample(store)
+    # A quote may also point at the advice it illustrates.
+    q = store.add_entry(sid, "quote", {"text": "Het plein is van iedereen."}, links=["e13"],
+                        entry_id="q-rev", block_key="fase4", now=at(267))
+    rows = build(store, sid, NOW).advice_rows()
+    assert [(r.level, r.advice.id) for r in rows] == [
+        ("overarching", "e10"), ("national", "e11"), ("local", "e12"), ("local", "e13")]
+    assert [q.id for q in rows[0].quotes] == ["e03"]
+    assert [x.id for x in rows[3].quotes] == [q.id]  # e13 links a story, which is no quote
+
+
+def test_participant_version_strips_internal_material(store):
+    sid = build_sample(store)
+    report = build(store, sid, NOW, "participants")
+    kinds = {e.kind for e in report.data.entries}
+    assert "observation" not in kinds and "validation" not in kinds
+    assert {e.author for e in report.data.entries} == {""}
+    assert report.session.facilitators == []
+    assert all(not r.hidden for r in report.data.remarks)
+    for fmt in ("md", "html"):
+        text = export_session(store, sid, fmt, now=NOW, audience="participants")
+        for internal in ("Observaties", "Anna de Vries", "Bram Jansen", "AB]", "CD]",
+                         "Dit hoort niet in het verslag", "supermarkt", "Feedback uit de validatiesessie"):
+            assert internal not in text, (fmt, internal)
+        assert "Op mijn werk word ik anders behandeld." in text
+
+
+def test_validation_feedback_is_in_the_team_version_only(store):
+    sid = build_sample(store)
+    team = export_session(store, sid, "md", now=NOW)
+    assert "## Feedback uit de validatiesessie\n\n- Deelnemers missen het verhaal over de supermarkt." in team
+    # Feedback is not an output of a phase, an insight or a recommendation.
+    head, _, tail = team.partition("## Feedback uit de validatiesessie")
+    assert "supermarkt" not in head
+
+
+def test_a_running_session_and_a_planned_one_export(store, session_id, clock):
+    for fmt in ("md", "html", "docx", "csv", "json"):
+        assert export_session(store, session_id, fmt, now=clock())
+    md = export_session(store, session_id, "md", now=clock())
+    assert "De sessie is nog niet begonnen." in md
+    assert "**Aantal deelnemers:** 20 (verwacht)" in md
+    programme = store.get_session(session_id).programme
+    store.add_clock_event(session_id, ck.START, clock(), {"key": programme.blocks[0].key})
+    clock.advance(minutes=7)
+    md = export_session(store, session_id, "md", now=clock())
+    assert "loopt, 7 min" in md and "(nog bezig)" in md
+
+
+def test_series_by_theme_and_all(store, clock):
+    build_sample(store)
+    spel = find("spelregels", [shipped_dir()])
+    wed = find("wederkerigheid", [shipped_dir()])
+    bosch = store.create_session(spel, "Den Bosch", "2026-04-12", now=clock())
+    gron = store.create_session(wed, "Groningen", "2026-04-15", now=clock())
+    store.add_entry(bosch, "advice", {"text": "Maak spelregels zichtbaar.", "level": "local"},
+                    tags=["omstanders", "zichtbaar"], now=clock())
+    store.add_entry(gron, "advice", {"text": "Wees zichtbaar in de wijk.", "level": "overarching"},
+                    tags=["zichtbaar"], now=clock())
+    store.set_participants(gron, {"area": {"urban": 10, "rural": 13}})
+
+    everything = build_series(store, "all", NOW)
+    assert [r.session.place for r in everything.reports] == ["Utrecht", "Den Bosch", "Groningen"]
+    assert [g.programme for g in everything.themes()] == ["spelregels", "wederkerigheid"]
+    levels = [(r.level, r.session.place) for r in everything.advice_rows()]
+    assert levels == [("overarching", "Utrecht"), ("overarching", "Groningen"), ("national", "Utrecht"),
+                      ("local", "Utrecht"), ("local", "Utrecht"), ("local", "Den Bosch")]
+    threads = {t.tag: (len(t.sessions), t.entries) for t in everything.threads()}
+    assert threads["omstanders"] == (2, 6) and threads["zichtbaar"] == (2, 2)
+    assert everything.threads()[0].tag == "omstanders"  # most sessions, then most used
+    assert everything.participants()["area"] == {"urban": 24, "rural": 19}
+    assert everything.participant_total() == 20 + 23 + 0  # Den Bosch expected none
+
+    by_theme = build_series(store, "Spelregels voor de samenleving", NOW)
+    assert [r.session.place for r in by_theme.reports] == ["Utrecht", "Den Bosch"]
+    md = export_series(store, "spelregels", "md", now=NOW)
+    assert md.startswith("# Burgerconsultaties: Spelregels voor de samenleving")
+    assert "### Overzicht opzet burgerbijeenkomsten" in md
+    assert "Wees zichtbaar" not in md
+
+    with pytest.raises(StoreError, match="no sessions for 'verbindende-plekken'"):
+        build_series(store, "verbindende-plekken", NOW)
+
+
+def test_select_sessions_matches_id_or_theme_in_any_case(store, clock):
+    build_sample(store)
+    sessions = store.list_sessions()
+    assert [s.id for s in select_sessions(sessions, "SPELREGELS")] == [SESSION]
+    assert [s.id for s in select_sessions(sessions, " spelregels voor de samenleving ")] == [SESSION]
+    assert select_sessions(sessions, "spel") == []

@@ -1,0 +1,180 @@
+"""JSON export -> import -> export gives the same JSON; the import restores the whole session."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from facilitator.core import clock as ck
+from facilitator.export import export_session, import_file
+from facilitator.export.jsondoc import DocError, from_doc, loads
+from facilitator.store import Store, StoreError
+from tests.golden.sample_session import at, build_sample
+
+NOW = at(60 * 24 * 8)
+
+
+@pytest.fixture
+def other(tmp_path):
+    s = Store.open(tmp_path / "other.db")
+    yield s
+    s.close()
+
+
+def roundtrip(store, other, sid, tmp_path):
+    first = export_session(store, sid, "json", now=NOW)
+    path = tmp_path / "export.json"
+    path.write_text(first, encoding="utf-8")
+    assert import_file(other, path) == sid
+    return first, export_session(other, sid, "json", now=NOW)
+
+
+def test_export_import_export_is_identical(store, other, tmp_path):
+    sid = build_sample(store)
+    first, second = roundtrip(store, other, sid, tmp_path)
+    assert second == first
+    # ... and the import of the import's export too (nothing drifts on the second pass).
+    third_db = Store.open(tmp_path / "third.db")
+    try:
+        path = tmp_path / "again.json"
+        path.write_text(second, encoding="utf-8")
+        import_file(third_db, path)
+        assert export_session(third_db, sid, "json", now=NOW) == first
+    finally:
+        third_db.close()
+
+
+def test_import_restores_everything_a_report_needs(store, other, tmp_path):
+    sid = build_sample(store)
+    roundtrip(store, other, sid, tmp_path)
+    a, b = store.get_session(sid), other.get_session(sid)
+    assert (b.place, b.date, b.facilitators, b.expected_participants, b.state, b.created_at) == (
+        a.place, a.date, a.facilitators, a.expected_participants, a.state, a.created_at)
+    assert b.programme.to_dict() == {**a.programme.to_dict(), "file": ""}
+    assert b.remark_token != a.remark_token  # the participants' URL of the original stays secret
+    assert [(e.at, e.kind, e.data) for e in other.clock_events(sid)] == [
+        (e.at, e.kind, e.data) for e in store.clock_events(sid)]
+    assert other.list_entries(sid) == store.list_entries(sid)
+    assert other.revisions("e06") == store.revisions("e06") != []
+    assert other.get_participants(sid) == store.get_participants(sid)
+    hidden = lambda s: sorted((r["slot"], r["text"], r["hidden"]) for r in s.list_remarks(sid))  # noqa: E731
+    assert hidden(other) == hidden(store)
+    for fmt in ("md", "html", "csv"):
+        assert export_session(other, sid, fmt, now=NOW) == export_session(store, sid, fmt, now=NOW)
+
+
+def test_contract_shape(store):
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    assert list(doc)[:6] == ["format_version", "session", "blocks", "entries", "remarks", "participants"]
+    assert doc["format_version"] == 1
+    names = [b["name"] for b in doc["blocks"]]
+    # The unplanned break is in the agenda where it happened.
+    assert names.index("Extra pauze") == names.index("Werkplaats") + 1
+    extra = doc["blocks"][names.index("Extra pauze")]
+    assert extra["kind"] == "break" and extra["inserted"] and extra["started_at"]
+    by_id = {e["id"]: e for e in doc["entries"]}
+    assert "e09" not in by_id  # the deleted entry is not exported
+    assert doc["blocks"][by_id["e01"]["block"]]["name"] == "De diepte in"
+    assert by_id["e06"]["revisions"] == 1 and by_id["e06"]["history"][0]["text"] == "Licht je beweegredenen toe"
+    advice = by_id["e10"]
+    assert advice["kind"] == "advice" and advice["level"] == "overarching" and advice["links"] == ["e03"]
+    assert by_id["e16"]["kind"] == "validation" and by_id["e16"]["block"] is None
+    for r in doc["remarks"]:
+        assert set(r) == {"slot", "text", "hidden"}  # no id, no time, nothing about the sender
+    assert doc["participants"]["gender"] == {"female": 11, "male": 8, "nonbinary": 1}
+
+
+def test_remarks_order_does_not_follow_arrival(store, other, tmp_path):
+    sid = build_sample(store)
+    for text in ("zzz laatste", "aaa eerste"):
+        store.add_remark(sid, "Pauze 2", text)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    pauze2 = [r["text"] for r in doc["remarks"] if r["slot"] == "Pauze 2"]
+    assert pauze2 == ["aaa eerste", "zzz laatste"]
+
+
+def test_import_refuses_a_session_already_there(store, tmp_path):
+    sid = build_sample(store)
+    path = tmp_path / "x.json"
+    path.write_text(export_session(store, sid, "json", now=NOW), encoding="utf-8")
+    with pytest.raises(StoreError, match="already in this database"):
+        import_file(store, path)
+
+
+def test_import_is_all_or_nothing(store, other, tmp_path):
+    """An entry id that exists elsewhere stops the import before anything is written."""
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    other_sid = other.create_session(store.get_session(sid).programme, "Zwolle", "2026-03-02", now=NOW)
+    other.add_entry(other_sid, "story", {"text": "x"}, entry_id="e05", now=NOW)
+    with pytest.raises(StoreError, match="e05"):
+        other.import_session(from_doc(doc))
+    assert [s.id for s in other.list_sessions()] == [other_sid]
+    assert other.clock_events(sid) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format_version=99), "newer facilitator"),
+        (lambda d: d.pop("session"), "missing 'session'"),
+        (lambda d: d["entries"][0].update(kind="poem"), "unknown kind 'poem'"),
+        (lambda d: d["entries"][0].update(block=99), "entries[0].block"),
+        (lambda d: d["entries"][0].update(created_at="gisteren"), "ISO-8601"),
+        (lambda d: d["blocks"][0].update(kind="party"), "blocks[0].kind"),
+        (lambda d: d["clock_events"][0].update(kind="explode"), "unknown clock action"),
+        (lambda d: d["session"].update(state="paused"), "session.state"),
+        (lambda d: d["entries"].append(dict(d["entries"][0])), "used twice"),
+    ],
+)
+def test_import_names_what_is_wrong(store, change, message):
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    change(doc)
+    with pytest.raises(DocError, match=re.escape(message)):
+        from_doc(doc)
+
+
+def test_import_checks_fields_and_profile_in_the_store(store, other):
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    doc["entries"][0]["text"] = ""  # a story needs its text
+    with pytest.raises(StoreError, match="needs a text"):
+        other.import_session(from_doc(doc))
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    doc["participants"]["age"]["18-30"] = -1
+    with pytest.raises(StoreError, match="0 or more"):
+        other.import_session(from_doc(doc))
+
+
+def test_not_json_is_a_clear_error():
+    with pytest.raises(DocError, match="not valid JSON"):
+        loads("{nope")
+    with pytest.raises(DocError, match="expected a JSON object"):
+        loads("[]")
+
+
+def test_an_export_without_clock_events_still_has_its_times(store, other):
+    """A JSON made by another tool (block times, no clock events) imports with its times."""
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    del doc["clock_events"]
+    other.import_session(from_doc(doc))
+    again = json.loads(export_session(other, sid, "json", now=NOW))
+    planned = [b for b in doc["blocks"] if not b["inserted"]]
+    assert [(b["name"], b["started_at"]) for b in again["blocks"]] == [
+        (b["name"], b["started_at"]) for b in planned]
+    assert again["session"]["state"] == "closed"
+    assert [e.kind for e in other.clock_events(sid)][-1] == ck.CLOSE
+
+
+def test_planned_session_roundtrips(store, other, session_id, tmp_path):
+    """A session nobody started yet: no times, no entries."""
+    first, second = roundtrip(store, other, session_id, tmp_path)
+    assert first == second
+    doc = json.loads(first)
+    assert doc["session"]["state"] == "planned"
+    assert all(b["started_at"] is None for b in doc["blocks"]) and doc["entries"] == []
