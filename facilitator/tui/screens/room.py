@@ -26,14 +26,20 @@ class RoomClockScreen(Translated, Screen[None]):
     """Full screen, large digits; the clock keys keep working so the facilitator need not switch."""
 
     BINDINGS = [
-        Binding("r,escape", "app.pop_screen", "keys.back"),
-        Binding("n", "run('next_block')", "keys.next"),
-        Binding("b", "run('start_break')", "keys.break"),
-        Binding("e", "run('extend(1)')", "keys.extend1"),
-        Binding("E", "run('extend(5)')", "keys.extend5"),
-        Binding("p", "run('toggle_pause')", "keys.pause"),
-        Binding("u", "run('undo')", "keys.undo"),
+        Binding("r,escape", "app.pop_screen", "keys.back", tooltip="help.back_to_run"),
+        Binding("n", "run('next_block')", "keys.next", tooltip="help.next"),
+        Binding("b", "run('start_break')", "keys.break", tooltip="help.break"),
+        Binding("e", "run('extend(1)')", "keys.extend1", tooltip="help.extend1"),
+        Binding("E", "run('extend(5)')", "keys.extend5", tooltip="help.extend5"),
+        Binding("p", "run('toggle_pause')", "keys.pause", tooltip="help.pause"),
+        Binding("u", "run('undo')", "keys.undo", tooltip="help.undo"),
+        Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
     ]
+    HELP_SECTIONS = {
+        "app.pop_screen": "view",
+        "help": "view",
+        **{f"run('{a}')": "clock" for a in ("next_block", "start_break", "extend(1)", "extend(5)", "toggle_pause", "undo")},
+    }
 
     def __init__(self, run_screen: RunScreen) -> None:
         super().__init__()
@@ -52,6 +58,11 @@ class RoomClockScreen(Translated, Screen[None]):
     def on_mount(self) -> None:
         self.refresh_clock()
         self.set_interval(0.25, self.refresh_clock)
+
+    def action_help(self) -> None:
+        from facilitator.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
 
     async def action_run(self, action: str) -> None:
         await self.app.run_action(action, self.run_screen)
@@ -82,8 +93,9 @@ class RoomClockScreen(Translated, Screen[None]):
             big.update(fmt_duration(state.block_remaining, countdown=True))
             from datetime import timedelta
 
-            end = state.now + timedelta(seconds=max(0.0, state.block_remaining))
-            until.update(Content(t("room.until", time=f"{local(end):%H:%M}")))
+            end = state.now + timedelta(seconds=state.block_remaining)
+            key = "room.over_since" if state.level == "overrun" else "room.until"
+            until.update(Content(t(key, time=f"{local(end):%H:%M}")))
             nxt = state.next_block()
             nxt_label.update(Content(t("room.next", name=nxt.name)) if nxt else "")
         self._update_extra(state)

@@ -1,0 +1,119 @@
+"""The real app in a real terminal (tmux), killed with SIGKILL mid-block and started again."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/test.sh"),
+]
+
+EXE = Path(sys.executable).with_name("facilitator")
+
+
+class Terminal:
+    """One tmux server of our own, running one command in a 100x24 window."""
+
+    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+        self.socket = f"fac-test-{os.getpid()}-{id(self)}"
+        self.env = env
+
+    def tmux(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        return out.stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", "app", "-x", "100", "-y", "24", command)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def pid(self) -> int:
+        return int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+def start_events(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT at FROM clock_events WHERE kind = 'start' ORDER BY seq")]
+    finally:
+        conn.close()
+
+
+def shown_countdown(screen: str) -> int:
+    """Seconds on the countdown (the short layout shows it as text, e.g. 19:54)."""
+    for line in screen.splitlines():
+        m = re.match(r"\s*(\d+):(\d\d)(\s|$)", line)
+        if m:
+            return int(m.group(1)) * 60 + int(m.group(2))
+    raise AssertionError(f"no countdown on screen:\n{screen}")
+
+
+def test_sigkill_mid_block_then_restart_continues_the_clock(tmp_path):
+    db = tmp_path / "kill.db"
+    env = {**os.environ, "TERM": "xterm-256color", "FACILITATOR_DB": str(db), "TZ": "UTC",
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    made = subprocess.run([str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
+                          capture_output=True, text=True, env=env, check=True)
+    sid = re.search(r'"id": "([^"]+)"', made.stdout).group(1)
+    command = f"exec {EXE} --session {sid}"
+
+    term = Terminal(tmp_path, env)
+    try:
+        term.start(command)
+        term.wait_for("Nog niet begonnen")
+        term.tmux("send-keys", "-t", "app", "n")
+        term.wait_for("Gestart")
+        starts = start_events(db)
+        assert len(starts) == 1  # committed before the screen said so
+        started = datetime.fromisoformat(starts[0])
+        time.sleep(2)
+        pid = term.pid()
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the app survived SIGKILL")
+        term.close()
+        time.sleep(2)  # the clock keeps running while the app is down
+
+        term = Terminal(tmp_path, env)
+        term.start(command)
+        screen = term.wait_for("Welkom en kennismaking")
+        time.sleep(0.5)
+        screen = term.screen()
+        expected = 20 * 60 - (datetime.now(UTC) - started).total_seconds()
+        assert abs(shown_countdown(screen) - expected) <= 2.5, screen
+        assert "Nog niet begonnen" not in screen
+        assert start_events(db) == starts  # nothing was started twice or lost
+    finally:
+        term.close()
