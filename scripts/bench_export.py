@@ -1,0 +1,133 @@
+"""Exporting a session of 10,000 entries to each format, beside the standard library writing the
+same rows (json.dump and csv.writer straight from a SELECT) in the same run.
+
+The baseline is the floor: reading the rows and serialising them with nothing else. The ratio
+says what the report model, the escaping and the format cost on top of that.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ENTRIES = 10_000
+RUNS = 3
+KINDS = ["story", "quote", "emblem", "design_question", "rule", "prototype", "advice", "insight",
+         "observation", "validation"]
+
+
+def _sample_doc(n: int) -> dict:
+    """A closed session of `n` entries of every kind, with tags and quotes linked to advice."""
+    from facilitator.core.programme import find, shipped_dir
+
+    prog = find("spelregels", [shipped_dir()])
+    assert prog is not None
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    blocks, events, at = [], [], t0
+    for b in prog.blocks:
+        events.append({"at": at.isoformat(timespec="milliseconds"), "kind": "start", "data": {"key": b.key}})
+        blocks.append({**b.to_dict(), "started_at": None, "ended_at": None, "inserted": False})
+        at += timedelta(minutes=b.minutes)
+    events.append({"at": at.isoformat(timespec="milliseconds"), "kind": "close", "data": {}})
+    phases = [i for i, b in enumerate(prog.blocks) if b.kind == "phase"]
+    entries = []
+    quotes: list[str] = []
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        stamp = (t0 + timedelta(seconds=i)).isoformat(timespec="milliseconds")
+        e = {"id": f"e{i:05d}", "kind": kind, "block": phases[i % 4], "created_at": stamp,
+             "updated_at": stamp, "author": "AB", "tags": [f"tag{i % 40}"], "links": [],
+             "revisions": 0, "history": []}
+        text = f"Inzending {i}: een zin zoals een notulist hem typt, met een komma, | pijp en \"quote\"."
+        if kind in ("emblem", "prototype"):
+            e.update(title=f"Titel {i}", text=text, photo="")
+            if kind == "prototype":
+                e["building_blocks"] = ["Activiteiten als motor voor verbinding"]
+        elif kind == "quote":
+            e.update(text=text, speaker="deelnemer, Utrecht")
+            quotes.append(e["id"])
+        elif kind == "rule":
+            e.update(text=text, source="groep 1")
+        elif kind == "advice":
+            e.update(text=text, level=("overarching", "national", "local")[i % 3], links=quotes[-2:])
+        else:
+            e["text"] = text
+        entries.append(e)
+    return {
+        "format_version": 1,
+        "session": {"id": "bench", "programme": prog.id, "theme": prog.theme,
+                    "main_question": prog.main_question, "sub_questions": prog.sub_questions,
+                    "place": "Utrecht", "date": "2026-03-01", "state": "closed",
+                    "created_at": t0.isoformat(timespec="milliseconds")},
+        "blocks": blocks,
+        "entries": entries,
+        "remarks": [{"slot": "Pauze 1", "text": f"Opmerking {i}", "hidden": False} for i in range(50)],
+        "participants": {"area": {"urban": 14, "rural": 6}},
+        "clock_events": events,
+    }
+
+
+def _median(fn) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def bench_export() -> None:
+    from facilitator.core.report import build
+    from facilitator.export import render_session
+    from facilitator.export.jsondoc import from_doc
+    from facilitator.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        store = Store.open(Path(tmp) / "bench.db")
+        store.import_session(from_doc(_sample_doc(ENTRIES)))
+        now = datetime(2026, 3, 2, tzinfo=UTC)
+
+        def rows():
+            return store.query("SELECT * FROM entries WHERE session_id = ? ORDER BY created_at", ("bench",))
+
+        def std_json():
+            buffer = io.StringIO()
+            json.dump(rows(), buffer, ensure_ascii=False, indent=2)
+            return buffer.getvalue()
+
+        def std_csv():
+            data = rows()
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(data[0].keys())
+            for r in data:
+                writer.writerow(r.values())
+            return buffer.getvalue()
+
+        base_json, _ = _median(std_json)
+        base_csv, _ = _median(std_csv)
+        load, report = _median(lambda: build(store, "bench", now))
+        print(f"{ENTRIES} entries, median of {RUNS} runs; baseline = stdlib on the same rows")
+        print(f"  baseline json.dump          {base_json * 1000:8.1f} ms")
+        print(f"  baseline csv.writer         {base_csv * 1000:8.1f} ms")
+        print(f"  report model (read + clock) {load * 1000:8.1f} ms")
+        for fmt in ("json", "csv", "md", "html", "docx"):
+            took, out = _median(lambda fmt=fmt: render_session(build(store, "bench", now), fmt))
+            base = base_csv if fmt == "csv" else base_json
+            size = len(out) if isinstance(out, bytes) else len(out.encode("utf-8"))
+            print(f"  export {fmt:<5} (read + write) {took * 1000:8.1f} ms  {size / 1e6:6.2f} MB  "
+                  f"{took / base:6.1f}x the {'csv' if fmt == 'csv' else 'json'} baseline")
+        store.close()
+
+
+BENCHES = {"export": bench_export}
+
+
+if __name__ == "__main__":
+    bench_export()
