@@ -100,8 +100,9 @@ async def phone(http, url: str, n: int, latencies: list[float], errors: list[int
         field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
     for i in range(n):
         start = time.perf_counter()
-        async with http.post(url, data={"text": f"opmerking {i} van een telefoon", "f": field},
-                             allow_redirects=False) as resp:
+        async with http.post(
+            url, data={"text": f"opmerking {i} van een telefoon", "f": field}, allow_redirects=False
+        ) as resp:
             await resp.read()
             if resp.status != 303:
                 errors.append(resp.status)
@@ -118,7 +119,9 @@ async def load(port: int, path: str) -> tuple[float, float, float, int]:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         start = time.perf_counter()
-        await asyncio.gather(*(phone(http, url, POSTS_PER_PHONE, latencies, errors) for _ in range(PHONES)))
+        await asyncio.gather(
+            *(phone(http, url, POSTS_PER_PHONE, latencies, errors) for _ in range(PHONES))
+        )
         elapsed = time.perf_counter() - start
     q = statistics.quantiles(latencies, n=100)
     return len(latencies) / elapsed, q[49] * 1000, q[98] * 1000, len(errors)
@@ -129,7 +132,11 @@ def measure(script: str) -> tuple[float, float, float, int]:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "FACILITATOR_DB": str(Path(tmp) / "x.db")}
         proc = subprocess.Popen(
             [sys.executable, "-c", script, str(Path(tmp) / "bench.db")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         try:
             line = proc.stdout.readline().split()
@@ -153,7 +160,10 @@ def bench_remarks() -> None:
     print(f"{PHONES} phones x {POSTS_PER_PHONE} remarks each, best of {ROUNDS} rounds")
     for name in ("facilitator", "bare"):
         rate, p50, p99, errors = best[name]
-        print(f"  {name:<12} {rate:8.1f} remarks/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   errors {errors}")
+        print(
+            f"  {name:<12} {rate:8.1f} remarks/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+            f"   errors {errors}"
+        )
     ratio = best["facilitator"][0] / best["bare"][0]
     verdict = "meets" if ratio >= 0.5 else "MISSES"
     print(f"  ratio        {ratio:8.2f} of bare (target >= 0.50: {verdict})")

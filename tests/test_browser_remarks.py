@@ -20,8 +20,14 @@ from facilitator.web.server import RemarkServer, WebOptions
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DUTCH = "In de pauze zei iemand dat ik 'er niet bij hoor'. Dat deed pijn."
 ARABIC = "شعرت أن لا أحد يسمعني في المجموعة."
@@ -40,7 +46,9 @@ def url_from_qr(url_fed: str) -> str:
     import zxingcpp
 
     matrix = qr_matrix(url_fed)
-    rows = [bytes(0 if v else 255 for v in row for _ in range(4)) for row in matrix for _ in range(4)]
+    rows = [
+        bytes(0 if v else 255 for v in row for _ in range(4)) for row in matrix for _ in range(4)
+    ]
     image = memoryview(b"".join(rows)).cast("B", shape=[len(rows), len(rows[0])])
     (found,) = zxingcpp.read_barcodes(image)
     return found.text
@@ -71,8 +79,12 @@ async def test_a_phone_browser_sends_dutch_and_arabic_remarks(store, session_id,
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             try:
                 phone = await browser.new_context(
-                    java_script_enabled=False, viewport={"width": 390, "height": 844},
-                    device_scale_factor=2, is_mobile=True, has_touch=True, locale="nl-NL",
+                    java_script_enabled=False,
+                    viewport={"width": 390, "height": 844},
+                    device_scale_factor=2,
+                    is_mobile=True,
+                    has_touch=True,
+                    locale="nl-NL",
                 )
                 requested: list[str] = []
                 phone.on("request", lambda r: requested.append(r.url))

@@ -34,25 +34,40 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
     store.add_clock_event(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
     # Posted at 10:27:43.517, a minute no clock event has: it must appear nowhere.
     posted_at = clock.advance(minutes=7, seconds=43.517)
-    client = await aiohttp_client(create_web_app(store, WebConfig(clock=clock, release_interval=3600)))
+    client = await aiohttp_client(
+        create_web_app(store, WebConfig(clock=clock, release_interval=3600))
+    )
     path = remark_path(store.get_session(session_id).remark_token)
     headers = {
-        "User-Agent": UA, "Cookie": f"session={COOKIE}", "X-Forwarded-For": FORWARDED,
-        "X-Real-IP": FORWARDED, "Accept-Language": "tr-TR,tr;q=0.9",
+        "User-Agent": UA,
+        "Cookie": f"session={COOKIE}",
+        "X-Forwarded-For": FORWARDED,
+        "X-Real-IP": FORWARDED,
+        "Accept-Language": "tr-TR,tr;q=0.9",
     }
     texts = ["Ik voelde me buitengesloten.", "Niemand vroeg naar mijn verhaal.", "شعرت بالوحدة"]
     for text in texts:
         page = await client.get(f"{path}?lang=tr", headers=headers)
         resp = await client.post(
-            f"{path}?lang=tr", data={"text": text, "f": field_of(await page.text())},
-            headers=headers, allow_redirects=False,
+            f"{path}?lang=tr",
+            data={"text": text, "f": field_of(await page.text())},
+            headers=headers,
+            allow_redirects=False,
         )
         assert resp.status == 303
         assert "Set-Cookie" not in resp.headers and "Set-Cookie" not in page.headers
     # Errors too: a bad post, a 404 and a too-large body say nothing either.
-    await client.post(path, data=b"text=%FF", headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    await client.post(
+        path,
+        data=b"text=%FF",
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     await client.get("/R/WRONG", headers=headers)
-    await client.post(path, data=b"x" * 70000, headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    await client.post(
+        path,
+        data=b"x" * 70000,
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert store.remark_counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
 
     raw = raw_files(db_path)

@@ -28,7 +28,10 @@ def spawn(db_path, *args):
     env = {**os.environ, "FACILITATOR_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [FACILITATOR, "serve", *args, "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -61,7 +64,9 @@ def send(url: str, text: str) -> int:
 
 
 @pytest.mark.slow
-def test_serve_prints_the_url_first_and_loses_nothing_when_killed(store, session_id, clock, db_path):
+def test_serve_prints_the_url_first_and_loses_nothing_when_killed(
+    store, session_id, clock, db_path
+):
     store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
     proc = spawn(db_path, session_id)
     try:
@@ -126,7 +131,8 @@ def test_serve_refuses_an_unknown_session_and_a_busy_port(store, session_id, db_
         sock.listen()
         port = sock.getsockname()[1]
         result = runner.invoke(
-            main, ["serve", session_id, "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)]
+            main,
+            ["serve", session_id, "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)],
         )
     assert result.exit_code == 2
     assert "already in use" in result.output

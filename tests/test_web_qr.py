@@ -28,7 +28,9 @@ URL = participant_url("http://192.168.1.23:8080", "k7QX-secret_token")
 def decode(pixels: list[list[bool]], scale: int = 4) -> list[str]:
     """Read QR codes from a grid of dark (True) pixels, blown up so the reader has room."""
     rows = [
-        bytes(0 if v else 255 for v in row for _ in range(scale)) for row in pixels for _ in range(scale)
+        bytes(0 if v else 255 for v in row for _ in range(scale))
+        for row in pixels
+        for _ in range(scale)
     ]
     data = b"".join(rows)
     image = memoryview(data).cast("B", shape=[len(rows), len(rows[0])])
@@ -43,7 +45,9 @@ def test_url_is_upper_case_alphanumeric_with_an_unguessable_token():
     assert public_token("another") != token
     assert remark_path("k7QX-secret_token") == "/R/" + token
     # An override keeps its own path; only scheme and host change case.
-    assert participant_url("https://zaal.example/opm/", "t").startswith("HTTPS://ZAAL.EXAMPLE/opm/R/")
+    assert participant_url("https://zaal.example/opm/", "t").startswith(
+        "HTTPS://ZAAL.EXAMPLE/opm/R/"
+    )
 
 
 def test_the_matrix_decodes_to_the_url_and_keeps_a_quiet_zone():
@@ -149,9 +153,7 @@ def test_base_url_uses_the_detected_address_or_says_there_is_no_network(store):
     assert local.base_url() == ("http://127.0.0.1:9000", "loopback")
     chosen = RemarkServer(store, WebOptions(host="192.168.5.5", port=9000))
     assert chosen.base_url() == ("http://192.168.5.5:9000", None)
-    override = RemarkServer(
-        store, WebOptions(url="http://zaal.local:8080"), detect=lambda: None
-    )
+    override = RemarkServer(store, WebOptions(url="http://zaal.local:8080"), detect=lambda: None)
     assert override.url_for("tok") == (participant_url("http://zaal.local:8080", "tok"), None)
     six = RemarkServer(store, WebOptions(host="0.0.0.0", port=80), detect=lambda: "fd00::5")
     assert six.base_url() == ("http://[fd00::5]:80", None)
@@ -165,10 +167,18 @@ def test_detected_address_is_usable_or_none():
 
 
 def test_options_come_from_arguments_then_environment():
-    env = {"FACILITATOR_HOST": "127.0.0.1", "FACILITATOR_PORT": "9999", "FACILITATOR_URL": "http://x:1"}
+    env = {
+        "FACILITATOR_HOST": "127.0.0.1",
+        "FACILITATOR_PORT": "9999",
+        "FACILITATOR_URL": "http://x:1",
+    }
     opts = resolve_options({}, env)
     assert (opts.host, opts.port, opts.url, opts.enabled, opts.port_given) == (
-        "127.0.0.1", 9999, "http://x:1", True, True,
+        "127.0.0.1",
+        9999,
+        "http://x:1",
+        True,
+        True,
     )
     opts = resolve_options({"host": "0.0.0.0", "port": 0}, env)
     assert (opts.host, opts.port) == ("0.0.0.0", 0)

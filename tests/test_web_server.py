@@ -10,7 +10,13 @@ import pytest
 
 from facilitator.core import clock as ck
 from facilitator.store import Store
-from facilitator.web.app import CLIENT_MAX_SIZE, MAX_CHARS, SECURITY_HEADERS, WebConfig, create_web_app
+from facilitator.web.app import (
+    CLIENT_MAX_SIZE,
+    MAX_CHARS,
+    SECURITY_HEADERS,
+    WebConfig,
+    create_web_app,
+)
 from facilitator.web.guard import FormSigner, RateLimiter
 from facilitator.web.qr import participant_url, remark_path
 from facilitator.web.strings import LANGUAGES, catalogue
@@ -95,12 +101,24 @@ async def test_the_qr_url_path_opens_the_form_and_everything_else_is_a_plain_404
     assert url.endswith(path) and url == url.upper()
     assert (await client.get(path)).status == 200
     other = await store.call(
-        store.create_session, store.get_session(session_id).programme, "Zwolle", "2026-03-02",
+        store.create_session,
+        store.get_session(session_id).programme,
+        "Zwolle",
+        "2026-03-02",
         now=clock(),
     )
     wrong = [
-        "/", "/R/", path.lower(), path + "X", path[:-1], "/r/" + path[3:], "/favicon.ico",
-        "/R/" + "A" * 24, "/R/%FF%FE", "/R/../etc/passwd", path + "/extra",
+        "/",
+        "/R/",
+        path.lower(),
+        path + "X",
+        path[:-1],
+        "/r/" + path[3:],
+        "/favicon.ico",
+        "/R/" + "A" * 24,
+        "/R/%FF%FE",
+        "/R/../etc/passwd",
+        path + "/extra",
     ]
     bodies = set()
     for p in wrong:
@@ -308,8 +326,10 @@ async def test_a_body_over_the_cap_gets_a_friendly_413(client, store, session_id
         (b"text=hoi", {"Content-Type": "application/x-www-form-urlencoded; charset=latin-1"}),
         (b"text=hoi", {"Content-Type": "text/plain"}),
         (b'{"text": "hoi"}', {"Content-Type": "application/json"}),
-        (b"--x\r\nContent-Disposition: form-data; name=text\r\n\r\nhoi\r\n--x--",
-         {"Content-Type": "multipart/form-data; boundary=x"}),
+        (
+            b"--x\r\nContent-Disposition: form-data; name=text\r\n\r\nhoi\r\n--x--",
+            {"Content-Type": "multipart/form-data; boundary=x"},
+        ),
         (b"text=hoi", {"Content-Type": "application/x-www-form-urlencoded; charset"}),
         (b"text=hoi", {"Content-Type": ";;;==="}),
         (b"&".join(b"a%d=1" % i for i in range(1000)), FORM),  # a flood of fields
@@ -319,12 +339,25 @@ async def test_a_body_over_the_cap_gets_a_friendly_413(client, store, session_id
         (b"text=only-text", FORM),
     ],
     ids=[
-        "bad-utf8-escaped", "bad-utf8-raw", "bogus-charset", "latin-1", "text-plain", "json",
-        "multipart", "charset-without-value", "garbage-type", "field-flood", "field-twice",
-        "unknown-field", "empty-body", "no-form-field",
+        "bad-utf8-escaped",
+        "bad-utf8-raw",
+        "bogus-charset",
+        "latin-1",
+        "text-plain",
+        "json",
+        "multipart",
+        "charset-without-value",
+        "garbage-type",
+        "field-flood",
+        "field-twice",
+        "unknown-field",
+        "empty-body",
+        "no-form-field",
     ],
 )
-async def test_malformed_posts_get_400_never_500(client, store, session_id, clock, path, body, headers):
+async def test_malformed_posts_get_400_never_500(
+    client, store, session_id, clock, path, body, headers
+):
     start(store, session_id, clock)
     resp = await client.post(path, data=body, headers=headers)
     assert resp.status == 400, await resp.text()
@@ -352,7 +385,10 @@ async def test_the_form_field_must_be_genuine_fresh_and_for_this_url(
     good = await form_field(client, path)
     exp, nonce, mac = good.split(".")
     forged = [
-        "", "x", f"{int(exp) + 99999}.{nonce}.{mac}", f"{exp}.{nonce}.{'0' * 32}",
+        "",
+        "x",
+        f"{int(exp) + 99999}.{nonce}.{mac}",
+        f"{exp}.{nonce}.{'0' * 32}",
         FormSigner().issue(path[3:]),  # another server's secret
         signer.issue("SOMEOTHERTOKEN"),  # another session's page
         "9" * 200,

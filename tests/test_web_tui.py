@@ -93,7 +93,9 @@ async def test_remarks_from_another_process_are_noticed(store, running, clock, d
         await until(lambda: any("4 nieuwe anonieme opmerkingen" in n for n in notes(app)), pilot)
 
 
-async def test_the_remarks_screen_reads_hides_and_releases(store, running, clock, tmp_path, monkeypatch):
+async def test_the_remarks_screen_reads_hides_and_releases(
+    store, running, clock, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     nasty = "[@click=app.quit]klik[/] [link=x \x1b]0;title\x07 \x1b[31mrood"
     for text in (nasty, "Gewoon een opmerking", "Nog een"):
@@ -185,7 +187,9 @@ async def test_room_clock_shows_the_qr_code_during_breaks(store, running, clock)
         await until(lambda: not app.screen.query(RemarkInvite), pilot)
 
 
-async def test_no_network_no_code_in_the_room_and_a_plain_message(store, running, clock, monkeypatch):
+async def test_no_network_no_code_in_the_room_and_a_plain_message(
+    store, running, clock, monkeypatch
+):
     import facilitator.web.server as server_mod
 
     monkeypatch.setattr(server_mod, "detect_lan_address", lambda: None)
@@ -217,7 +221,9 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
     async with blocker.run_test(size=(120, 40)):
         await blocker.workers.wait_for_complete()
         port = blocker.remark_server.port
-        app = app_for(store, running, clock, web={"host": "127.0.0.1", "port": port}, poll_interval=0)
+        app = app_for(
+            store, running, clock, web={"host": "127.0.0.1", "port": port}, poll_interval=0
+        )
         async with app.run_test(size=(140, 45)) as pilot:
             await app.workers.wait_for_complete()
             assert app.remark_server is None and "already in use" in app.remark_server_error

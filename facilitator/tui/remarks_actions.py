@@ -181,6 +181,7 @@ class RemarkInvite(Vertical):
     RemarkInvite { width: auto; height: auto; align-horizontal: center; }
     RemarkInvite > Static { width: 100%; content-align: center middle; color: white; }
     RemarkInvite > .invite { text-style: bold; padding-top: 1; }
+    RemarkInvite > .url { width: auto; }
     """
 
     def __init__(self, url: str) -> None:

@@ -31,7 +31,8 @@ label{display:block;font-weight:700;margin-top:1.25rem}
 textarea{display:block;width:100%;min-height:11rem;padding:.6rem;font:inherit;color:#111;
 background:#fff;border:2px solid #333;border-radius:.3rem;resize:vertical}
 textarea[aria-invalid=true]{border-color:#a0001c}
-button,.button{display:inline-block;max-width:100%;min-height:2.75rem;margin-top:1rem;padding:.7rem 1.5rem;
+button,.button{display:inline-block;max-width:100%;min-height:2.75rem;margin-top:1rem;
+padding:.7rem 1.5rem;
 font:inherit;font-weight:700;color:#fff;background:#0a3d8f;border:2px solid #0a3d8f;
 border-radius:.4rem;text-decoration:none;cursor:pointer}
 .error{margin:1rem 0;padding:.75rem 1rem;color:#111;background:#fdecee;
@@ -119,7 +120,7 @@ def thanks_page(lang: str, path: str) -> str:
 
 
 def closed_page(lang: str, path: str, text: str = "") -> str:
-    """Outside the running session; a text that arrived too late is shown back so it can be copied."""
+    """Outside the running session; a text that came too late is shown back, to be copied."""
     s = catalogue(lang)
     kept = ""
     if text:

@@ -96,7 +96,8 @@ def svg_card(url: str, lines: list[tuple[str, str]]) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {height:.2f}" '
-        f'width="{n * 2.5:g}mm" height="{height * 2.5:.2f}mm" role="img" aria-label="{escape(url)}">\n'
+        f'width="{n * 2.5:g}mm" height="{height * 2.5:.2f}mm" role="img" '
+        f'aria-label="{escape(url)}">\n'
         f'<rect width="{n}" height="{height:.2f}" fill="#ffffff"/>\n'
         f'<path d="{squares}" fill="#000000" shape-rendering="crispEdges"/>\n'
         '<g font-family="sans-serif" font-size="1.3" fill="#000000">\n'

@@ -1,4 +1,4 @@
-"""Start and stop the remark server inside a running event loop (the TUI's, or `facilitator serve`'s).
+"""Start and stop the remark server inside a running loop (the TUI's, or `facilitator serve`'s).
 
 Uses AppRunner and TCPSite, never `web.run_app`, which would take over the loop.
 """
@@ -38,15 +38,17 @@ class WebOptions:
 def resolve_options(
     given: dict[str, Any] | None = None, env: dict[str, str] | None = None
 ) -> WebOptions:
-    """Explicit options first, then FACILITATOR_WEB (0/off), _HOST, _PORT and _URL, then defaults."""
+    """Explicit options, then FACILITATOR_WEB (0/off), _HOST, _PORT and _URL, then defaults."""
     given = dict(given or {})
     env = dict(os.environ if env is None else env)
     enabled = given.get("enabled")
     if enabled is None:
         enabled = env.get("FACILITATOR_WEB", "1").strip().lower() not in ("0", "off", "no", "false")
     host = given.get("host") or env.get("FACILITATOR_HOST") or DEFAULT_HOST
-    port_text = given.get("port", env.get("FACILITATOR_PORT"))
-    port_given = port_text is not None and str(port_text) != ""
+    port_text = str(given.get("port", env.get("FACILITATOR_PORT")) or "").strip()
+    if "port" in given and given["port"] == 0:
+        port_text = "0"
+    port_given = port_text != ""
     try:
         port = int(port_text) if port_given else DEFAULT_PORT
     except ValueError:

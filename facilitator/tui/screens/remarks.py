@@ -39,7 +39,8 @@ class RemarksScreen(Translated, Screen[None]):
     RemarksScreen #remarks-main { width: 1fr; padding: 1 2; }
     RemarksScreen #remarks-counts { text-style: bold; }
     RemarksScreen #remarks-table { height: 1fr; min-height: 5; }
-    RemarksScreen #remarks-detail-box { height: auto; max-height: 10; border-top: hkey $panel-lighten-2; }
+    RemarksScreen #remarks-detail-box { height: auto; max-height: 10;
+        border-top: hkey $panel-lighten-2; }
     RemarksScreen #remarks-detail { padding: 1 0 0 0; }
     RemarksScreen #remarks-side { width: auto; min-width: 30; max-width: 60; height: 1fr;
         border-left: vkey $panel-lighten-2; padding: 0 1; }
@@ -244,7 +245,7 @@ class RemarksScreen(Translated, Screen[None]):
 
     @work(exclusive=True, group="remark-files", thread=True)
     def action_write_files(self) -> None:
-        """Write the QR code as PNG and SVG into the current folder (a thread: PNG encoding is slow)."""
+        """Write the QR code as PNG and SVG into the current folder (in a thread: PNG is slow)."""
         from facilitator.web.qr import write_card_files
 
         url = self._url

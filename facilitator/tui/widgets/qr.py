@@ -38,7 +38,7 @@ def half_block_text(matrix: list[list[bool]], scale: int = 1) -> Text:
 
 
 def fit_scale(modules: int, width: int, height: int, max_scale: int = 6) -> int:
-    """The largest whole scale at which the code fits `width` columns and `height` rows (at least 1)."""
+    """The largest whole scale (at least 1) at which the code fits `width` x `height` cells."""
     scale = 1
     while (
         scale < max_scale
