@@ -51,8 +51,8 @@ class ParticipantsScreen(Translated, ModalScreen[Profile | None]):
                     value = "" if counts is None else str(counts.get(cat, 0))
                     with Horizontal(classes="participants-row"):
                         yield Label(Content(t(f"participants.category.{char.key}.{cat}")))
-                        yield Input(value, id=_input_id(char.key, i), type="integer", max_length=5,
-                                    select_on_focus=True)
+                        yield Input(value, placeholder="–", id=_input_id(char.key, i),
+                                    type="integer", max_length=5, select_on_focus=True)
             yield Static("", id="uneven")
             yield Static("", id="form-error", classes="error")
             yield Static(Content(t("participants.hint")), classes="hint")
