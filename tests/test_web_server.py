@@ -543,3 +543,35 @@ async def test_typed_text_is_escaped_in_the_page(client, store, session_id, cloc
     assert "&lt;/textarea&gt;&lt;script&gt;" in html
     resp = await client.get(path + "?lang=" + quote('"><script>'))
     assert "<script>" not in await resp.text()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET /R/x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: " + b"a" * 20000 + b"\r\n\r\n",
+    ],
+    ids=["bad-request-line", "bad-content-length", "huge-header"],
+)
+async def test_requests_aiohttp_cannot_parse_still_get_the_headers(store, caplog, raw):
+    import asyncio
+    import logging
+
+    from facilitator.web.server import RemarkServer, WebOptions
+
+    caplog.set_level(logging.DEBUG)
+    server = RemarkServer(store, WebOptions(host="127.0.0.1", port=0))
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(raw)
+        await writer.drain()
+        head = (await asyncio.wait_for(reader.read(65536), 5)).split(b"\r\n\r\n")[0].decode()
+        writer.close()
+    finally:
+        await server.stop()
+    assert head.startswith("HTTP/1.") and " 400 " in head.splitlines()[0]
+    for name, value in SECURITY_HEADERS.items():
+        assert f"{name}: {value}" in head, name
+    assert "127.0.0.1" not in caplog.text

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -150,6 +152,26 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     response.headers.popall("Set-Cookie", None)
+
+
+class _GuardedRequest(web.Request):
+    """A request whose replies always carry the security headers.
+
+    aiohttp answers a request it cannot even parse (a broken request line, a bad header) with
+    its own 400 before any route or middleware runs; on_response_prepare does not see that one.
+    """
+
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        await super()._prepare_hook(response)
+        if self._match_info is None:
+            await _security_headers(self, response)
+
+
+def _guard_unparsed_requests(app: web.Application) -> None:
+    factory = web.Application._make_request
+    if "_cls" in inspect.signature(factory).parameters:  # aiohttp's request factory hook
+        guarded = functools.partial(factory, app, _cls=_GuardedRequest)
+        object.__setattr__(app, "_make_request", guarded)
 
 
 async def show_form(request: web.Request) -> web.Response:
@@ -311,6 +333,7 @@ def create_web_app(
     app[TOKENS] = {}
     app[TOKENS_STAMP] = [None]
     app.on_response_prepare.append(_security_headers)
+    _guard_unparsed_requests(app)
     app.cleanup_ctx.append(_releaser)
     app.router.add_get(PATH_PREFIX + "{token}", show_form)
     app.router.add_post(PATH_PREFIX + "{token}", post_remark)
