@@ -249,3 +249,15 @@ async def test_quitting_right_away_leaves_no_server_behind(store, running, clock
     await asyncio.sleep(0.05)
     server = getattr(app, "remark_server", None)
     assert server is None or not server.running
+
+
+async def test_the_remarks_screen_frees_a_batch_whose_block_ended(store, running, clock):
+    store.post_remark(running, "alleen in het welkom", now=clock())
+    store.add_clock_event(running, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+    app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        await until(lambda: len(app.screen.remarks) == 1, pilot)
+        assert app.screen.remarks[0]["slot"] == "Welkom en kennismaking"
+        assert "0 wachten · 1 te lezen" in text_of(app.screen, "#remarks-counts")

@@ -91,18 +91,22 @@ class RemarkServer:
         await runner.setup()
         tries = 1 if self.options.port_given or self.options.port == 0 else PORT_TRIES
         last: OSError | None = None
-        for offset in range(tries):
-            site = web.TCPSite(runner, self.options.host, self.options.port + offset)
-            try:
-                await site.start()
-            except OSError as exc:
-                last = exc
-                if exc.errno != errno.EADDRINUSE:
-                    break
-                continue
-            self._runner = runner
-            self.port = int(runner.addresses[0][1])
-            return
+        try:
+            for offset in range(tries):
+                site = web.TCPSite(runner, self.options.host, self.options.port + offset)
+                try:
+                    await site.start()
+                except OSError as exc:
+                    last = exc
+                    if exc.errno != errno.EADDRINUSE:
+                        break
+                    continue
+                self._runner = runner
+                self.port = int(runner.addresses[0][1])
+                return
+        except BaseException:  # cancelled while starting (the app quit): leave nothing listening
+            await runner.cleanup()
+            raise
         await runner.cleanup()
         assert last is not None
         if last.errno == errno.EADDRINUSE:

@@ -119,9 +119,12 @@ class RemarksScreen(Translated, Screen[None]):
         """Release what is due, then show the readable remarks, the waiting count and the rule."""
         app = self.app
         store = app.store
-        await app.db(store.release_due_remarks, self.session_id, now=app.clock())
-        remarks = await app.db(store.list_remarks, self.session_id, released_only=True)
         counts = await app.db(store.remark_counts, self.session_id)
+        if counts and counts["waiting"]:
+            # Also when no server runs in this app: a block that ended frees its batch here.
+            if await app.db(store.release_due_remarks, self.session_id, now=app.clock()):
+                counts = await app.db(store.remark_counts, self.session_id)
+        remarks = await app.db(store.list_remarks, self.session_id, released_only=True)
         events = await app.db(store.clock_events, self.session_id)
         batch = await app.db(store.remark_batch_size)
         if remarks is None or counts is None or events is None or batch is None:
