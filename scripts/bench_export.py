@@ -18,8 +18,18 @@ from pathlib import Path
 
 ENTRIES = 10_000
 RUNS = 3
-KINDS = ["story", "quote", "emblem", "design_question", "rule", "prototype", "advice", "insight",
-         "observation", "validation"]
+KINDS = [
+    "story",
+    "quote",
+    "emblem",
+    "design_question",
+    "rule",
+    "prototype",
+    "advice",
+    "insight",
+    "observation",
+    "validation",
+]
 
 
 def _sample_doc(n: int) -> dict:
@@ -31,7 +41,9 @@ def _sample_doc(n: int) -> dict:
     t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     blocks, events, at = [], [], t0
     for b in prog.blocks:
-        events.append({"at": at.isoformat(timespec="milliseconds"), "kind": "start", "data": {"key": b.key}})
+        events.append(
+            {"at": at.isoformat(timespec="milliseconds"), "kind": "start", "data": {"key": b.key}}
+        )
         blocks.append({**b.to_dict(), "started_at": None, "ended_at": None, "inserted": False})
         at += timedelta(minutes=b.minutes)
     events.append({"at": at.isoformat(timespec="milliseconds"), "kind": "close", "data": {}})
@@ -41,10 +53,21 @@ def _sample_doc(n: int) -> dict:
     for i in range(n):
         kind = KINDS[i % len(KINDS)]
         stamp = (t0 + timedelta(seconds=i)).isoformat(timespec="milliseconds")
-        e = {"id": f"e{i:05d}", "kind": kind, "block": phases[i % 4], "created_at": stamp,
-             "updated_at": stamp, "author": "AB", "tags": [f"tag{i % 40}"], "links": [],
-             "revisions": 0, "history": []}
-        text = f"Inzending {i}: een zin zoals een notulist hem typt, met een komma, | pijp en \"quote\"."
+        e = {
+            "id": f"e{i:05d}",
+            "kind": kind,
+            "block": phases[i % 4],
+            "created_at": stamp,
+            "updated_at": stamp,
+            "author": "AB",
+            "tags": [f"tag{i % 40}"],
+            "links": [],
+            "revisions": 0,
+            "history": [],
+        }
+        text = (
+            f'Inzending {i}: een zin zoals een notulist hem typt, met een komma, | pijp en "quote".'
+        )
         if kind in ("emblem", "prototype"):
             e.update(title=f"Titel {i}", text=text, photo="")
             if kind == "prototype":
@@ -55,19 +78,30 @@ def _sample_doc(n: int) -> dict:
         elif kind == "rule":
             e.update(text=text, source="groep 1")
         elif kind == "advice":
-            e.update(text=text, level=("overarching", "national", "local")[i % 3], links=quotes[-2:])
+            e.update(
+                text=text, level=("overarching", "national", "local")[i % 3], links=quotes[-2:]
+            )
         else:
             e["text"] = text
         entries.append(e)
     return {
         "format_version": 1,
-        "session": {"id": "bench", "programme": prog.id, "theme": prog.theme,
-                    "main_question": prog.main_question, "sub_questions": prog.sub_questions,
-                    "place": "Utrecht", "date": "2026-03-01", "state": "closed",
-                    "created_at": t0.isoformat(timespec="milliseconds")},
+        "session": {
+            "id": "bench",
+            "programme": prog.id,
+            "theme": prog.theme,
+            "main_question": prog.main_question,
+            "sub_questions": prog.sub_questions,
+            "place": "Utrecht",
+            "date": "2026-03-01",
+            "state": "closed",
+            "created_at": t0.isoformat(timespec="milliseconds"),
+        },
         "blocks": blocks,
         "entries": entries,
-        "remarks": [{"slot": "Pauze 1", "text": f"Opmerking {i}", "hidden": False} for i in range(50)],
+        "remarks": [
+            {"slot": "Pauze 1", "text": f"Opmerking {i}", "hidden": False} for i in range(50)
+        ],
         "participants": {"area": {"urban": 14, "rural": 6}},
         "clock_events": events,
     }
@@ -94,7 +128,9 @@ def bench_export() -> None:
         now = datetime(2026, 3, 2, tzinfo=UTC)
 
         def rows():
-            return store.query("SELECT * FROM entries WHERE session_id = ? ORDER BY created_at", ("bench",))
+            return store.query(
+                "SELECT * FROM entries WHERE session_id = ? ORDER BY created_at", ("bench",)
+            )
 
         def std_json():
             buffer = io.StringIO()
@@ -121,8 +157,10 @@ def bench_export() -> None:
             took, out = _median(lambda fmt=fmt: render_session(build(store, "bench", now), fmt))
             base = base_csv if fmt == "csv" else base_json
             size = len(out) if isinstance(out, bytes) else len(out.encode("utf-8"))
-            print(f"  export {fmt:<5} (read + write) {took * 1000:8.1f} ms  {size / 1e6:6.2f} MB  "
-                  f"{took / base:6.1f}x the {'csv' if fmt == 'csv' else 'json'} baseline")
+            print(
+                f"  export {fmt:<5} (read + write) {took * 1000:8.1f} ms  {size / 1e6:6.2f} MB  "
+                f"{took / base:6.1f}x the {'csv' if fmt == 'csv' else 'json'} baseline"
+            )
         store.close()
 
 

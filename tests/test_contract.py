@@ -22,7 +22,9 @@ def test_contract_check_passes():
     assert FACILITATOR.exists(), f"install the package first: {FACILITATOR} is missing"
     result = subprocess.run(
         [sys.executable, str(CHECK), str(FACILITATOR)],
-        capture_output=True, text=True, timeout=240,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "contract: 0 problems" in result.stdout

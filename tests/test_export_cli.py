@@ -61,8 +61,10 @@ def test_out_writes_the_same_as_the_library(db, tmp_path, fmt):
     if fmt == "docx":
         import docx
 
-        assert docx.Document(io.BytesIO(data)).paragraphs[0].text == docx.Document(
-            io.BytesIO(expected)).paragraphs[0].text
+        assert (
+            docx.Document(io.BytesIO(data)).paragraphs[0].text
+            == docx.Document(io.BytesIO(expected)).paragraphs[0].text
+        )
     else:  # a closed session: the CLI's "now" changes nothing
         assert data.decode("utf-8") == expected
     assert not list(tmp_path.glob(".*.part"))
@@ -113,7 +115,10 @@ def test_series(db):
         (["export"], "name one SESSION"),
         (["export", SESSION, "--series", "all"], "name one SESSION"),
         (["export", "--series", "all", "--format", "csv"], "series report comes as md, html, docx"),
-        (["export", SESSION, "--format", "json", "--for-participants"], "participant version is a report"),
+        (
+            ["export", SESSION, "--format", "json", "--for-participants"],
+            "participant version is a report",
+        ),
         (["export", "--series", "all", "--for-participants"], "not for the series report"),
     ],
 )

@@ -34,7 +34,11 @@ def find_table(document, header: list[str]):
 
 def test_real_headings_in_the_report_structure(store, sample):
     document = read(export_session(store, sample, "docx", now=NOW))
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
     assert headings[0] == ("Title", "Verslag burgerconsultatie: Spelregels voor de samenleving")
     h1 = [text for style, text in headings if style == "Heading 1"]
     assert h1 == [
@@ -49,15 +53,22 @@ def test_real_headings_in_the_report_structure(store, sample):
         "Tijdlijn",
     ]
     h2 = [text for style, text in headings if style == "Heading 2"]
-    assert h2[:4] == ["Fase 1: De diepte in", "Fase 2: Betekenis geven en keuzes maken",
-                      "Fase 3: Werkplaats", "Fase 4: Advies aan beleidsmakers"]
+    assert h2[:4] == [
+        "Fase 1: De diepte in",
+        "Fase 2: Betekenis geven en keuzes maken",
+        "Fase 3: Werkplaats",
+        "Fase 4: Advies aan beleidsmakers",
+    ]
     assert {"Verhalen", "Zinnebeelden", "Citaten", "Ontwerpvragen", "Spelregels", "Prototypes"} <= {
-        text for style, text in headings if style == "Heading 3"}
+        text for style, text in headings if style == "Heading 3"
+    }
 
 
 def test_recommendations_table_is_a_real_grouped_table(store, sample):
     document = read(export_session(store, sample, "docx", now=NOW))
-    table = find_table(document, ["Niveau", "Aanbevelingen vanuit burgers", "Illustrerende citaten"])
+    table = find_table(
+        document, ["Niveau", "Aanbevelingen vanuit burgers", "Illustrerende citaten"]
+    )
     assert table.style.name == "Table Grid"
     rows = table.rows[1:]
     levels = [r.cells[0].text for r in rows]
@@ -99,8 +110,10 @@ def test_a4_and_dutch(store, sample):
 
 def test_series_docx_has_the_participants_table(store, sample):
     document = read(export_series(store, "all", "docx", now=NOW))
-    assert any(p.style.name == "Heading 1" and p.text == "Bijlage 2: kenmerken deelnemers"
-               for p in document.paragraphs)
+    assert any(
+        p.style.name == "Heading 1" and p.text == "Bijlage 2: kenmerken deelnemers"
+        for p in document.paragraphs
+    )
     table = find_table(document, ["Kenmerk", "Categorie", "Totaal aantal respondenten"])
     rows = [[c.text for c in r.cells] for r in table.rows[1:]]
     assert rows[0][2] == "20"

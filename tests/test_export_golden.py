@@ -1,7 +1,8 @@
 """Golden files: every export format of one fixed sample session (fixed clock, fixed ids).
 
 A change to a writer shows up here as a diff against tests/golden/. After reading the diff and
-agreeing with it, regenerate with:  UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_export_golden.py
+agreeing with it, regenerate with:
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_export_golden.py
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def docx_outline(data: bytes) -> str:
             for row in table.rows:
                 cells = row.cells
                 texts = [
-                    "〃" if i < len(above) and c._tc is above[i]._tc else c.text.replace("\n", " / ")
+                    "〃"
+                    if i < len(above) and c._tc is above[i]._tc
+                    else c.text.replace("\n", " / ")
                     for i, c in enumerate(cells)
                 ]
                 above = cells
@@ -88,8 +91,9 @@ def test_session_golden(store, sample, name, fmt, audience):
     check_golden(name, _text(content, fmt))
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("series.md", "md"), ("series.html", "html"),
-                                           ("series.docx.txt", "docx")])
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("series.md", "md"), ("series.html", "html"), ("series.docx.txt", "docx")]
+)
 def test_series_golden(store, sample, name, fmt):
     content = export_series(store, "all", fmt, now=NOW)
     check_golden(name, _text(content, fmt))

@@ -59,15 +59,29 @@ minutes = 80
 def hostile(store) -> str:
     prog = parse_programme(PROGRAMME, "vijandig.toml", "vijandig")
     assert prog.valid, prog.errors
-    sid = store.create_session(prog, "Plaats <u>x</u> | y", "2026-03-01",
-                               facilitators=[SCRIPT], expected_participants=3, now=at(0))
+    sid = store.create_session(
+        prog,
+        "Plaats <u>x</u> | y",
+        "2026-03-01",
+        facilitators=[SCRIPT],
+        expected_participants=3,
+        now=at(0),
+    )
     store.add_clock_event(sid, ck.START, at(0), {"key": prog.blocks[0].key})
     n = iter(range(1000))
     key = prog.blocks[0].key
 
     def add(kind, fields, **kw):
-        return store.add_entry(sid, kind, fields, entry_id=f"h{next(n):03d}", author=IMG,
-                               block_key=key, now=at(next(n)), **kw)
+        return store.add_entry(
+            sid,
+            kind,
+            fields,
+            entry_id=f"h{next(n):03d}",
+            author=IMG,
+            block_key=key,
+            now=at(next(n)),
+            **kw,
+        )
 
     quotes = [add("quote", {"text": h, "speaker": h}).id for h in HOSTILE]
     for h in HOSTILE:
@@ -99,9 +113,39 @@ class Tags(HTMLParser):
         self.text.append(data)
 
 
-ALLOWED = {"html", "head", "meta", "title", "style", "body", "header", "main", "h1", "h2", "h3",
-           "h4", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
-           "br", "figure", "figcaption", "svg", "line", "text", "rect"}
+ALLOWED = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "header",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "strong",
+    "em",
+    "br",
+    "figure",
+    "figcaption",
+    "svg",
+    "line",
+    "text",
+    "rect",
+}
 
 
 def assert_safe_html(page: str) -> str:
@@ -133,7 +177,9 @@ def test_series_html_is_safe(store, hostile):
 def _markdown_html(md: str) -> str:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").render(md)
+    return (
+        MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").render(md)
+    )
 
 
 def test_markdown_tables_and_blocks_survive_hostile_text(store, hostile):
@@ -146,7 +192,7 @@ def test_markdown_tables_and_blocks_survive_hostile_text(store, hostile):
     assert "&lt;b&gt;" in text  # an entity typed stays the characters typed
     # Every row of the recommendations table still has its three cells.
     start = html.index("<th>Niveau</th>")
-    table = html[start: html.index("</table>", start)]
+    table = html[start : html.index("</table>", start)]
     rows = table.split("<tr>")[1:]
     assert len(rows) == len(HOSTILE)
     for row in rows:
@@ -200,8 +246,16 @@ def test_docx_holds_typed_text_as_text(store, hostile):
     assert "inject" not in {p.text for p in document.paragraphs}
     assert len(document.tables) == 3  # programme, recommendations, timeline
     assert {p.style.name for p in document.paragraphs} <= {
-        "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Normal", "List Bullet",
-        "List Number", "Intense Quote"}
+        "Title",
+        "Subtitle",
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Normal",
+        "List Bullet",
+        "List Number",
+        "Intense Quote",
+    }
 
 
 def test_docx_drops_what_xml_cannot_hold(store, session_id, clock):

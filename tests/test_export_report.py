@@ -18,10 +18,12 @@ NOW = at(60 * 24 * 8)
 
 
 def test_core_report_needs_no_ui():
-    code = ("import sys, facilitator.core.report, facilitator.export.document, "
-            "facilitator.export.markdown, facilitator.export.jsondoc, facilitator.export.csvrows; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'aiohttp', 'docx')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, facilitator.core.report, facilitator.export.document, "
+        "facilitator.export.markdown, facilitator.export.jsondoc, facilitator.export.csvrows; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'aiohttp', 'docx')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -39,11 +41,22 @@ def test_outputs_per_phase_and_elsewhere(store):
 def test_advice_rows_by_level_with_quotes_linked_either_way(store):
     sid = build_sample(store)
     # A quote may also point at the advice it illustrates.
-    q = store.add_entry(sid, "quote", {"text": "Het plein is van iedereen."}, links=["e13"],
-                        entry_id="q-rev", block_key="fase4", now=at(267))
+    q = store.add_entry(
+        sid,
+        "quote",
+        {"text": "Het plein is van iedereen."},
+        links=["e13"],
+        entry_id="q-rev",
+        block_key="fase4",
+        now=at(267),
+    )
     rows = build(store, sid, NOW).advice_rows()
     assert [(r.level, r.advice.id) for r in rows] == [
-        ("overarching", "e10"), ("national", "e11"), ("local", "e12"), ("local", "e13")]
+        ("overarching", "e10"),
+        ("national", "e11"),
+        ("local", "e12"),
+        ("local", "e13"),
+    ]
     assert [q.id for q in rows[0].quotes] == ["e03"]
     assert [x.id for x in rows[3].quotes] == [q.id]  # e13 links a story, which is no quote
 
@@ -58,8 +71,16 @@ def test_participant_version_strips_internal_material(store):
     assert all(not r.hidden for r in report.data.remarks)
     for fmt in ("md", "html"):
         text = export_session(store, sid, fmt, now=NOW, audience="participants")
-        for internal in ("Observaties", "Anna de Vries", "Bram Jansen", "AB]", "CD]",
-                         "Dit hoort niet in het verslag", "supermarkt", "Feedback uit de validatiesessie"):
+        for internal in (
+            "Observaties",
+            "Anna de Vries",
+            "Bram Jansen",
+            "AB]",
+            "CD]",
+            "Dit hoort niet in het verslag",
+            "supermarkt",
+            "Feedback uit de validatiesessie",
+        ):
             assert internal not in text, (fmt, internal)
         assert "Op mijn werk word ik anders behandeld." in text
 
@@ -67,7 +88,10 @@ def test_participant_version_strips_internal_material(store):
 def test_validation_feedback_is_in_the_team_version_only(store):
     sid = build_sample(store)
     team = export_session(store, sid, "md", now=NOW)
-    assert "## Feedback uit de validatiesessie\n\n- Deelnemers missen het verhaal over de supermarkt." in team
+    assert (
+        "## Feedback uit de validatiesessie\n\n- Deelnemers missen het verhaal over de supermarkt."
+        in team
+    )
     # Feedback is not an output of a phase, an insight or a recommendation.
     head, _, tail = team.partition("## Feedback uit de validatiesessie")
     assert "supermarkt" not in head
@@ -92,18 +116,34 @@ def test_series_by_theme_and_all(store, clock):
     wed = find("wederkerigheid", [shipped_dir()])
     bosch = store.create_session(spel, "Den Bosch", "2026-04-12", now=clock())
     gron = store.create_session(wed, "Groningen", "2026-04-15", now=clock())
-    store.add_entry(bosch, "advice", {"text": "Maak spelregels zichtbaar.", "level": "local"},
-                    tags=["omstanders", "zichtbaar"], now=clock())
-    store.add_entry(gron, "advice", {"text": "Wees zichtbaar in de wijk.", "level": "overarching"},
-                    tags=["zichtbaar"], now=clock())
+    store.add_entry(
+        bosch,
+        "advice",
+        {"text": "Maak spelregels zichtbaar.", "level": "local"},
+        tags=["omstanders", "zichtbaar"],
+        now=clock(),
+    )
+    store.add_entry(
+        gron,
+        "advice",
+        {"text": "Wees zichtbaar in de wijk.", "level": "overarching"},
+        tags=["zichtbaar"],
+        now=clock(),
+    )
     store.set_participants(gron, {"area": {"urban": 10, "rural": 13}})
 
     everything = build_series(store, "all", NOW)
     assert [r.session.place for r in everything.reports] == ["Utrecht", "Den Bosch", "Groningen"]
     assert [g.programme for g in everything.themes()] == ["spelregels", "wederkerigheid"]
     levels = [(r.level, r.session.place) for r in everything.advice_rows()]
-    assert levels == [("overarching", "Utrecht"), ("overarching", "Groningen"), ("national", "Utrecht"),
-                      ("local", "Utrecht"), ("local", "Utrecht"), ("local", "Den Bosch")]
+    assert levels == [
+        ("overarching", "Utrecht"),
+        ("overarching", "Groningen"),
+        ("national", "Utrecht"),
+        ("local", "Utrecht"),
+        ("local", "Utrecht"),
+        ("local", "Den Bosch"),
+    ]
     threads = {t.tag: (len(t.sessions), t.entries) for t in everything.threads()}
     assert threads["omstanders"] == (2, 6) and threads["zichtbaar"] == (2, 2)
     assert everything.threads()[0].tag == "omstanders"  # most sessions, then most used
@@ -125,5 +165,7 @@ def test_select_sessions_matches_id_or_theme_in_any_case(store, clock):
     build_sample(store)
     sessions = store.list_sessions()
     assert [s.id for s in select_sessions(sessions, "SPELREGELS")] == [SESSION]
-    assert [s.id for s in select_sessions(sessions, " spelregels voor de samenleving ")] == [SESSION]
+    assert [s.id for s in select_sessions(sessions, " spelregels voor de samenleving ")] == [
+        SESSION
+    ]
     assert select_sessions(sessions, "spel") == []

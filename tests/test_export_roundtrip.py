@@ -51,11 +51,18 @@ def test_import_restores_everything_a_report_needs(store, other, tmp_path):
     roundtrip(store, other, sid, tmp_path)
     a, b = store.get_session(sid), other.get_session(sid)
     assert (b.place, b.date, b.facilitators, b.expected_participants, b.state, b.created_at) == (
-        a.place, a.date, a.facilitators, a.expected_participants, a.state, a.created_at)
+        a.place,
+        a.date,
+        a.facilitators,
+        a.expected_participants,
+        a.state,
+        a.created_at,
+    )
     assert b.programme.to_dict() == {**a.programme.to_dict(), "file": ""}
     assert b.remark_token != a.remark_token  # the participants' URL of the original stays secret
     assert [(e.at, e.kind, e.data) for e in other.clock_events(sid)] == [
-        (e.at, e.kind, e.data) for e in store.clock_events(sid)]
+        (e.at, e.kind, e.data) for e in store.clock_events(sid)
+    ]
     assert other.list_entries(sid) == store.list_entries(sid)
     assert other.revisions("e06") == store.revisions("e06") != []
     assert other.get_participants(sid) == store.get_participants(sid)
@@ -68,7 +75,14 @@ def test_import_restores_everything_a_report_needs(store, other, tmp_path):
 def test_contract_shape(store):
     sid = build_sample(store)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
-    assert list(doc)[:6] == ["format_version", "session", "blocks", "entries", "remarks", "participants"]
+    assert list(doc)[:6] == [
+        "format_version",
+        "session",
+        "blocks",
+        "entries",
+        "remarks",
+        "participants",
+    ]
     assert doc["format_version"] == 1
     names = [b["name"] for b in doc["blocks"]]
     # The unplanned break is in the agenda where it happened.
@@ -78,9 +92,16 @@ def test_contract_shape(store):
     by_id = {e["id"]: e for e in doc["entries"]}
     assert "e09" not in by_id  # the deleted entry is not exported
     assert doc["blocks"][by_id["e01"]["block"]]["name"] == "De diepte in"
-    assert by_id["e06"]["revisions"] == 1 and by_id["e06"]["history"][0]["text"] == "Licht je beweegredenen toe"
+    assert (
+        by_id["e06"]["revisions"] == 1
+        and by_id["e06"]["history"][0]["text"] == "Licht je beweegredenen toe"
+    )
     advice = by_id["e10"]
-    assert advice["kind"] == "advice" and advice["level"] == "overarching" and advice["links"] == ["e03"]
+    assert (
+        advice["kind"] == "advice"
+        and advice["level"] == "overarching"
+        and advice["links"] == ["e03"]
+    )
     assert by_id["e16"]["kind"] == "validation" and by_id["e16"]["block"] is None
     for r in doc["remarks"]:
         assert set(r) == {"slot", "text", "hidden"}  # no id, no time, nothing about the sender
@@ -108,7 +129,9 @@ def test_import_is_all_or_nothing(store, other, tmp_path):
     """An entry id that exists elsewhere stops the import before anything is written."""
     sid = build_sample(store)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
-    other_sid = other.create_session(store.get_session(sid).programme, "Zwolle", "2026-03-02", now=NOW)
+    other_sid = other.create_session(
+        store.get_session(sid).programme, "Zwolle", "2026-03-02", now=NOW
+    )
     other.add_entry(other_sid, "story", {"text": "x"}, entry_id="e05", now=NOW)
     with pytest.raises(StoreError, match="e05"):
         other.import_session(from_doc(doc))
@@ -166,7 +189,8 @@ def test_an_export_without_clock_events_still_has_its_times(store, other):
     again = json.loads(export_session(other, sid, "json", now=NOW))
     planned = [b for b in doc["blocks"] if not b["inserted"]]
     assert [(b["name"], b["started_at"]) for b in again["blocks"]] == [
-        (b["name"], b["started_at"]) for b in planned]
+        (b["name"], b["started_at"]) for b in planned
+    ]
     assert again["session"]["state"] == "closed"
     assert [e.kind for e in other.clock_events(sid)][-1] == ck.CLOSE
 

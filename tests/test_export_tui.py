@@ -53,7 +53,9 @@ async def test_participant_version_and_series_from_the_dialog(store, tmp_path):
         await _export(app, pilot, tmp_path, "theme", "html", "reeks.html")
     concept = (tmp_path / "concept.md").read_text(encoding="utf-8")
     assert concept.startswith("# Conceptverslag") and "Observaties" not in concept
-    assert "Bijlage 2: kenmerken deelnemers" in (tmp_path / "reeks.html").read_text(encoding="utf-8")
+    assert "Bijlage 2: kenmerken deelnemers" in (tmp_path / "reeks.html").read_text(
+        encoding="utf-8"
+    )
 
 
 async def test_dialog_offers_only_report_formats_for_the_participant_version(store):
@@ -99,8 +101,12 @@ async def test_command_palette_offers_export_and_profile(store):
         await pilot.pause()
         provider = ExportCommands(app.screen)
         names = [hit.text async for hit in provider.discover()]
-        assert names == ["Exporteren…", "Conceptverslag voor deelnemers…", "Reeksrapport…",
-                         "Deelnemersprofiel…"]
+        assert names == [
+            "Exporteren…",
+            "Conceptverslag voor deelnemers…",
+            "Reeksrapport…",
+            "Deelnemersprofiel…",
+        ]
         hits = [hit async for hit in provider.search("concept")]
         assert hits and str(hits[0].match_display).startswith("Concept")
         hits[0].command()

@@ -52,7 +52,12 @@ def test_the_report_appendix_comes_out_as_printed():
     }
     # The characteristic is named on its first row only, as in the report's table.
     assert [r.characteristic for r in rows if r.characteristic] == [
-        "Leeftijd", "Geslacht", "Opleidingsniveau", "Migratieachtergrond", "Woonlocatie"]
+        "Leeftijd",
+        "Geslacht",
+        "Opleidingsniveau",
+        "Migratieachtergrond",
+        "Woonlocatie",
+    ]
 
 
 def test_rounding_is_half_up():
@@ -67,8 +72,12 @@ def test_a_characteristic_filled_in_for_fewer_people_says_so():
     assert total(profile) == 20 and uneven(profile) == ["gender"]
     n, rows = table(profile)
     missing = [r for r in rows if r.category == NOT_FILLED]
-    assert [(m.count, m.share) for m in missing] == [(2, "10,0%"), (20, "100,0%"), (20, "100,0%"),
-                                                      (20, "100,0%")]
+    assert [(m.count, m.share) for m in missing] == [
+        (2, "10,0%"),
+        (20, "100,0%"),
+        (20, "100,0%"),
+        (20, "100,0%"),
+    ]
 
 
 def test_normalise_checks_keys_and_counts():
@@ -128,7 +137,9 @@ async def _open_profile(app, pilot):
     return app.screen
 
 
-async def test_profile_screen_saves_to_the_store_and_survives_a_restart(db_path, session_id, clock, store):
+async def test_profile_screen_saves_to_the_store_and_survives_a_restart(
+    db_path, session_id, clock, store
+):
     from textual.widgets import Input, Static
 
     from facilitator.tui.app import make_app
@@ -137,7 +148,12 @@ async def test_profile_screen_saves_to_the_store_and_survives_a_restart(db_path,
     async with app.run_test(size=(120, 50), notifications=True) as pilot:
         screen = await _open_profile(app, pilot)
         # Age: 12 young, 8 adults; gender: 11 women, 8 men (one left open: a warning shows).
-        for box, value in (("n-age-0", "12"), ("n-age-1", "8"), ("n-gender-0", "11"), ("n-gender-1", "8")):
+        for box, value in (
+            ("n-age-0", "12"),
+            ("n-age-1", "8"),
+            ("n-gender-0", "11"),
+            ("n-gender-1", "8"),
+        ):
             screen.query_one(f"#{box}", Input).value = value
         await pilot.pause()
         assert "samen 20" in str(screen.query_one("#total-age", Static).render())
@@ -146,8 +162,10 @@ async def test_profile_screen_saves_to_the_store_and_survives_a_restart(db_path,
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "20 deelnemers" in " ".join(str(n.message) for n in app._notifications)
-    expected = {"age": {"18-30": 12, "30-50": 8, "50-65": 0, "65+": 0},
-                "gender": {"female": 11, "male": 8, "nonbinary": 0}}
+    expected = {
+        "age": {"18-30": 12, "30-50": 8, "50-65": 0, "65+": 0},
+        "gender": {"female": 11, "male": 8, "nonbinary": 0},
+    }
     assert store.get_participants(session_id) == expected
     # A new connection (as after a restart) reads the same, and the screen shows it again.
     again = Store.open(db_path)

@@ -42,7 +42,8 @@ class Remark:
 
 @dataclass
 class SessionData:
-    """Everything the store holds about one session; what a JSON export carries and an import restores."""
+    """Everything the store holds about one session: what a JSON export carries and an import
+    restores."""
 
     session: SessionInfo
     clock_events: list[ClockEvent]
@@ -234,7 +235,9 @@ class SessionReport:
                 if advice.level != level:
                     continue
                 ids = list(dict.fromkeys([*advice.links, *quoted_by.get(advice.id, [])]))
-                quotes = [q for q in (self.entry(i) for i in ids) if q is not None and q.kind == "quote"]
+                quotes = [
+                    q for q in (self.entry(i) for i in ids) if q is not None and q.kind == "quote"
+                ]
                 quotes.sort(key=lambda q: (q.created_at, q.id))
                 rows.append(AdviceRow(level, advice, quotes))
         return rows
@@ -258,9 +261,13 @@ class SessionReport:
                 items.append(TimelineItem(ev.at, ev.kind, running))
             elif ev.kind == ck.EXTRA_BREAK:
                 running = str(ev.data.get("name") or "Pauze")
-                items.append(TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0)))
+                items.append(
+                    TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0))
+                )
             elif ev.kind == ck.EXTEND:
-                items.append(TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0)))
+                items.append(
+                    TimelineItem(ev.at, ev.kind, running, int(ev.data.get("minutes") or 0))
+                )
             elif ev.kind == ck.REBALANCE:
                 cut = 0
                 for key, minutes in dict(ev.data.get("minutes", {})).items():
@@ -274,7 +281,8 @@ class SessionReport:
 
 
 def build(store: Store, session_id: str, now: datetime, audience: str = "team") -> SessionReport:
-    """The report of one session as the team (or, with audience="participants", the group) sees it."""
+    """The report of one session as the team (or, with audience="participants", the group)
+    sees it."""
     data = load(store, session_id)
     if audience == "participants":
         data = for_participants(data)
@@ -319,13 +327,13 @@ class SeriesReport:
         out = []
         for pid, reports in groups.items():
             prog = reports[0].session.programme
-            out.append(ThemeGroup(pid, prog.theme, prog.main_question, list(prog.sub_questions), reports))
+            out.append(
+                ThemeGroup(pid, prog.theme, prog.main_question, list(prog.sub_questions), reports)
+            )
         return out
 
     def advice_rows(self) -> list[AdviceRow]:
-        rows = [
-            replace(row, session=r.session) for r in self.reports for row in r.advice_rows()
-        ]
+        rows = [replace(row, session=r.session) for r in self.reports for row in r.advice_rows()]
         order = {level: i for i, level in enumerate(LEVELS)}
         return sorted(rows, key=lambda row: order[row.level])  # stable: sessions stay in date order
 

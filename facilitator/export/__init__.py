@@ -68,7 +68,9 @@ def render_session(
     return _render(session_document(report), fmt, progress)
 
 
-def render_series(series: SeriesReport, fmt: str, progress: ProgressFn | None = None) -> str | bytes:
+def render_series(
+    series: SeriesReport, fmt: str, progress: ProgressFn | None = None
+) -> str | bytes:
     """A built series report in md, html or docx."""
     from facilitator.export.document import series_document
 
@@ -145,7 +147,8 @@ def write_file(path: str | os.PathLike[str], content: str | bytes) -> Path:
 
 
 def import_file(store: Store, path: str | os.PathLike[str]) -> str:
-    """Load a JSON export into `store`; returns the session id. DocError/StoreError/OSError if not."""
+    """Load a JSON export into `store` and return the session id (DocError, StoreError or
+    OSError when it cannot)."""
     from facilitator.export.jsondoc import loads
 
     text = Path(path).read_text(encoding="utf-8-sig")

@@ -15,8 +15,24 @@ from collections.abc import Callable
 from facilitator.core.report import SessionReport
 
 COLUMNS = (
-    "session", "id", "kind", "block", "block_name", "phase", "created_at", "updated_at", "author",
-    "level", "title", "text", "speaker", "source", "building_blocks", "tags", "links", "revisions",
+    "session",
+    "id",
+    "kind",
+    "block",
+    "block_name",
+    "phase",
+    "created_at",
+    "updated_at",
+    "author",
+    "level",
+    "title",
+    "text",
+    "speaker",
+    "source",
+    "building_blocks",
+    "tags",
+    "links",
+    "revisions",
 )
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Union
 
 from facilitator.core import clock as ck
 from facilitator.core.clock import BlockState
@@ -74,7 +73,7 @@ class Chart:
     clock: ck.ClockState
 
 
-Element = Union[Heading, Para, Items, Table, Chart]
+Element = Heading | Para | Items | Table | Chart
 
 
 @dataclass
@@ -122,8 +121,20 @@ class Progress:
 
 # -- words and formats -----------------------------------------------------------------------
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 KIND_HEADINGS = {
     "story": "Verhalen",
     "emblem": "Zinnebeelden",
@@ -173,10 +184,12 @@ def _elsewhere(counts: dict[str, int]) -> str:
     parts = []
     if counts.get("advice"):
         n = counts["advice"]
-        parts.append(f"{n} {'advies' if n == 1 else 'adviezen'} (zie Aanbevelingen voor beleid en uitvoering)")
+        word = "advies" if n == 1 else "adviezen"
+        parts.append(f"{n} {word} (zie Aanbevelingen voor beleid en uitvoering)")
     if counts.get("insight"):
         n = counts["insight"]
-        parts.append(f"{n} {'inzicht' if n == 1 else 'inzichten'} (zie Belangrijkste inzichten en opbrengsten)")
+        word = "inzicht" if n == 1 else "inzichten"
+        parts.append(f"{n} {word} (zie Belangrijkste inzichten en opbrengsten)")
     return "In deze fase vastgelegd: " + " en ".join(parts) + "."
 
 
@@ -224,7 +237,10 @@ def _advice_table(rows: list[AdviceRow], *, with_session: bool = False) -> Table
         quotes = [_quote_line(q) for q in row.quotes]
         out.append([_lines(level), advice, quotes])
     return Table(
-        ["Niveau", "Aanbevelingen vanuit burgers", "Illustrerende citaten"], out, "advice", grouped=True
+        ["Niveau", "Aanbevelingen vanuit burgers", "Illustrerende citaten"],
+        out,
+        "advice",
+        grouped=True,
     )
 
 
@@ -287,14 +303,21 @@ def session_document(report: SessionReport) -> Document:
     prog = s.programme
     team = not report.concept
     clock = report.clock
-    title = ("Conceptverslag" if report.concept else "Verslag") + f" burgerconsultatie: {prog.theme}"
+    title = (
+        "Conceptverslag" if report.concept else "Verslag"
+    ) + f" burgerconsultatie: {prog.theme}"
     doc = Document(title, f"{s.place}, {nl_date(s.date)}")
     body = doc.body
     if report.concept:
         body.append(
             Para(
-                [Run("Dit is het conceptverslag van de bijeenkomst. In de validatiesessie vragen we je: "
-                     "klopt dit, mist er iets, moet er iets anders? Er staan geen namen in.")],
+                [
+                    Run(
+                        "Dit is het conceptverslag van de bijeenkomst. In de validatiesessie "
+                        "vragen we je: klopt dit, mist er iets, moet er iets anders? "
+                        "Er staan geen namen in."
+                    )
+                ],
                 "intro",
             )
         )
@@ -309,8 +332,10 @@ def session_document(report: SessionReport) -> Document:
         took = minutes(clock.session_elapsed)
         state = "" if clock.state == "closed" else " (nog bezig)"
         facts.append(
-            [Run("Duur: ", bold=True),
-             Run(f"gepland {clock.planned_total_minutes} min, werkelijk {took} min{state}")]
+            [
+                Run("Duur: ", bold=True),
+                Run(f"gepland {clock.planned_total_minutes} min, werkelijk {took} min{state}"),
+            ]
         )
     else:
         facts.append([Run("Duur: ", bold=True), Run(f"gepland {clock.planned_total_minutes} min")])
@@ -322,11 +347,17 @@ def session_document(report: SessionReport) -> Document:
 
     body.append(Heading(1, "Opbrengsten per fase"))
     for out in report.phase_outputs():
-        name = f"Fase {out.phase}: {out.name or PHASE_NAMES.get(out.phase, '')}" if out.phase else "Buiten de fases"
+        name = (
+            f"Fase {out.phase}: {out.name or PHASE_NAMES.get(out.phase, '')}"
+            if out.phase
+            else "Buiten de fases"
+        )
         body.append(Heading(2, name))
         forms = [f for b in out.blocks for f in b.block.work_forms]
         if forms and out.phase:
-            body.append(Para([Run("Werkvormen: ", italic=True), Run(", ".join(dict.fromkeys(forms)))]))
+            body.append(
+                Para([Run("Werkvormen: ", italic=True), Run(", ".join(dict.fromkeys(forms)))])
+            )
         if out.elsewhere:
             body.append(Para([Run(_elsewhere(out.elsewhere), italic=True)], "note"))
         elif out.empty:
@@ -345,8 +376,13 @@ def session_document(report: SessionReport) -> Document:
     body.append(Heading(1, prog.main_question))
     body.append(
         Para(
-            [Run("Het antwoord op de hoofdvraag schrijft het onderzoeksteam, op basis van de inzichten "
-                 "hierboven en de validatiesessie.", italic=True)],
+            [
+                Run(
+                    "Het antwoord op de hoofdvraag schrijft het onderzoeksteam, op basis van de "
+                    "inzichten hierboven en de validatiesessie.",
+                    italic=True,
+                )
+            ],
             "note",
         )
     )
@@ -381,7 +417,10 @@ def session_document(report: SessionReport) -> Document:
     items = report.timeline()
     if items:
         rows = [
-            [_lines(hhmm(it.at)), _lines(TIMELINE_WORDS[it.kind].format(block=it.block, minutes=it.minutes))]
+            [
+                _lines(hhmm(it.at)),
+                _lines(TIMELINE_WORDS[it.kind].format(block=it.block, minutes=it.minutes)),
+            ]
             for it in items
         ]
         body.append(Table(["Tijd", "Gebeurtenis"], rows, "timeline"))
@@ -406,9 +445,15 @@ def series_document(series: SeriesReport) -> Document:
     """Sessions combined: per theme its sessions, recommendations by level, threads, profile."""
     everything = series.selection.strip().casefold() == "all"
     themes = series.themes()
-    title = "Burgerconsultaties" if everything or len(themes) != 1 else f"Burgerconsultaties: {themes[0].theme}"
+    title = (
+        "Burgerconsultaties"
+        if everything or len(themes) != 1
+        else f"Burgerconsultaties: {themes[0].theme}"
+    )
     n = len(series.reports)
-    doc = Document(title, f"{n} {'sessie' if n == 1 else 'sessies'}, {series.participant_total()} deelnemers")
+    doc = Document(
+        title, f"{n} {'sessie' if n == 1 else 'sessies'}, {series.participant_total()} deelnemers"
+    )
     body = doc.body
 
     body.append(Heading(1, "Overzicht van de burgerconsultaties"))
@@ -428,11 +473,20 @@ def series_document(series: SeriesReport) -> Document:
     for group in themes:
         body.append(Heading(1, group.theme))
         body.extend(_questions(group.main_question, group.sub_questions))
-        body.append(Heading(2, "Overzicht opzet burgerbijeenkomst" + ("en" if len(group.reports) > 1 else "")))
+        body.append(
+            Heading(
+                2, "Overzicht opzet burgerbijeenkomst" + ("en" if len(group.reports) > 1 else "")
+            )
+        )
         body.append(
             Items(
-                [[Run(f"{r.session.place}, {nl_date(r.session.date)}: "), Run(f"{_count_text(r)} deelnemers")]
-                 for r in group.reports]
+                [
+                    [
+                        Run(f"{r.session.place}, {nl_date(r.session.date)}: "),
+                        Run(f"{_count_text(r)} deelnemers"),
+                    ]
+                    for r in group.reports
+                ]
             )
         )
         body.append(Heading(2, "Belangrijkste inzichten en opbrengsten"))
@@ -456,9 +510,14 @@ def series_document(series: SeriesReport) -> Document:
     body.append(Heading(1, "Rode draden"))
     body.append(
         Para(
-            [Run("De tags van de notulisten, geteld over de sessies. Een tag die in meer sessies "
-                 "terugkomt, is een kandidaat voor een rode draad: een dwarsverband of "
-                 "themaoverstijgend inzicht.", italic=True)],
+            [
+                Run(
+                    "De tags van de notulisten, geteld over de sessies. Een tag die in meer "
+                    "sessies terugkomt, is een kandidaat voor een rode draad: een dwarsverband "
+                    "of themaoverstijgend inzicht.",
+                    italic=True,
+                )
+            ],
             "note",
         )
     )
@@ -468,8 +527,12 @@ def series_document(series: SeriesReport) -> Document:
             Table(
                 ["Tag", "Sessies", "Keer gebruikt", "Waar"],
                 [
-                    [_lines("#" + th.tag), _lines(str(len(th.sessions))), _lines(str(th.entries)),
-                     _lines(", ".join(s.place for s in th.sessions))]
+                    [
+                        _lines("#" + th.tag),
+                        _lines(str(len(th.sessions))),
+                        _lines(str(th.entries)),
+                        _lines(", ".join(s.place for s in th.sessions)),
+                    ]
                     for th in threads
                 ],
                 "threads",

@@ -8,7 +8,7 @@ a mail attachment or from a USB stick. Every typed text is HTML-escaped (quotes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape as _esc
 
 from facilitator.core.clock import BlockState, ClockState
@@ -27,6 +27,7 @@ from facilitator.export.document import (
 )
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+PLAN, DONE, LATE = "#d6dde4", "#2e7d5b", "#b3261e"  # the chart's planned, actual and overrun bars
 
 STYLE = """
 :root { --ink: #1d1d1b; --muted: #5f6368; --line: #c9ccd1; --accent: #1f5f8b; --plan: #d6dde4;
@@ -37,13 +38,15 @@ body { font: 11pt/1.5 "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: va
 header { border-bottom: 3px solid var(--accent); margin-bottom: 1.5rem; }
 h1 { font-size: 1.9rem; margin: 0 0 .2rem; color: var(--accent); }
 .subtitle { color: var(--muted); margin: 0 0 .8rem; font-size: 1.1rem; }
-h2 { font-size: 1.35rem; margin: 2rem 0 .6rem; color: var(--accent); border-bottom: 1px solid var(--line); }
+h2 { font-size: 1.35rem; margin: 2rem 0 .6rem; color: var(--accent);
+     border-bottom: 1px solid var(--line); }
 h3 { font-size: 1.1rem; margin: 1.4rem 0 .4rem; }
 h4 { font-size: 1rem; margin: 1rem 0 .3rem; color: var(--muted); }
 p.note { color: var(--muted); }
 p.intro { background: #eef4f8; border-left: 4px solid var(--accent); padding: .6rem .9rem; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1.2rem; font-size: .95rem; }
-th, td { border: 1px solid var(--line); padding: .35rem .5rem; vertical-align: top; text-align: left; }
+th, td { border: 1px solid var(--line); padding: .35rem .5rem; vertical-align: top;
+         text-align: left; }
 th { background: #eef1f4; }
 td p { margin: 0 0 .35rem; }
 td p:last-child { margin-bottom: 0; }
@@ -131,7 +134,11 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
     spans = []
     for b in blocks:
         planned_at = clock.planned_start(b.index)
-        plan = (offset(planned_at), b.block.minutes) if planned_at is not None and not b.inserted else None
+        plan = (
+            (offset(planned_at), b.block.minutes)
+            if planned_at is not None and not b.inserted
+            else None
+        )
         actual = None
         if b.started_at is not None:
             end = b.ended_at or now
@@ -157,44 +164,60 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
     t = 0
     while t <= horizon + 0.1:
         x = label_w + t * scale
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 28}" '
-                     'stroke="#e3e6ea" stroke-width="1"/>')
-        from datetime import timedelta
-
-        parts.append(f'<text x="{x:.1f}" y="{top - 10}" font-size="11" fill="#5f6368" '
-                     f'text-anchor="middle">{esc(hhmm(start + timedelta(minutes=t)))}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 28}" '
+            'stroke="#e3e6ea" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{top - 10}" font-size="11" fill="#5f6368" '
+            f'text-anchor="middle">{esc(hhmm(start + timedelta(minutes=t)))}</text>'
+        )
         t += step
     for i, (b, plan, actual) in enumerate(spans):
         y = top + i * row_h
         name = block_label(b)
         short = name if len(name) <= 34 else name[:33] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" font-size="12" text-anchor="end" '
-                     f'fill="#1d1d1b">{esc(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" font-size="12" text-anchor="end" '
+            f'fill="#1d1d1b">{esc(short)}</text>'
+        )
         if plan is not None:
+            title = f"{name}: gepland {b.block.minutes} min"
             parts.append(
-                f'<rect x="{label_w + plan[0] * scale:.1f}" y="{y + 3}" width="{max(1.0, plan[1] * scale):.1f}" '
-                f'height="{row_h - 8}" fill="#d6dde4" rx="2"><title>{esc(name)}: gepland '
-                f'{b.block.minutes} min</title></rect>'
+                _bar(label_w + plan[0] * scale, y + 3, plan[1] * scale, row_h - 8, PLAN, title)
             )
         if actual is not None:
-            over = b.actual_seconds(now) is not None and minutes(b.actual_seconds(now)) > b.planned_minutes + b.extra_minutes
-            colour = "#b3261e" if over else "#2e7d5b"
+            took = minutes(b.actual_seconds(now))
+            colour = LATE if took > b.planned_minutes + b.extra_minutes else DONE
+            title = f"{name}: werkelijk {took} min"
             parts.append(
-                f'<rect x="{label_w + actual[0] * scale:.1f}" y="{y + 9}" width="{max(1.0, actual[1] * scale):.1f}" '
-                f'height="{row_h - 20}" fill="{colour}" rx="1"><title>{esc(name)}: werkelijk '
-                f'{minutes(b.actual_seconds(now))} min</title></rect>'
+                _bar(
+                    label_w + actual[0] * scale, y + 9, actual[1] * scale, row_h - 20, colour, title
+                )
             )
     ly = height - 14
-    parts += [
-        f'<rect x="{label_w}" y="{ly - 9}" width="18" height="10" fill="#d6dde4"/>',
-        f'<text x="{label_w + 24}" y="{ly}" font-size="11" fill="#5f6368">gepland</text>',
-        f'<rect x="{label_w + 90}" y="{ly - 7}" width="18" height="6" fill="#2e7d5b"/>',
-        f'<text x="{label_w + 114}" y="{ly}" font-size="11" fill="#5f6368">werkelijk</text>',
-        f'<rect x="{label_w + 190}" y="{ly - 7}" width="18" height="6" fill="#b3261e"/>',
-        f'<text x="{label_w + 214}" y="{ly}" font-size="11" fill="#5f6368">langer dan gepland</text>',
-        "</svg>",
-    ]
+    for x, colour, bar_h, label in (
+        (0, PLAN, 10, "gepland"),
+        (90, DONE, 6, "werkelijk"),
+        (190, LATE, 6, "langer dan gepland"),
+    ):
+        parts.append(
+            f'<rect x="{label_w + x}" y="{ly - bar_h + 1}" width="18" height="{bar_h}" '
+            f'fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text x="{label_w + x + 24}" y="{ly}" font-size="11" fill="#5f6368">{label}</text>'
+        )
+    parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _bar(x: float, y: float, width: float, height: float, fill: str, title: str) -> str:
+    """One bar of the chart, with its figures as a tooltip (and for screen readers)."""
+    return (
+        f'<rect x="{x:.1f}" y="{y}" width="{max(1.0, width):.1f}" height="{height}" fill="{fill}" '
+        f'rx="2"><title>{esc(title)}</title></rect>'
+    )
 
 
 def render(doc: Document, progress: Callable[[int, int], None] | None = None) -> str:
@@ -235,8 +258,10 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
         elif isinstance(el, Chart):
             svg = timeline_svg(el.blocks, el.clock)
             if svg:
-                out.append(f'<figure class="chart">{svg}<figcaption>Gepland (licht) en werkelijk '
-                           "(donker) per onderdeel, vanaf de start van de sessie.</figcaption></figure>")
+                out.append(
+                    f'<figure class="chart">{svg}<figcaption>Gepland (licht) en werkelijk '
+                    "(donker) per onderdeel, vanaf de start van de sessie.</figcaption></figure>"
+                )
             counter.step()
     out += ["</main>", "</body>", "</html>"]
     counter.finish()

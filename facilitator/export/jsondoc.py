@@ -106,7 +106,9 @@ def dumps(doc: dict[str, Any]) -> str:
 # -- reading an export back ------------------------------------------------------------------
 
 
-def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str, *, null: bool = False) -> Any:
+def _need(
+    obj: Any, key: str, kind: type | tuple[type, ...], where: str, *, null: bool = False
+) -> Any:
     if not isinstance(obj, dict) or key not in obj:
         raise DocError(f"{where}: missing {key!r}")
     value = obj[key]
@@ -121,8 +123,16 @@ def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str, *, null
 
 def _name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join({str: "text", int: "a whole number", list: "a list", dict: "an object",
-                        bool: "true/false"}.get(k, k.__name__) for k in kinds)
+    return " or ".join(
+        {
+            str: "text",
+            int: "a whole number",
+            list: "a list",
+            dict: "an object",
+            bool: "true/false",
+        }.get(k, k.__name__)
+        for k in kinds
+    )
 
 
 def _strings(obj: Any, key: str, where: str, *, default: list[str] | None = None) -> list[str]:
@@ -171,7 +181,9 @@ def from_doc(doc: Any) -> SessionData:
         if kind not in BLOCK_KINDS:
             raise DocError(f"{where}.kind: must be one of {', '.join(BLOCK_KINDS)}, not {kind!r}")
         phase = _need(b, "phase", int, where, null=True)
-        if (kind == "phase") != (phase is not None) or (phase is not None and phase not in (1, 2, 3, 4)):
+        if (kind == "phase") != (phase is not None) or (
+            phase is not None and phase not in (1, 2, 3, 4)
+        ):
             raise DocError(f"{where}.phase: 1-4 for a phase, null otherwise")
         minutes = _need(b, "minutes", int, where)
         if minutes <= 0:
@@ -207,7 +219,9 @@ def from_doc(doc: Any) -> SessionData:
     if created_at is not None:
         _time(created_at, "session.created_at")
     expected = s.get("expected_participants")
-    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int) or expected < 0):
+    if expected is not None and (
+        isinstance(expected, bool) or not isinstance(expected, int) or expected < 0
+    ):
         raise DocError("session.expected_participants: a whole number, 0 or more, or null")
     state = _need(s, "state", str, "session")
     if state not in STATES:
@@ -221,7 +235,12 @@ def from_doc(doc: Any) -> SessionData:
             if kind not in ck.ACTIONS and kind != ck.UNDO:
                 raise DocError(f"{where}.kind: unknown clock action {kind!r}")
             events.append(
-                ClockEvent(i + 1, _time(ev.get("at"), f"{where}.at"), kind, dict(_need(ev, "data", dict, where)))
+                ClockEvent(
+                    i + 1,
+                    _time(ev.get("at"), f"{where}.at"),
+                    kind,
+                    dict(_need(ev, "data", dict, where)),
+                )
             )
     else:
         events = _events_from_blocks(raw_blocks, keys, state)
@@ -302,7 +321,11 @@ def from_doc(doc: Any) -> SessionData:
     for i, r in enumerate(_need(doc, "remarks", list, "export")):
         where = f"remarks[{i}]"
         remarks.append(
-            Remark(_need(r, "slot", str, where), _need(r, "text", str, where), bool(r.get("hidden", False)))
+            Remark(
+                _need(r, "slot", str, where),
+                _need(r, "text", str, where),
+                bool(r.get("hidden", False)),
+            )
         )
     participants = _need(doc, "participants", dict, "export")
     names = [b["name"] for b in raw_blocks]
@@ -339,5 +362,7 @@ def loads(text: str) -> SessionData:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DocError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise DocError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     return from_doc(doc)

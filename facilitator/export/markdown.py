@@ -44,8 +44,8 @@ def _defuse(text: str) -> str:
         return text
     if m.group(2).isdigit():
         # "1." would start a list; escaping the dot keeps the number as typed.
-        return text[: m.end()] + "\\" + text[m.end():]
-    return text[: m.start(2)] + "\\" + text[m.start(2):]
+        return text[: m.end()] + "\\" + text[m.end() :]
+    return text[: m.start(2)] + "\\" + text[m.start(2) :]
 
 
 def _run(run: Run, breaker: str) -> str:
@@ -57,7 +57,7 @@ def _run(run: Run, breaker: str) -> str:
     if not core or not (run.bold or run.italic):
         return body
     lead = body[: len(body) - len(body.lstrip())]
-    trail = body[len(body.rstrip()):]
+    trail = body[len(body.rstrip()) :]
     if run.bold:
         core = f"**{core}**"
     if run.italic:
@@ -103,4 +103,3 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
             counter.step()  # drawn in HTML only; the timeline table carries the same times
     counter.finish()
     return "\n".join(out).rstrip("\n") + "\n"
-

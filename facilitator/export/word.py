@@ -12,6 +12,11 @@ import io
 import re
 from collections.abc import Callable
 
+import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from lxml.etree import SubElement
+
 from facilitator.export.document import (
     Chart,
     Document,
@@ -28,8 +33,16 @@ from facilitator.export.document import (
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MUTED = "5F6368"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-PARAGRAPH_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "List Bullet",
-                    "List Number", "Intense Quote")
+PARAGRAPH_STYLES = (
+    "Title",
+    "Subtitle",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "List Bullet",
+    "List Number",
+    "Intense Quote",
+)
 
 
 def xml_safe(text: str) -> str:
@@ -39,10 +52,6 @@ def xml_safe(text: str) -> str:
 def _add_runs(p, runs: Line, *, muted: bool = False) -> None:  # noqa: ANN001
     """Runs written straight into a <w:p> (python-docx's own run API costs ~10x more per run):
     text only ever lands in <w:t> elements, newlines become <w:br/>, tabs <w:tab/>."""
-    from lxml.etree import SubElement
-
-    from docx.oxml.ns import qn
-
     for r in runs:
         run = SubElement(p, qn("w:r"))
         if r.bold or r.italic or muted:
@@ -88,9 +97,6 @@ class _Numbering:
 
 def _repeat_header(row) -> None:  # noqa: ANN001
     """The header row repeats on every page the table runs over."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     tr_pr = row._tr.get_or_add_trPr()
     mark = OxmlElement("w:tblHeader")
     mark.set(qn("w:val"), "true")
@@ -127,10 +133,7 @@ def _table(document, el: Table, counter: Progress) -> None:  # noqa: ANN001
 
 def build(doc: Document, progress: Callable[[int, int], None] | None = None):  # noqa: ANN201
     """The python-docx Document for `doc`."""
-    import docx
     from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     counter = Progress(doc.size(), progress)

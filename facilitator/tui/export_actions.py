@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from facilitator.i18n import t
+
+if TYPE_CHECKING:
+    from facilitator.store import SessionInfo
+    from facilitator.tui.app import FacilitatorApp
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,12 @@ class ExportCommands(Provider):
             return []
         return [
             (t("export.cmd_export"), t("export.cmd_export_help"), "session", screen.action_export),
-            (t("export.cmd_concept"), t("export.cmd_concept_help"), "participants", screen.action_export),
+            (
+                t("export.cmd_concept"),
+                t("export.cmd_concept_help"),
+                "participants",
+                screen.action_export,
+            ),
             (t("export.cmd_series"), t("export.cmd_series_help"), "theme", screen.action_export),
             (t("participants.cmd"), t("participants.cmd_help"), "", screen.action_participants),
         ]
@@ -60,8 +70,12 @@ class ExportCommands(Provider):
         for name, help_text, arg, action in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(action, arg) if arg else action,
-                          help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(action, arg) if arg else action,
+                    help=help_text,
+                )
 
 
 class ExportActions:
@@ -72,14 +86,25 @@ class ExportActions:
     `store`, `clock`, `author` and `await self.app.db(fn, *args)` for store calls.
     """
 
-    COMMANDS = {ExportCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ExportCommands}
+
+    if TYPE_CHECKING:  # what the run screen provides
+        session_id: str
+        session: SessionInfo
+
+    @property
+    def _app(self) -> FacilitatorApp:
+        """The app, typed (it is the run screen's `app`; a mixin cannot declare that one)."""
+        return self.app  # type: ignore[attr-defined,no-any-return]
 
     @work(exclusive=True, group="export")
     async def action_export(self, scope: str = "session") -> None:
         """Ask what to export and where, then build and write it."""
         from facilitator.tui.screens.export import ExportScreen
 
-        choice = await self.app.push_screen_wait(ExportScreen(self.session, export_folder(), scope))
+        choice = await self._app.push_screen_wait(
+            ExportScreen(self.session, export_folder(), scope)
+        )
         if choice:
             await self.write_export(choice)
 
@@ -89,19 +114,22 @@ class ExportActions:
         from facilitator.export import render_series, render_session, write_file
         from facilitator.tui.screens.export_progress import ExportProgressScreen
 
-        app = self.app
+        app = self._app
         scope, fmt, path = choice["scope"], choice["format"], Path(choice["path"])
         now = app.clock()
+        render: Callable[[Callable[[int, int], None]], str | bytes]
         if scope in ("session", "participants"):
             audience = "participants" if scope == "participants" else "team"
             report = await app.db(build, app.store, self.session_id, now, audience)
+            if report is None:
+                return None  # app.db has told the person why
             render = partial(render_session, report, fmt)
         else:
             selection = "all" if scope == "all" else self.session.programme.id
-            report = await app.db(build_series, app.store, selection, now)
-            render = partial(render_series, report, fmt)
-        if report is None:
-            return None  # app.db has told the person why
+            series = await app.db(build_series, app.store, selection, now)
+            if series is None:
+                return None
+            render = partial(render_series, series, fmt)
 
         window = ExportProgressScreen(str(path))
         await app.push_screen(window)
@@ -131,7 +159,7 @@ class ExportActions:
         from facilitator.core.participants import total
         from facilitator.tui.screens.participants import ParticipantsScreen
 
-        app = self.app
+        app = self._app
         profile = await app.db(app.store.get_participants, self.session_id)
         if profile is None:
             return

@@ -74,7 +74,10 @@ class ExportScreen(Translated, ModalScreen[dict[str, Any] | None]):
             )
             yield Label(Content(t("export.format")))
             yield Select(
-                self._format_options(self.scope), value=DEFAULT_FORMAT, allow_blank=False, id="format"
+                self._format_options(self.scope),
+                value=DEFAULT_FORMAT,
+                allow_blank=False,
+                id="format",
             )
             yield Label(Content(t("export.path")))
             yield Input(self._suggested, id="path")

@@ -44,15 +44,23 @@ class ParticipantsScreen(Translated, ModalScreen[Profile | None]):
             for char in CHARACTERISTICS.values():
                 counts = self.profile.get(char.key)
                 with Horizontal(classes="participants-head"):
-                    yield Static(Content(t(f"participants.characteristic.{char.key}")),
-                                 classes="participants-char")
+                    yield Static(
+                        Content(t(f"participants.characteristic.{char.key}")),
+                        classes="participants-char",
+                    )
                     yield Static("", id=f"total-{char.key}", classes="participants-total")
                 for i, (cat, _label) in enumerate(char.categories):
                     value = "" if counts is None else str(counts.get(cat, 0))
                     with Horizontal(classes="participants-row"):
                         yield Label(Content(t(f"participants.category.{char.key}.{cat}")))
-                        yield Input(value, placeholder="–", id=_input_id(char.key, i),
-                                    type="integer", max_length=5, select_on_focus=True)
+                        yield Input(
+                            value,
+                            placeholder="–",
+                            id=_input_id(char.key, i),
+                            type="integer",
+                            max_length=5,
+                            select_on_focus=True,
+                        )
             yield Static("", id="uneven")
             yield Static("", id="form-error", classes="error")
             yield Static(Content(t("participants.hint")), classes="hint")
@@ -101,9 +109,7 @@ class ParticipantsScreen(Translated, ModalScreen[Profile | None]):
         note = self.query_one("#uneven", Static)
         if odd:
             n = total(profile)
-            detail = ", ".join(
-                f"{t(f'participants.characteristic.{k}')} {per[k]}/{n}" for k in odd
-            )
+            detail = ", ".join(f"{t(f'participants.characteristic.{k}')} {per[k]}/{n}" for k in odd)
             note.update(Content(t("participants.uneven", detail=detail)))
         else:
             note.update("")
