@@ -169,3 +169,14 @@ def test_select_sessions_matches_id_or_theme_in_any_case(store, clock):
         SESSION
     ]
     assert select_sessions(sessions, "spel") == []
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "csv", "docx"])
+def test_progress_is_reported_up_to_the_end(store, fmt):
+    sid = build_sample(store)
+    seen: list[tuple[int, int]] = []
+    export_session(
+        store, sid, fmt, now=NOW, progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

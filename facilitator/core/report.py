@@ -245,7 +245,7 @@ class SessionReport:
     def remarks_by_slot(self) -> list[tuple[str, list[str]]]:
         """The visible anonymous remarks grouped by slot, in agenda order."""
         out: dict[str, list[str]] = {}
-        for r in remark_order([b.name for b in self.blocks], self.data.remarks):
+        for r in self.data.remarks:  # already in agenda order (see remark_order)
             if not r.hidden:
                 out.setdefault(r.slot, []).append(r.text)
         return list(out.items())

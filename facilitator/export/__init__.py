@@ -48,17 +48,12 @@ def render_session(
     check(fmt, audience=report.audience)
     if fmt == "json":
         from facilitator.export import jsondoc
+        from facilitator.export.document import Progress
 
-        total = max(1, len(report.data.entries))
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress is not None and (done % 500 == 0 or done == total):
-                progress(done, total)
-
-        return jsondoc.dumps(jsondoc.to_doc(report, step))
+        counter = Progress(len(report.data.entries), progress)
+        text = jsondoc.dumps(jsondoc.to_doc(report, counter.step))
+        counter.finish()
+        return text
     if fmt == "csv":
         from facilitator.export import csvrows
 

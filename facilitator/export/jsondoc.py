@@ -33,7 +33,7 @@ def _iso(dt: datetime | None) -> str | None:
     return iso(dt) if dt is not None else None
 
 
-def to_doc(report: SessionReport, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def to_doc(report: SessionReport, step: Callable[[], None] | None = None) -> dict[str, Any]:
     """The complete session as one object, in the contract's shape."""
     data = report.data
     info = data.session
@@ -56,8 +56,8 @@ def to_doc(report: SessionReport, progress: Callable[[int], None] | None = None)
                 "history": data.history.get(e.id, []),
             }
         )
-        if progress is not None:
-            progress(1)
+        if step is not None:
+            step()
     return {
         "format_version": FORMAT_VERSION,
         "session": {
