@@ -180,3 +180,57 @@ def test_progress_is_reported_up_to_the_end(store, fmt):
     )
     assert seen and seen[-1][0] == seen[-1][1]
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def _table_widths(page: str) -> list[list[int]]:
+    """For every table in an HTML page, how many columns each body row fills; only the first
+    column spans rows (the grouped tables), so one counter of covered rows is enough."""
+    from html.parser import HTMLParser
+
+    class Grid(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tables: list[list[int]] = []
+            self.covered = 0  # rows the first column's current row span still covers
+            self.row: list[int] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+                self.covered = 0
+            elif tag == "tr":
+                self.row = []
+            elif tag == "td":
+                self.row.append(int(dict(attrs).get("rowspan") or 1))
+
+        def handle_endtag(self, tag):
+            if tag != "tr" or not self.row:
+                return
+            if self.covered:
+                self.tables[-1].append(len(self.row) + 1)
+                self.covered -= 1
+            else:
+                self.tables[-1].append(len(self.row))
+                self.covered = self.row[0] - 1
+
+    grid = Grid()
+    grid.feed(page)
+    return grid.tables
+
+
+def test_html_grouped_tables_keep_their_columns(store, clock):
+    """Groups of three and more rows (the appendix, three local recommendations) stay a grid."""
+    sid = build_sample(store)
+    store.add_entry(
+        sid, "advice", {"text": "Nog een lokaal advies.", "level": "local"}, now=at(267)
+    )
+    store.set_participants(sid, {"age": {"18-30": 3}, "area": {"urban": 1}})
+    for page in (
+        export_series(store, "all", "html", now=NOW),
+        export_session(store, sid, "html", now=NOW),
+    ):
+        for widths in _table_widths(page):
+            assert len(set(widths)) == 1, widths
+    page = export_series(store, "all", "html", now=NOW)
+    assert '<td class="c0" rowspan="4"><p>Leeftijd</p></td>' in page
+    assert '<td class="c0" rowspan="3"><p>Lokaal</p></td>' in page

@@ -94,15 +94,16 @@ def _table(el: Table, counter: Progress) -> list[str]:
     out = [f'<table class="{esc(el.name)}">', "<thead><tr>"]
     out += [f"<th>{esc(h)}</th>" for h in el.header]
     out.append("</tr></thead><tbody>")
-    spans: list[int] = []
+    spans = [1] * len(el.rows)
     if el.grouped:
         # A row whose first cell is empty joins the group above: one cell spans them all.
+        head = 0
         for i, row in enumerate(el.rows):
             if i == 0 or row[0]:
-                spans.append(1)
+                head = i
             else:
-                spans[-1] += 1
-                spans.append(0)
+                spans[head] += 1
+                spans[i] = 0
     for i, row in enumerate(el.rows):
         cells = []
         for j, cell in enumerate(row):
