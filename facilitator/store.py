@@ -1144,7 +1144,6 @@ class Store:
         return [found[i] for i in ids if i in found]
 
 
-
     # -- export: import, participants and other export additions go below this line --
 
     def entry_history(self, session_id: str) -> dict[str, list[dict[str, Any]]]:

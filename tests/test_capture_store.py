@@ -35,7 +35,12 @@ HOSTILE_QUERIES = [
 
 
 def test_tags_are_split_and_normalised():
-    assert parse_tags("Wonen, rode draad; #taal #werk\nWONEN,, ") == ["wonen", "rode-draad", "taal", "werk"]
+    assert parse_tags("Wonen, rode draad; #taal #werk\nWONEN,, ") == [
+        "wonen",
+        "rode-draad",
+        "taal",
+        "werk",
+    ]
     assert parse_tags("") == []
     assert last_tag_prefix("wonen, ta") == ("wonen,", " ta")
     assert last_tag_prefix("wo") == ("", "wo")
@@ -60,7 +65,9 @@ def test_hostile_search_input_never_raises(store, session_id, clock, query):
 
 def _seed(store, session_id, clock):
     """A quote in phase 1 and an advice in phase 4; a story before the first block."""
-    story = store.add_entry(session_id, "story", {"text": "Eén keer per week koken we samen"}, now=clock())
+    story = store.add_entry(
+        session_id, "story", {"text": "Eén keer per week koken we samen"}, now=clock()
+    )
     store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
     clock.advance(minutes=1)
     quote = store.add_entry(
@@ -124,7 +131,9 @@ def test_search_across_sessions(store, session_id, clock, programme):
 
 
 def test_punctuation_and_emoji_search_fall_back_to_the_text(store, session_id, clock):
-    party = store.add_entry(session_id, "observation", {"text": "Gelach 🎉 bij de soep"}, now=clock())
+    party = store.add_entry(
+        session_id, "observation", {"text": "Gelach 🎉 bij de soep"}, now=clock()
+    )
     store.add_entry(session_id, "observation", {"text": "Stilte"}, now=clock())
     assert [e.id for e in store.find_entries(session_id, search="🎉")] == [party.id]
 
@@ -205,19 +214,27 @@ def test_speakers_block_names_and_entries_by_id(store, session_id, clock):
     store.add_clock_event(
         session_id, ck.EXTRA_BREAK, clock(), {"key": "extra1", "name": "Extra pauze", "minutes": 10}
     )
-    a = store.add_entry(session_id, "quote", {"text": "x", "speaker": "deelnemer, Zwolle"}, now=clock())
+    a = store.add_entry(
+        session_id, "quote", {"text": "x", "speaker": "deelnemer, Zwolle"}, now=clock()
+    )
     clock.advance(1)
-    b = store.add_entry(session_id, "quote", {"text": "y", "speaker": "deelnemer, Venlo"}, now=clock())
+    b = store.add_entry(
+        session_id, "quote", {"text": "y", "speaker": "deelnemer, Venlo"}, now=clock()
+    )
     assert store.speakers() == ["deelnemer, Venlo", "deelnemer, Zwolle"]
     place, names = store.block_names()[session_id]
-    assert place == "Utrecht" and names["fase1"] == "De diepte in" and names["extra1"] == "Extra pauze"
+    assert (
+        place == "Utrecht" and names["fase1"] == "De diepte in" and names["extra1"] == "Extra pauze"
+    )
     assert [e.id for e in store.entries_by_id([b.id, "nope", a.id])] == [b.id, a.id]
 
 
 def test_capture_values(store, session_id, clock):
     cap = Capture("advice", {"text": "  "}, "")
     assert cap.is_blank() and cap.missing() == ["text", "level"]
-    cap = Capture("prototype", {"title": "Buurtkeuken", "building_blocks": ["A", " "]}, "#Koken, eten")
+    cap = Capture(
+        "prototype", {"title": "Buurtkeuken", "building_blocks": ["A", " "]}, "#Koken, eten"
+    )
     assert not cap.is_blank() and cap.missing() == [] and cap.tags == ["koken", "eten"]
     entry = store.add_entry(
         session_id, "prototype", cap.store_fields(), tags=cap.tags, links=cap.links, now=clock()
@@ -231,7 +248,9 @@ def test_capture_values(store, session_id, clock):
     assert summary(entry) == "Buurtkeuken"
 
 
-def test_fts_stays_in_step_with_rows_written_by_a_bare_connection(store, session_id, clock, db_path):
+def test_fts_stays_in_step_with_rows_written_by_a_bare_connection(
+    store, session_id, clock, db_path
+):
     """The triggers index what any process writes, not only this store."""
     store.add_entry(session_id, "insight", {"text": "eerste"}, now=clock())
     conn = sqlite3.connect(db_path)

@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
@@ -107,6 +108,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         self.editing = editing
         self._saving = False
         self._ready = False
+        self._error = ""
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -250,17 +252,24 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
     @on(TextArea.Changed)
     @on(SelectionList.SelectedChanged)
     @on(RadioSet.Changed)
-    def _changed(self) -> None:
-        self.query_one("#capture-error", Static).update("")
-        self._check_photo()
+    def _changed(self, event: Message) -> None:
+        self._show_error("")
+        if getattr(event, "input", None) is not None and event.input.id == "f-photo":  # type: ignore[attr-defined]
+            self._check_photo(event.input)  # type: ignore[attr-defined]
         if self._ready and self._on_change is not None and not self._saving:
             self._on_change(self.collect())
 
-    def _check_photo(self) -> None:
+    def _show_error(self, text: str) -> None:
+        """The line under the form; updated only when it changes (an update re-lays the form)."""
+        if text != self._error:
+            self._error = text
+            self.query_one("#capture-error", Static).update(Content(text))
+
+    def _check_photo(self, widget: Input) -> None:
         """A gentle word when the photo path does not exist (it is kept anyway)."""
-        for widget in self.query("#f-photo").results(Input):
-            path = widget.value.strip()
-            missing = bool(path) and not os.path.exists(os.path.expanduser(path))
+        path = widget.value.strip()
+        missing = bool(path) and not os.path.exists(os.path.expanduser(path))
+        if missing != widget.has_class("-missing"):
             widget.set_class(missing, "-missing")
             widget.tooltip = t("capture.photo_missing") if missing else None
 
@@ -279,9 +288,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         missing = capture.missing()
         if missing:
             name = missing[0]
-            self.query_one("#capture-error", Static).update(
-                Content(t("capture.missing", field=t(f"capture.label_{self.kind}_{name}")))
-            )
+            self._show_error(t("capture.missing", field=t(f"capture.label_{self.kind}_{name}")))
             for widget in self.query(f"#f-{name}"):
                 widget.focus()
             return
@@ -293,7 +300,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         if entry is not None:
             self.dismiss(entry)
         else:
-            self.query_one("#capture-error", Static).update(Content(t("capture.not_saved")))
+            self._show_error(t("capture.not_saved"))
 
     def action_cancel(self) -> None:
         """Close; ask first when typed words would be thrown away."""

@@ -1,0 +1,186 @@
+"""The log: newest first, filters by kind, phase and tag, search as you type, other apps' entries."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+from textual.widgets import Select
+
+from facilitator.core import clock as ck
+from facilitator.store import Store
+from facilitator.tui.app import DatabaseChanged, make_app
+from facilitator.tui.screens.log import LogScreen
+from facilitator.tui.widgets.entry_detail import EntryDetail
+from facilitator.tui.widgets.entry_table import EntryTable
+
+SIZE = (120, 40)
+
+
+async def settle(pilot, app) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def texts(app) -> list[str]:
+    return [e.text or e.title for e in app.screen.query_one(EntryTable).entries]
+
+
+def seed(store, session_id, clock, programme):
+    store.add_entry(
+        session_id, "story", {"text": "Welkom verhaal"}, block_key="welkom", now=clock()
+    )
+    clock.advance(minutes=1)
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
+    store.add_entry(
+        session_id, "quote", {"text": "Ik voel me thuis in de buurt"}, block_key="fase1",
+        tags=["wonen"], now=clock(),
+    )  # fmt: skip
+    clock.advance(minutes=1)
+    store.add_entry(
+        session_id, "advice", {"text": "Meer buurthuizen", "level": "local"}, block_key="fase4",
+        tags=["wonen", "plekken"], now=clock(),
+    )  # fmt: skip
+    clock.advance(minutes=1)
+    other = store.create_session(programme, "Venlo", "2026-02-01", now=clock())
+    store.add_entry(
+        other,
+        "insight",
+        {"text": "In Venlo is het buurthuis dicht"},
+        block_key="fase1",
+        now=clock(),
+    )
+    return other
+
+
+async def open_log(pilot, app, key="l"):
+    await settle(pilot, app)
+    await pilot.press(key)
+    await settle(pilot, app)
+    assert isinstance(app.screen, LogScreen)
+    return app.screen
+
+
+async def test_newest_first_with_filters(store, session_id, clock, programme):
+    seed(store, session_id, clock, programme)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app)
+        assert texts(app) == ["Meer buurthuizen", "Ik voel me thuis in de buurt", "Welkom verhaal"]
+        assert "Notities in deze sessie: 3" in log.count_text
+        # The kind filter, with the keyboard: Tab from the table to the filters, Enter opens one.
+        log.query_one("#log-kind", Select).focus()
+        await pilot.press("enter", "down", "down", "enter")  # Alle soorten -> Verhaal -> Citaat
+        await settle(pilot, app)
+        assert texts(app) == ["Ik voel me thuis in de buurt"]
+        assert "Gevonden in deze sessie: 1" in log.count_text
+        log.query_one("#log-kind", Select).value = "*"
+        log.query_one("#log-phase", Select).value = "4"
+        await settle(pilot, app)
+        assert texts(app) == ["Meer buurthuizen"]
+        log.query_one("#log-phase", Select).value = "0"
+        await settle(pilot, app)
+        assert texts(app) == ["Welkom verhaal"]
+        log.query_one("#log-phase", Select).value = "*"
+        log.query_one("#log-tag", Select).value = "plekken"
+        await settle(pilot, app)
+        assert texts(app) == ["Meer buurthuizen"]
+        # Tags from every session are offered, most used first.
+        tag_values = [value for _, value in log.query_one("#log-tag", Select)._options]
+        assert tag_values == ["*", "wonen", "plekken"]
+
+
+async def test_search_as_you_type_here_and_everywhere(store, session_id, clock, programme):
+    seed(store, session_id, clock, programme)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app, "slash")
+        assert log.focused.id == "log-search"
+        await pilot.press(*"buur")
+        await settle(pilot, app)
+        assert texts(app) == ["Meer buurthuizen", "Ik voel me thuis in de buurt"]
+        await pilot.press(*"th")
+        await settle(pilot, app)
+        assert texts(app) == ["Meer buurthuizen"]
+        await pilot.press("enter", "A")  # to the table, then all sessions
+        await settle(pilot, app)
+        assert texts(app) == ["In Venlo is het buurthuis dicht", "Meer buurthuizen"]
+        assert "Gevonden in alle sessies: 2" in log.count_text
+        # Another session's entry says where it was captured.
+        assert log.where(log.query_one(EntryTable).entries[0]) == "Venlo · De diepte in"
+        await pilot.press("A")
+        await settle(pilot, app)
+        assert texts(app) == ["Meer buurthuizen"]
+
+
+async def test_detail_shows_the_whole_entry_and_its_quotes(store, session_id, clock):
+    quote = store.add_entry(
+        session_id,
+        "quote",
+        {"text": "Regel één\nregel twee", "speaker": "deelnemer, Zwolle"},
+        now=clock(),
+    )
+    clock.advance(1)
+    store.add_entry(
+        session_id, "advice", {"text": "Doe het samen", "level": "overarching"}, links=[quote.id],
+        tags=["samen"], now=clock(),
+    )  # fmt: skip
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app)
+        detail = log.query_one(EntryDetail).text
+        assert "Overkoepelend" in detail and "Doe het samen" in detail
+        assert "“Regel één\nregel twee” — deelnemer, Zwolle" in detail and "samen" in detail
+        await pilot.press("down")
+        await settle(pilot, app)
+        assert "Regel één\nregel twee" in log.query_one(EntryDetail).text
+
+
+async def test_entries_from_another_connection_appear_on_a_change(
+    store, session_id, clock, db_path
+):
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, app)
+        other = Store.open(db_path)
+        try:
+            other.add_entry(
+                session_id, "quote", {"text": "Van de andere laptop"}, tags=["nieuw"], now=clock()
+            )
+        finally:
+            other.close()
+        for screen in app.screen_stack:
+            screen.post_message(DatabaseChanged())
+        await settle(pilot, app)
+        assert texts(app) == ["Van de andere laptop"]
+        # The capture forms complete the other app's tags too.
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert ("nieuw", 1) in app.screen.capturer.tags
+
+
+async def test_a_second_instance_sees_an_entry_within_two_seconds(
+    store, session_id, clock, db_path
+):
+    """A real writer process and the app's own once-a-second poll, as two note-takers would have."""
+    app = make_app(store, session_id=session_id, clock=clock, author="AB")  # polls every second
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, app)
+        await asyncio.sleep(1.2)  # the poll has its baseline
+        code = (
+            "import sys; from datetime import datetime, UTC; from facilitator.store import Store; "
+            "s = Store.open(sys.argv[1]); "
+            "s.add_entry(sys.argv[2], 'quote', {'text': 'Tweede laptop'}, now=datetime.now(UTC)); s.close()"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(db_path), session_id], check=True, timeout=60
+        )
+        committed = time.monotonic()
+        while "Tweede laptop" not in texts(app):
+            assert time.monotonic() - committed < 2.0, (
+                "the other app's entry did not show within 2 s"
+            )
+            await pilot.pause(0.05)
