@@ -840,19 +840,30 @@ class Store:
     def _remark_write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction with secure_delete on, so rewritten rows leave no old bytes behind."""
         with self._lock:
-            self.conn.execute("PRAGMA secure_delete=ON")
+            before = int(self.conn.execute("PRAGMA secure_delete").fetchone()[0])
+            if before != 1:
+                self.conn.execute("PRAGMA secure_delete=ON")
             try:
                 with self.transaction() as conn:
                     yield conn
             finally:
-                self.conn.execute("PRAGMA secure_delete=OFF")
+                if before != 1:
+                    self.conn.execute(f"PRAGMA secure_delete={before}")
 
     def post_remark(
-        self, session_id: str, text: str, *, now: datetime, batch_size: int | None = None
+        self,
+        session_id: str,
+        text: str,
+        *,
+        now: datetime,
+        batch_size: int | None = None,
+        scrub: bool = True,
     ) -> tuple[str | None, int]:
         """Store a participant's remark if the session runs: (its slot or None, how many got released).
 
-        Only the slot is kept, never the time; nothing about the sender reaches this method.
+        Only the slot is kept, never the time; nothing about the sender reaches this method. With
+        `scrub=False` the caller scrubs the WAL after a release itself (the web server does so
+        every few seconds, to keep the fsyncs of a checkpoint out of each post).
         """
         body = clean(text).strip()
         if not body:
@@ -868,7 +879,7 @@ class Store:
             )
             self._shuffle_waiting(conn, session_id)
             released = self._release_due(conn, session_id, slot, batch)
-        if released:
+        if released and scrub:
             self.scrub_remark_journal()
         return slot, released
 

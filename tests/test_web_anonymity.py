@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -35,7 +36,7 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
     # Posted at 10:27:43.517, a minute no clock event has: it must appear nowhere.
     posted_at = clock.advance(minutes=7, seconds=43.517)
     client = await aiohttp_client(
-        create_web_app(store, WebConfig(clock=clock, release_interval=3600))
+        create_web_app(store, WebConfig(clock=clock, release_interval=0.05))
     )
     path = remark_path(store.get_session(session_id).remark_token)
     headers = {
@@ -69,6 +70,12 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
         headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert store.remark_counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
+    # The server scrubs the WAL (whose frames show the batch growing) soon after a release.
+    wal = db_path.with_name(db_path.name + "-wal")
+    for _ in range(300):
+        if not wal.exists() or wal.stat().st_size == 0:
+            break
+        await asyncio.sleep(0.05)
 
     raw = raw_files(db_path)
     for text in texts:
@@ -159,3 +166,44 @@ def test_batch_size_setting(store):
     assert store.remark_batch_size() == 0
     store.set_setting(store.REMARK_BATCH_SETTING, "nonsense")
     assert store.remark_batch_size() == 3
+
+
+def test_secure_delete_is_on_while_writing_remarks_and_restored_after(store, session_id, clock):
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    real = store._shuffle_waiting
+    seen: list[int] = []
+
+    def spy(conn, sid):
+        seen.append(conn.execute("PRAGMA secure_delete").fetchone()[0])
+        real(conn, sid)
+
+    store._shuffle_waiting = spy
+    for value in (0, 1, 0):
+        store.conn.execute(f"PRAGMA secure_delete={value}")
+        store.post_remark(session_id, f"tekst {len(seen)}", now=clock(), batch_size=100)
+        assert seen[-1] == 1
+        assert store.conn.execute("PRAGMA secure_delete").fetchone()[0] == value
+
+
+async def test_the_server_scrubs_the_wal_after_a_release(
+    aiohttp_client, store, session_id, clock, db_path
+):
+    import asyncio
+
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    config = WebConfig(clock=clock, release_interval=0.05)
+    client = await aiohttp_client(create_web_app(store, config))
+    path = remark_path(store.get_session(session_id).remark_token)
+    wal = db_path.with_name(db_path.name + "-wal")
+    for text in ("een", "twee", "drie"):
+        page = await client.get(path)
+        resp = await client.post(
+            path, data={"text": text, "f": field_of(await page.text())}, allow_redirects=False
+        )
+        assert resp.status == 303
+    assert store.remark_counts(session_id)["shown"] == 3
+    for _ in range(300):
+        if not wal.exists() or wal.stat().st_size == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert not wal.exists() or wal.stat().st_size == 0

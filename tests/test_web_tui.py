@@ -45,12 +45,14 @@ async def post(port: int, path: str, text: str) -> int:
             return resp.status
 
 
-async def until(condition, pilot, tries: int = 100):
-    for _ in range(tries):
-        if condition():
-            return
+async def until(condition, pilot, seconds: float = 15.0):
+    """Wait for the app to get there (generous: a loaded CI machine can be slow)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
         await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 @pytest.fixture

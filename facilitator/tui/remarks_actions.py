@@ -160,7 +160,8 @@ class RemarkActions:
         await self._notice_new_remarks()
 
     async def on_remarks_changed(self, message: RemarksChanged) -> None:
-        if message.session_id == self.session_id:  # type: ignore[attr-defined]
+        # Only a released batch can make something new to read; a remark that waits cannot.
+        if message.released and message.session_id == self.session_id:  # type: ignore[attr-defined]
             await self._notice_new_remarks()
 
     async def on_database_changed(self, message: Message) -> None:

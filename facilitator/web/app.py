@@ -57,7 +57,11 @@ OnChange = Callable[[str, int], None]  # (session id, how many remarks were just
 
 @dataclass
 class WebConfig:
-    """What the remark server needs besides the store; tests pass their own clock and limits."""
+    """What the remark server needs besides the store; tests pass their own clock and limits.
+
+    Every `release_interval` seconds the server releases batches whose block has ended and,
+    after a release, checkpoints and truncates the WAL (Store.scrub_remark_journal).
+    """
 
     clock: Clock = utcnow
     session_id: str | None = None  # serve only this session (`facilitator serve SESSION`)
@@ -74,6 +78,7 @@ CONFIG = web.AppKey("config", WebConfig)
 TOKENS = web.AppKey("tokens", dict)  # public token -> session id, refreshed on a miss
 TOKENS_STAMP = web.AppKey("tokens_stamp", list)  # [the sessions' stamp when tokens were loaded]
 RELEASER = web.AppKey("releaser", asyncio.Task)
+SCRUB_DUE = web.AppKey("scrub_due", list)  # [True when a batch was released since the last scrub]
 
 
 def silence_request_loggers() -> None:
@@ -278,13 +283,16 @@ async def post_remark(request: web.Request) -> web.Response:
     store = app[STORE]
     try:
         slot, released = await store.call(
-            store.post_remark, session_id, text, now=config.clock(), batch_size=config.batch_size
+            store.post_remark, session_id, text, now=config.clock(), batch_size=config.batch_size,
+            scrub=False,
         )
     except (sqlite3.Error, StoreError, OSError) as exc:
         log.error("remark server: could not store a remark (%s)", type(exc).__name__)
         return again("failed", raw, 503)
     if slot is None:
         return _html(page.closed_page(lang, path, raw), 409)
+    if released:
+        app[SCRUB_DUE][0] = True
     if config.on_change is not None:
         config.on_change(session_id, released)
     # Post/redirect/get: reloading the thank-you page cannot send the remark twice.
@@ -299,6 +307,8 @@ async def _release_forever(app: web.Application) -> None:
     while True:
         await asyncio.sleep(config.release_interval)
         try:
+            if app[SCRUB_DUE][0] and await store.call(store.scrub_remark_journal):
+                app[SCRUB_DUE][0] = False
             sessions = await store.call(store.sessions_with_waiting_remarks)
             for sid in sessions:
                 if config.session_id is not None and sid != config.session_id:
@@ -319,6 +329,10 @@ async def _releaser(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    if app[SCRUB_DUE][0]:
+        store = app[STORE]
+        with contextlib.suppress(sqlite3.Error):
+            await store.call(store.scrub_remark_journal)
 
 
 def create_web_app(
@@ -332,6 +346,7 @@ def create_web_app(
     app[CONFIG] = config
     app[TOKENS] = {}
     app[TOKENS_STAMP] = [None]
+    app[SCRUB_DUE] = [False]
     app.on_response_prepare.append(_security_headers)
     _guard_unparsed_requests(app)
     app.cleanup_ctx.append(_releaser)
