@@ -19,7 +19,7 @@ from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.qr import QRCode
 from facilitator.web.qr import participant_url, remark_path
 
-LOCAL = {"host": "127.0.0.1", "port": 0}
+LOCAL = {"enabled": True, "host": "127.0.0.1", "port": 0}
 PUBLIC = "http://192.168.1.23:8080"
 
 
@@ -182,8 +182,8 @@ async def test_room_clock_shows_the_qr_code_during_breaks(store, running, clock)
         await until(lambda: bool(app.screen.query(RemarkInvite)), pilot)
         qr = app.screen.query_one("#room-qr", QRCode)
         assert qr.url == url
-        await pilot.pause()
-        assert qr.size.width >= 2 * len(qr.matrix)  # large: at least two columns per module
+        # Large: at least two columns per module once laid out.
+        await until(lambda: qr.size.width >= 2 * len(qr.matrix), pilot)
         assert url in str(app.screen.query_one("#remark-invite .url", Static).visual)
         await pilot.press("n")  # the break ends: the code goes
         await until(lambda: not app.screen.query(RemarkInvite), pilot)
@@ -195,7 +195,9 @@ async def test_no_network_no_code_in_the_room_and_a_plain_message(
     import facilitator.web.server as server_mod
 
     monkeypatch.setattr(server_mod, "detect_lan_address", lambda: None)
-    app = app_for(store, running, clock, web={"host": "0.0.0.0", "port": 0}, poll_interval=0)
+    app = app_for(
+        store, running, clock, web={"enabled": True, "host": "0.0.0.0", "port": 0}, poll_interval=0
+    )
     async with app.run_test(size=(140, 45)) as pilot:
         await app.workers.wait_for_complete()
         assert app.remark_server.running
@@ -223,9 +225,7 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
     async with blocker.run_test(size=(120, 40)):
         await blocker.workers.wait_for_complete()
         port = blocker.remark_server.port
-        app = app_for(
-            store, running, clock, web={"host": "127.0.0.1", "port": port}, poll_interval=0
-        )
+        app = app_for(store, running, clock, web={**LOCAL, "port": port}, poll_interval=0)
         async with app.run_test(size=(140, 45)) as pilot:
             await app.workers.wait_for_complete()
             assert app.remark_server is None and "already in use" in app.remark_server_error
