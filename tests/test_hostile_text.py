@@ -67,8 +67,8 @@ def seed_raw(store, session_id):
     with store.transaction() as conn:
         for i, text in enumerate(HOSTILE):
             conn.execute(
-                "INSERT INTO entries (id, session_id, kind, block_key, created_at, updated_at, author,"
-                " text, speaker) VALUES (?, ?, 'quote', 'fase1', ?, ?, ?, ?, ?)",
+                "INSERT INTO entries (id, session_id, kind, block_key, created_at, updated_at,"
+                " author, text, speaker) VALUES (?, ?, 'quote', 'fase1', ?, ?, ?, ?, ?)",
                 (f"h{i}", session_id, f"2026-03-01T09:{i:02d}:00.000+00:00",
                  f"2026-03-01T09:{i:02d}:00.000+00:00", "[b]X", text, text),
             )  # fmt: skip

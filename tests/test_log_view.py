@@ -1,4 +1,4 @@
-"""The log: newest first, filters by kind, phase and tag, search as you type, other apps' entries."""
+"""The log: newest first, filters by kind, phase and tag, search as you type, others' entries."""
 
 from __future__ import annotations
 
@@ -173,7 +173,8 @@ async def test_a_second_instance_sees_an_entry_within_two_seconds(
         code = (
             "import sys; from datetime import datetime, UTC; from facilitator.store import Store; "
             "s = Store.open(sys.argv[1]); "
-            "s.add_entry(sys.argv[2], 'quote', {'text': 'Tweede laptop'}, now=datetime.now(UTC)); s.close()"
+            "s.add_entry(sys.argv[2], 'quote', {'text': 'Tweede laptop'}, now=datetime.now(UTC)); "
+            "s.close()"
         )
         subprocess.run(
             [sys.executable, "-c", code, str(db_path), session_id], check=True, timeout=60

@@ -102,6 +102,7 @@ def test_writer_processes_at_once_lose_nothing(db_path, session_id, clock):
     results = [p.communicate(timeout=240) for p in procs]
     for p, (out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
+        assert out.startswith(("done", "read"))
         assert "locked" not in err.lower()
 
     store = Store.open(db_path)

@@ -35,7 +35,10 @@ def field_parts(
         text = clean(str(value or ""))
         if not text.strip():
             continue
-        parts += [(t(f"capture.label_{kind}_{name}"), "bold"), "\n", text, "\n"]
+        label = t(f"capture.label_{kind}_{name}")
+        if label != t("capture.kind_" + kind):  # a quote's words need no "Citaat" over them
+            parts += [(label, "bold"), "\n"]
+        parts += [text, "\n"]
     if spec.building_blocks:
         blocks = [clean(str(b)) for b in fields.get("building_blocks") or []]
         if blocks:

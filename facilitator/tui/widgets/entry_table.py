@@ -12,9 +12,13 @@ from facilitator.core.text import one_line
 from facilitator.core.timeutil import local, parse_iso
 from facilitator.i18n import t
 
-# Widths of the fixed columns; the text column takes what is left of the table's width.
-FIXED = {"time": 5, "where": 16, "kind": 13, "author": 4, "tags": 18}
-MIN_TEXT = 24
+# Widths of the fixed columns; the text column takes what is left of the table's width. A
+# narrow terminal drops the initials and tags (the detail pane under the table shows them).
+WIDE = {"time": 5, "where": 16, "kind": 13, "author": 4, "tags": 18}
+NARROW = {"time": 5, "where": 12, "kind": 11}
+NARROW_BELOW = 100
+MIN_TEXT = 20
+ORDER = ("time", "where", "kind", "author", "text", "tags")
 
 
 def clock_time(stamp: str) -> str:
@@ -34,30 +38,44 @@ class EntryTable(DataTable):
         self.entries: list[Entry] = []
         self._where: Callable[[Entry], str] = lambda e: ""
         self._shown_width = 0
+        self._shown_fixed: dict[str, int] = WIDE
+
+    def _fixed(self) -> dict[str, int]:
+        width = self.size.width or self.app.size.width
+        return NARROW if width < NARROW_BELOW else WIDE
 
     def _text_width(self) -> int:
         width = self.size.width or self.app.size.width
+        fixed = self._fixed()
         # Each column has one cell of padding on either side, and there is a scrollbar.
-        return max(MIN_TEXT, width - sum(FIXED.values()) - 2 * (len(FIXED) + 1) - 2)
+        return max(MIN_TEXT, width - sum(fixed.values()) - 2 * (len(fixed) + 1) - 2)
 
     def _columns(self, text_width: int) -> None:
         self.clear(columns=True)
-        for key in ("time", "where", "kind", "author", "text", "tags"):
-            width = FIXED.get(key, text_width)
-            self.add_column(Text(t("log.col_" + key)), key=key, width=width)
+        self._shown_fixed = fixed = self._fixed()
+        for key in ORDER:
+            if key == "text" or key in fixed:
+                self.add_column(
+                    Text(t("log.col_" + key)), key=key, width=fixed.get(key, text_width)
+                )
         self._shown_width = text_width
 
     def _row(self, entry: Entry, text_width: int) -> list[Text]:
         style = "dim strike" if entry.deleted else ""
-        cells = [
-            clock_time(entry.created_at),
-            one_line(self._where(entry), FIXED["where"]),
-            t("capture.kind_" + entry.kind),
-            one_line(entry.author, FIXED["author"]),
-            summary(entry, text_width),
-            one_line(", ".join(entry.tags), FIXED["tags"]),
+        fixed = self._shown_fixed
+        values = {
+            "time": clock_time(entry.created_at),
+            "where": one_line(self._where(entry), fixed["where"]),
+            "kind": t("capture.kind_" + entry.kind),
+            "author": one_line(entry.author, fixed.get("author", 4)),
+            "text": summary(entry, text_width),
+            "tags": one_line(", ".join(entry.tags), fixed.get("tags", 18)),
+        }
+        return [
+            Text(values[key], style=style, no_wrap=True, overflow="ellipsis")
+            for key in ORDER
+            if key == "text" or key in fixed
         ]
-        return [Text(c, style=style, no_wrap=True, overflow="ellipsis") for c in cells]
 
     def show(
         self, entries: list[Entry], where: Callable[[Entry], str], keep: str | None = None
@@ -77,7 +95,10 @@ class EntryTable(DataTable):
         self.add_rows([self._row(e, self._shown_width) for e in entries])
 
     def on_resize(self) -> None:
-        if self.entries and self._text_width() != self._shown_width:
+        if self.entries and (self._text_width(), self._fixed()) != (
+            self._shown_width,
+            self._shown_fixed,
+        ):
             self.show(self.entries, self._where, self.current_id())
 
     def current(self) -> Entry | None:
