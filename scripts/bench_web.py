@@ -38,7 +38,8 @@ async def main(path):
     sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
     store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     # One address for 200 phones here: a limiter that never says no, so its cost still counts.
-    web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": RateLimiter(capacity=10**9, per_seconds=1)}
+    limiter = RateLimiter(capacity=10**9, per_seconds=1)
+    web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
     app = make_app(store, session_id=sid, web=web)
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
