@@ -34,6 +34,8 @@ def _dutch_and_isolated(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.delenv("FACILITATOR_DB", raising=False)
     monkeypatch.delenv("FACILITATOR_LANG", raising=False)
+    # No remark server on 0.0.0.0 unless a test asks for one (the web tests switch it on).
+    monkeypatch.setenv("FACILITATOR_WEB", "0")
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
