@@ -451,6 +451,19 @@ class Capturer:
         self.store.restore_entry(entry_id)
         return self.store.get_entry(entry_id)
 
+    # -- the log -------------------------------------------------------------------------------
+
+    async def open_log(self, *, search: bool) -> None:
+        """Show the session's log; the screen is kept (installed) so opening it again is quick."""
+        from facilitator.tui.screens.log import LogScreen
+
+        name = f"capture-log:{self.session_id}"
+        if not self.app.is_screen_installed(name):
+            self.app.install_screen(LogScreen(self), name)
+        log = self.app.get_screen(name)
+        log.opening(self, search=search)
+        await self.app.push_screen(name)
+
     # -- drafts left by a crash ----------------------------------------------------------------
 
     async def offer_drafts(self) -> None:
@@ -562,11 +575,7 @@ class CaptureActions:
         await self.capturer.capture(kind)
 
     async def action_log(self) -> None:
-        from facilitator.tui.screens.log import LogScreen
-
-        await self.app.push_screen(LogScreen(self.capturer))  # type: ignore[attr-defined]
+        await self.capturer.open_log(search=False)
 
     async def action_search(self) -> None:
-        from facilitator.tui.screens.log import LogScreen
-
-        await self.app.push_screen(LogScreen(self.capturer, search=True))  # type: ignore[attr-defined]
+        await self.capturer.open_log(search=True)

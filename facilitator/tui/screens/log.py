@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
@@ -78,6 +78,7 @@ class LogScreen(Translated, Screen[None]):
         self._signature: Any = None
         self._names: dict[str, tuple[str, dict[str, str]]] = {}
         self._tags: list[tuple[str, int]] = []
+        self._refocus = True
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -128,12 +129,24 @@ class LogScreen(Translated, Screen[None]):
         yield EntryDetail(id="log-detail")
         yield Footer()
 
+    def opening(self, capturer: Capturer, *, search: bool) -> None:
+        """Called before each push: the log screen is kept between visits, filters and all."""
+        self.capturer = capturer
+        self.start_in_search = search
+        self._refocus = True
+
     async def on_mount(self) -> None:
-        if self.start_in_search:
-            self.query_one("#log-search", Input).focus()
-        else:
-            self.query_one(EntryTable).focus()
         await self._load_names_and_tags()
+
+    def on_screen_resume(self) -> None:
+        # Back from a form or the history, or opened again from the run screen: show what changed.
+        if self._refocus:
+            self._refocus = False
+            if self.start_in_search:
+                self.query_one("#log-search", Input).focus()
+            else:
+                self.query_one(EntryTable).focus()
+            self.run_worker(self._load_names_and_tags(), group="log-names")
         self.reload()
 
     # -- loading -------------------------------------------------------------------------------
@@ -268,16 +281,17 @@ class LogScreen(Translated, Screen[None]):
     def _filter_changed(self) -> None:
         self.reload()
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(EntryTable.Selected)
+    async def _entry_selected(self, event: EntryTable.Selected) -> None:
+        event.stop()
+        await self.action_edit()
+
+    @on(EntryTable.Highlighted)
+    def _highlighted(self, event: EntryTable.Highlighted) -> None:
         self.show_detail()
         table = self.query_one(EntryTable)
         if event.cursor_row >= len(table.entries) - 1 and len(table.entries) < self.total:
             self.load_more()
-
-    @on(DataTable.RowSelected)
-    async def _row_selected(self) -> None:
-        await self.action_edit()
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another app committed: show its entries (only when an entry in scope changed)."""
@@ -286,9 +300,6 @@ class LogScreen(Translated, Screen[None]):
         if signature is not None and signature != self._signature:
             await self._load_names_and_tags()
             self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
 
     def refresh_after_save(self, entry: Entry | None = None) -> None:
         """After a capture or an edit from here: show it and put the cursor on it."""

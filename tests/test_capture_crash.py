@@ -1,0 +1,127 @@
+"""A half-typed entry survives SIGKILL: the real app in tmux, killed mid-sentence, started again."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/test.sh"),
+]
+
+EXE = Path(sys.executable).with_name("facilitator")
+
+
+class Terminal:
+    """One tmux server of our own, running the app in a 110x30 window."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.socket = f"fac-capture-{os.getpid()}-{id(self)}"
+        self.env = env
+
+    def tmux(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        return out.stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", "app", "-x", "110", "-y", "30", command)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "app", *keys)
+
+    def text(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "app", "-l", text)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def pid(self) -> int:
+        return int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+def draft_texts(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT data FROM drafts").fetchall()
+    finally:
+        conn.close()
+    return [json.loads(r[0])["capture"]["fields"].get("text", "") for r in rows]
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.05)
+
+
+def test_sigkill_while_typing_then_the_draft_is_offered_back(tmp_path):
+    db = tmp_path / "crash.db"
+    env = {**os.environ, "TERM": "xterm-256color", "FACILITATOR_DB": str(db), "TZ": "UTC",
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}  # fmt: skip
+    made = subprocess.run(
+        [str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    sid = re.search(r'"id": "([^"]+)"', made.stdout).group(1)
+    command = f"exec {EXE} --session {sid} --author KB"
+    typed = "Toen ik hier kwam, sprak niemand [mij] aan"
+
+    term = Terminal(env)
+    try:
+        term.start(command)
+        term.wait_for("Nog niet begonnen")
+        term.keys("v")
+        term.wait_for("Ctrl+S: opslaan")
+        term.text(typed)
+        term.keys("Enter")
+        term.text("tot de buurvrouw")
+        # The draft is committed a moment after the typing stops; then the power goes.
+        wait_until(lambda: draft_texts(db) == [typed + "\ntot de buurvrouw"])
+        pid = term.pid()
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0)
+        term.close()
+
+        term = Terminal(env)
+        term.start(command)
+        screen = term.wait_for("Half getypte notities gevonden")
+        assert "Verhaal" in screen and "KB" in screen and "Toen ik hier kwam" in screen
+        term.keys("Enter")
+        screen = term.wait_for("tot de buurvrouw")
+        assert typed in screen  # shown as typed, brackets and all
+        term.keys("C-s")
+        term.wait_for("opgeslagen")
+        conn = sqlite3.connect(db)
+        try:
+            rows = conn.execute("SELECT kind, text, author FROM entries").fetchall()
+            drafts = conn.execute("SELECT count(*) FROM drafts").fetchone()[0]
+        finally:
+            conn.close()
+        assert rows == [("story", typed + "\ntot de buurvrouw", "KB")]
+        assert drafts == 0
+    finally:
+        term.close()
