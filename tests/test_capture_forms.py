@@ -15,7 +15,6 @@ from facilitator.tui.capture_actions import CAPTURE_BINDINGS, Capturer, draft_ow
 from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.confirm import ConfirmScreen
 from facilitator.tui.screens.draft_offer import DraftOfferScreen
-from facilitator.tui.screens.initials import InitialsScreen
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.entry_table import EntryTable
@@ -212,36 +211,40 @@ async def test_tags_complete_from_every_session(store, session_id, clock, progra
         assert store.list_entries(session_id)[0].tags == ["eigen-tag", "wederkerigheid"]
 
 
-async def test_initials_are_asked_once_and_remembered(store, session_id, clock):
+async def test_initials_are_asked_in_the_first_form_and_remembered(store, session_id, clock):
     app = app_for(store, session_id, clock, author="")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        # The words typed straight after the key land in the quote, not in a question.
         await pilot.press("c")
+        await typed(pilot, "Eerste citaat\n")
         await settle(pilot, app)
-        assert isinstance(app.screen, InitialsScreen)
-        await pilot.press("escape")  # no initials, no capture
+        assert isinstance(app.screen, CaptureScreen)  # no initials yet: asked, the text kept
+        assert "Typ je initialen" in str(app.screen.query_one("#capture-error").visual)
+        assert app.focused.id == "f-initials"
+        await typed(pilot, "JdV\n")
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)
         await pilot.press("c")
         await settle(pilot, app)
-        await typed(pilot, "JdV")
-        await pilot.press("enter")
-        await settle(pilot, app)
-        assert isinstance(app.screen, CaptureScreen)
-        await typed(pilot, "Eerste citaat\n")
-        await pilot.press("c")
-        await settle(pilot, app)
-        assert isinstance(app.screen, CaptureScreen)  # not asked again
+        assert not app.screen.query("#f-initials")  # not asked again
         await typed(pilot, "Tweede citaat\n")
         await settle(pilot, app)
-    assert [e.author for e in store.list_entries(session_id)] == ["JdV", "JdV"]
-    # The next start offers them as the default: one Enter.
+    assert [(e.text, e.author) for e in store.list_entries(session_id)] == [
+        ("Tweede citaat", "JdV"),
+        ("Eerste citaat", "JdV"),
+    ]
+    # The next start offers them prefilled: the first quote needs no extra key.
     app = app_for(store, session_id, clock, author="")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("c")
         await settle(pilot, app)
-        assert app.screen.query_one(Input).value == "JdV"
+        assert app.screen.query_one("#f-initials", Input).value == "JdV"
+        await typed(pilot, "Derde citaat\n")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RunScreen)
+    assert store.list_entries(session_id)[0].author == "JdV"
 
 
 async def test_edit_keeps_earlier_versions_and_delete_can_be_undone(store, session_id, clock):

@@ -230,7 +230,7 @@ class Capturer:
 
     async def refresh(self) -> None:
         """Reload what forms complete from: all tags, speaker labels, this session's quotes."""
-        store, sid, key = self.store, self.session_id, self._author_key()
+        store, sid, key = self.store, self.session_id, self.author_key()
         result = await self.app.db(
             lambda: (
                 store.all_tags(),
@@ -245,34 +245,13 @@ class Capturer:
     # -- who is typing ---------------------------------------------------------------------------
 
     @staticmethod
-    def _author_key() -> str:
+    def author_key() -> str:
+        """The settings row with the initials this machine user typed last."""
         try:
             user = getpass.getuser()
         except (KeyError, OSError):
             user = "user"
         return f"author:{user}"
-
-    async def with_author(self, then: Callable[[], Any]) -> None:
-        """Run `then` once the app knows the note-taker's initials (asking for them the first time).
-
-        Asked once per app start, prefilled with the initials last used by this machine user:
-        two note-takers on one laptop share the login but not their initials.
-        """
-        if self.app.author:
-            await then()
-            return
-        from facilitator.tui.screens.initials import InitialsScreen
-
-        async def answered(initials: str | None) -> None:
-            if not initials:
-                return
-            self.app.author = self.last_author = initials
-            await self.app.db(self.store.set_setting, self._author_key(), initials)
-            await then()
-
-        # Pushed before anything is awaited: keys typed right after the capture key must land in
-        # a form, never in the run screen's bindings.
-        await self.app.push_screen(InitialsScreen(self.last_author or ""), answered)
 
     # -- capture, edit, delete -------------------------------------------------------------------
 
@@ -280,20 +259,16 @@ class Capturer:
         """Open the form for a new entry of `kind`, stamped with the block and time of now."""
         if kind not in KINDS:
             return
-        block_key = self.host.current_block_key()  # type: ignore[attr-defined]
-        opened_at = self.app.clock()
-
-        async def open_form() -> None:
-            await self.open_form(
-                Capture(kind),
-                draft_id=_new_draft_id(),
-                block_key=block_key,
-                opened_at=iso(opened_at),
-                author=self.app.author,
-                on_saved=on_saved,
-            )
-
-        await self.with_author(open_form)
+        # Pushed before anything is awaited: keys typed right after the capture key must land in
+        # the form, never in the run screen's bindings.
+        await self.open_form(
+            Capture(kind),
+            draft_id=_new_draft_id(),
+            block_key=self.host.current_block_key(),  # type: ignore[attr-defined]
+            opened_at=iso(self.app.clock()),
+            author=self.app.author,
+            on_saved=on_saved,
+        )
 
     async def edit(self, entry_id: str, *, on_saved: Callable[[Entry], Any] | None = None) -> None:
         """Open the form on an entry (its latest version); saving keeps the earlier one."""
@@ -339,7 +314,14 @@ class Capturer:
             # A draft taken over after a crash: this process keeps it from now on.
             keeper.changed(capture)
 
-        async def submit(values: Capture) -> Entry | None:
+        # The first capture of an app start asks for the initials, in the form itself (prefilled
+        # with the ones this machine user typed last; two note-takers may share one login).
+        ask = None if (author or entry is not None) else (self.last_author or "")
+
+        async def submit(values: Capture, initials: str | None) -> Entry | None:
+            nonlocal author
+            if initials:
+                author = keeper.author = initials
             keeper.pause()
             if entry is not None:
                 if values.same_as(entry):
@@ -371,8 +353,11 @@ class Capturer:
                 )
             if saved is None:
                 keeper.resume(values)
-            else:
-                keeper.close()
+                return None
+            keeper.close()
+            if initials:
+                self.app.author = self.last_author = initials
+                await self.app.db(self.store.set_setting, self.author_key(), initials)
             return saved
 
         async def closed(saved: Entry | None) -> None:
@@ -405,6 +390,7 @@ class Capturer:
                 speakers=self.speakers,
                 quotes=self.quotes,
                 editing=entry is not None,
+                ask_initials=ask,
             ),
             closed,
         )

@@ -26,6 +26,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, 
 from textual.widgets.selection_list import Selection
 
 from facilitator.core.entries import BUILDING_BLOCKS, LEVELS, Capture, Entry
+from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.base import Translated, plain_line
 from facilitator.tui.widgets.tag_input import TagField, TagInput
@@ -53,7 +54,9 @@ FORMS: dict[str, tuple[tuple[str, str], ...]] = {
     "validation": (("text", "lines"),),
 }
 
-Submit = Callable[[Capture], Awaitable[Entry | None]]
+# submit(capture, initials): initials is what the form asked for, or None when it did not ask.
+Submit = Callable[[Capture, str | None], Awaitable[Entry | None]]
+MAX_INITIALS = 8
 
 
 class LevelChoice(RadioSet):
@@ -95,6 +98,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         speakers: list[str] | None = None,
         quotes: list[Entry] | None = None,
         editing: bool = False,
+        ask_initials: str | None = None,
     ) -> None:
         super().__init__()
         self.capture = capture
@@ -106,6 +110,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         self.speakers = speakers or []
         self.quotes = quotes or []
         self.editing = editing
+        self.ask_initials = ask_initials  # the first capture of an app asks, prefilled
         self._saving = False
         self._ready = False
         self._error = ""
@@ -131,6 +136,18 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
             with Horizontal(classes="field-row row-tags"):
                 yield Label(Content(t("capture.label_tags")), classes="field-label")
                 yield TagInput(self.known_tags, self.capture.tag_text, id="tag-input")
+            if self.ask_initials is not None:
+                # Asked in the form, not before it: words typed straight after the capture key
+                # land in the text, never in a question in between.
+                with Horizontal(classes="field-row row-initials"):
+                    yield Label(Content(t("capture.label_initials")), classes="field-label")
+                    yield Input(
+                        self.ask_initials,
+                        placeholder=t("capture.placeholder_initials"),
+                        max_length=MAX_INITIALS,
+                        id="f-initials",
+                        compact=True,
+                    )
             yield Static("", id="capture-error")
             yield Static(Content(self._hint()), id="capture-hint")
 
@@ -292,9 +309,16 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
             for widget in self.query(f"#f-{name}"):
                 widget.focus()
             return
+        initials = None
+        if self.ask_initials is not None:
+            initials = one_line(self.query_one("#f-initials", Input).value).strip()
+            if not initials:
+                self._show_error(t("capture.initials_empty"))
+                self.query_one("#f-initials", Input).focus()
+                return
         self._saving = True
         try:
-            entry = await self._submit(capture)
+            entry = await self._submit(capture, initials)
         finally:
             self._saving = False
         if entry is not None:
