@@ -400,3 +400,25 @@ async def test_capture_keys_are_in_the_help_and_translated(store, session_id, cl
         assert len(capture_rows) == len(CAPTURE_BINDINGS)
         assert ("c", "Citaat") in [(r[1], r[2]) for r in capture_rows]
         assert isinstance(screen.capturer, Capturer)
+
+
+async def test_a_crashed_edit_comes_back_as_an_edit(store, session_id, clock):
+    entry = store.add_entry(session_id, "rule", {"text": "Groet elkaar"}, now=clock())
+    data = {
+        "capture": {"kind": "rule", "fields": {"text": "Groet elkaar altijd", "source": ""}},
+        "owner": {**draft_owner(), "pid": _dead_pid()},
+    }
+    store.save_draft("lost", session_id, "rule", data, entry_id=entry.id, now=clock())
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, DraftOfferScreen)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CaptureScreen) and app.screen.editing
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    edited = store.get_entry(entry.id)
+    assert (edited.text, edited.revision) == ("Groet elkaar altijd", 2)
+    assert [r["text"] for r in store.revisions(entry.id)] == ["Groet elkaar"]
+    assert store.drafts(session_id) == []

@@ -103,8 +103,8 @@ def owner_alive(owner: Any) -> bool:
     if owner.get("host") != socket.gethostname():
         return False  # a database is only shared on one host (WAL); treat it as gone
     try:
-        pid = int(owner.get("pid"))
-    except (TypeError, ValueError):
+        pid = int(owner["pid"])
+    except (KeyError, TypeError, ValueError):
         return False
     if pid == os.getpid():
         return owner.get("start") == _process_start(pid)
@@ -215,6 +215,7 @@ class Capturer:
         self.speakers: list[str] = []
         self.quotes: list[Entry] = []
         self.last_author = ""
+        self._signature: Any = None
 
     @property
     def app(self) -> Any:
@@ -241,6 +242,13 @@ class Capturer:
         )
         if result is not None:
             self.tags, self.speakers, self.quotes, self.last_author = result
+
+    async def refresh_if_changed(self) -> None:
+        """After another app committed: reload only when an entry changed (not for its drafts)."""
+        signature = await self.app.db(self.store.entries_signature, None)
+        if signature is not None and signature != self._signature:
+            self._signature = signature
+            await self.refresh()
 
     # -- who is typing ---------------------------------------------------------------------------
 
@@ -325,9 +333,9 @@ class Capturer:
             keeper.pause()
             if entry is not None:
                 if values.same_as(entry):
-                    if keeper.written:
-                        await self.app.db(self.store.discard_draft, keeper.id)
                     keeper.close()
+                    # Unconditionally: a draft write may still be queued on the database thread.
+                    await self.app.db(self.store.discard_draft, keeper.id)
                     return entry
                 saved = await self.app.db(
                     self.store.update_entry,
@@ -362,10 +370,10 @@ class Capturer:
 
         async def closed(saved: Entry | None) -> None:
             if saved is None:
-                # Cancelled (after confirming when something was typed): nothing to keep.
+                # Cancelled (after confirming when something was typed): nothing to keep. The
+                # delete runs after any draft write still queued on the single database thread.
                 keeper.close()
-                if keeper.written:
-                    await self.app.db(self.store.discard_draft, keeper.id)
+                await self.app.db(self.store.discard_draft, keeper.id)
                 return
             key = "capture.updated" if entry is not None else "capture.saved"
             self.app.notify(
@@ -555,7 +563,7 @@ class CaptureActions:
         await self.capturer.offer_drafts()
 
     async def on_database_changed(self, _event: Any) -> None:
-        await self.capturer.refresh()
+        await self.capturer.refresh_if_changed()
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind)

@@ -255,9 +255,9 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
                 pressed = self.query_one(LevelChoice).pressed_button
                 fields[name] = pressed.name if pressed is not None else None
             elif widget == "blocks":
-                chosen = list(self.query_one("#f-blocks", SelectionList).selected)
+                blocks = list(self.query_one("#f-blocks", SelectionList).selected)
                 other = self.query_one("#f-other-blocks", Input).value
-                fields[name] = chosen + [b for b in (x.strip() for x in other.split(",")) if b]
+                fields[name] = blocks + [b for b in (x.strip() for x in other.split(",")) if b]
             elif widget == "links":
                 for chosen in self.query(f"#f-{name}").results(SelectionList):
                     # Links to quotes not listed here (another session's) are kept as they were.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -36,7 +36,7 @@ SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
 ALL = "*"
 
 
-def _log_bindings() -> list[Binding]:
+def _log_bindings() -> list[BindingType]:
     from facilitator.tui.capture_actions import capture_bindings
 
     return [
