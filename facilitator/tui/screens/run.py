@@ -82,6 +82,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
     def on_mount(self) -> None:
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
+        if self.app.demo_speed:
+            self.notify(t("run.demo_hint", speed=f"{self.app.demo_speed:g}"), timeout=12)
 
     # -- state ---------------------------------------------------------------------------
 
