@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from facilitator.core.clock import START
+from facilitator.core.clock import CLOSE, START
 from facilitator.core.programme import Programme
 from facilitator.store import Store
 
 
 def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
-    """Create the demo session, start its first block and return its id."""
+    """Create the demo: a finished sample session to browse and export, and a live one.
+
+    The live session starts at the top of the day, so the whole programme passes by; the sample
+    session (the day before) shows what a full log, remarks and a report look like.
+    """
+    seed_sample_session(store, programme, now - timedelta(days=1))
     session_id = store.create_session(
         programme,
         "Demo",
@@ -20,30 +25,74 @@ def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
         now=now,
     )
     store.add_clock_event(session_id, START, now, {"key": programme.blocks[0].key})
-    seed_capture(store, session_id, now)  # capture: sample entries
     return session_id
+
+
+def seed_sample_session(store: Store, programme: Programme, day: datetime) -> str:
+    """A whole session as it might have gone: every block a little off plan, then closed."""
+    session_id = store.create_session(
+        programme,
+        "Zwolle (voorbeeld)",
+        day.astimezone().date().isoformat(),
+        facilitators=["Anna", "Said"],
+        expected_participants=20,
+        now=day,
+        session_id=f"voorbeeld-{day.astimezone().date().isoformat()}",
+    )
+    start = day.astimezone().replace(hour=9, minute=30, second=0, microsecond=0)
+    drift = (2, 4, -1, 3, 0, 5, -2, 1, 0)  # minutes each block ran over (or under) its plan
+    at = start
+    for block, extra in zip(programme.blocks, drift + (0,) * len(programme.blocks), strict=False):
+        store.add_clock_event(session_id, START, at, {"key": block.key})
+        at += timedelta(minutes=block.minutes + extra)
+    store.add_clock_event(session_id, CLOSE, at)
+    seed_capture(store, session_id, start)
+    for slot, text in SAMPLE_REMARKS:
+        store.add_remark(session_id, slot, text)
+    store.release_remarks(session_id)
+    store.set_participants(session_id, SAMPLE_PROFILE)
+    return session_id
+
+
+SAMPLE_REMARKS = (
+    ("Pauze 1", "In mijn groepje durfde ik niet te zeggen dat ik vaak word nagekeken in de winkel."),
+    ("Pauze 1", "Fijn dat er ook naar praktisch opgeleide mensen wordt geluisterd."),
+    ("Gezamenlijke maaltijd", "Op mijn werk wordt mijn naam steeds verkeerd uitgesproken, ook na jaren."),
+    ("Pauze 2", "Ik mis jongeren hier. Volgende keer ook op een zaterdag?"),
+)
+
+SAMPLE_PROFILE = {
+    "age": {"18-30": 5, "30-50": 7, "50-65": 5, "65+": 3},
+    "gender": {"female": 11, "male": 9, "nonbinary": 0},
+    "education": {"practical": 4, "middle": 9, "theoretical": 7},
+    "migration": {"first": 6, "second": 2, "none": 12},
+    "area": {"urban": 14, "rural": 6},
+}
 
 
 # -- capture: sample entries --
 def seed_capture(store: Store, session_id: str, now: datetime) -> None:
-    """A handful of entries in the report's spirit, so the demo's log has something to show.
+    """A handful of entries in the report's spirit, so the sample's log has something to show.
 
-    Each is stamped with a block of the phase it belongs to (the report's four phases), a few
-    minutes before the demo starts, by two note-takers.
+    Each is stamped with a block of the phase it belongs to and a time inside that block (the
+    session started at `now`), by two note-takers.
     """
-    from datetime import timedelta
-
-    programme = store.get_session(session_id).programme
-    first = programme.blocks[0].key
-    by_phase = {b.phase: b.key for b in reversed(programme.blocks) if b.phase}
+    session = store.get_session(session_id)
+    events = store.clock_events(session_id)
+    starts = {e.data.get("key"): e.at for e in events if e.kind == START}
+    first = session.programme.blocks[0].key
+    by_phase = {b.phase: b.key for b in reversed(session.programme.blocks) if b.phase}
+    order = [30, 28, 27, 25, 20, 15, 12, 8, 5]  # earlier in the list: earlier in its block
 
     def add(minutes_ago: int, kind: str, phase: int | None, fields: dict, **kw):
+        key = by_phase.get(phase, first) if phase else first
+        began = starts.get(key, now)
         return store.add_entry(
             session_id,
             kind,
             fields,
-            block_key=by_phase.get(phase, first) if phase else first,
-            now=now - timedelta(minutes=minutes_ago),
+            block_key=key,
+            now=began + timedelta(minutes=3 + order.index(minutes_ago)),
             **kw,
         )
 

@@ -252,3 +252,19 @@ async def test_english_on_request(store, session_id, clock):
         assert "Not started yet" in text_of(screen, "#block-title")
         descriptions = {b.description for bs in screen._bindings.key_to_bindings.values() for b in bs}
         assert "Next block" in descriptions and "Volgend blok" not in descriptions
+
+
+async def test_clock_keys_are_in_the_command_palette(store, session_id, clock):
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Zaalklok")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, RoomClockScreen):
+                break
+        assert isinstance(app.screen, RoomClockScreen)

@@ -55,6 +55,12 @@ async def until(condition, pilot, seconds: float = 15.0):
         await pilot.pause(0.02)
 
 
+async def server_started(app, pilot) -> None:
+    """The app starts its remark server after the first paint; wait until that attempt is over."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+
+
 @pytest.fixture
 def running(store, session_id, clock):
     store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
@@ -65,7 +71,7 @@ async def test_server_runs_with_the_app_and_batches_reach_the_run_screen(store, 
     app = app_for(store, running, clock, web=dict(LOCAL), poll_interval=0)
     path = remark_path(store.get_session(running).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         assert app.remark_server is not None and app.remark_server.running
         port = app.remark_server.port
         assert await post(port, path, "eerste") == 303
@@ -84,7 +90,7 @@ async def test_server_runs_with_the_app_and_batches_reach_the_run_screen(store, 
 async def test_remarks_from_another_process_are_noticed(store, running, clock, db_path):
     app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0.05)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         await pilot.pause(0.2)
         other = Store.open(db_path)  # as `facilitator serve` on the same database would
         try:
@@ -105,7 +111,7 @@ async def test_the_remarks_screen_reads_hides_and_releases(
     store.post_remark(running, "wacht nog", now=clock(), batch_size=3)
     app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         screen = app.screen
@@ -160,7 +166,7 @@ async def test_the_remarks_screen_reads_hides_and_releases(
 
         # Files for table cards, in the folder the app was started from.
         await pilot.press("w")
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         await pilot.pause()
         assert (tmp_path / f"opmerkingen-{running}.png").stat().st_size > 100
         assert (tmp_path / f"opmerkingen-{running}.svg").read_text().startswith("<?xml")
@@ -173,7 +179,7 @@ async def test_room_clock_shows_the_qr_code_during_breaks(store, running, clock)
     app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
     url = participant_url(PUBLIC, store.get_session(running).remark_token)
     async with app.run_test(size=(160, 50)) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         await pilot.press("r")
         await until(lambda: isinstance(app.screen, RoomClockScreen), pilot)
         await pilot.pause(0.3)
@@ -199,7 +205,7 @@ async def test_no_network_no_code_in_the_room_and_a_plain_message(
         store, running, clock, web={"enabled": True, "host": "0.0.0.0", "port": 0}, poll_interval=0
     )
     async with app.run_test(size=(140, 45)) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         assert app.remark_server.running
         run = app.screen
         assert run.room_break_widget() is None
@@ -213,7 +219,7 @@ async def test_no_network_no_code_in_the_room_and_a_plain_message(
 async def test_server_off_or_failing_is_said_plainly(store, running, clock):
     app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0)
     async with app.run_test(size=(140, 45)) as pilot:
-        await app.workers.wait_for_complete()
+        await server_started(app, pilot)
         assert app.remark_server is None
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
@@ -222,12 +228,12 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
         assert not app.screen.query("#remarks-qr-code")
 
     blocker = make_app(store, session_id=running, clock=clock, web=dict(LOCAL), poll_interval=0)
-    async with blocker.run_test(size=(120, 40)):
-        await blocker.workers.wait_for_complete()
+    async with blocker.run_test(size=(120, 40)) as blocker_pilot:
+        await server_started(blocker, blocker_pilot)
         port = blocker.remark_server.port
         app = app_for(store, running, clock, web={**LOCAL, "port": port}, poll_interval=0)
         async with app.run_test(size=(140, 45)) as pilot:
-            await app.workers.wait_for_complete()
+            await server_started(app, pilot)
             assert app.remark_server is None and "already in use" in app.remark_server_error
             await pilot.press("m")
             await until(lambda: isinstance(app.screen, RemarksScreen), pilot)

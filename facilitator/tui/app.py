@@ -53,10 +53,13 @@ class FacilitatorApp(Translated, App[None]):
         self.poll_interval = poll_interval
         self.web_options = web if web is not None else {}
         self._data_version: int | None = None
+        self.remark_server = None  # set by start_services once the server listens
+        self.remark_server_error: str | None = None
         self.title = t("app.title")
 
     async def on_mount(self) -> None:
-        await self.start_services()
+        # The remark server (and its aiohttp import) waits until the first screen is painted.
+        self.call_after_refresh(self.start_services)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self._poll_database)
         if self.initial_session:

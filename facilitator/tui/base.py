@@ -37,6 +37,27 @@ class Translated:
         translate_bindings(self)  # type: ignore[arg-type]
 
 
+def preset_breakpoints(screen) -> None:
+    """Give a new screen its breakpoint classes before it is first styled.
+
+    Textual adds them on the first resize event, which restyles every widget once more; set
+    here, that resize changes nothing and the first paint comes sooner.
+    """
+    app = screen.app
+    width, height = app.size
+    horizontal = (
+        app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None else screen.HORIZONTAL_BREAKPOINTS
+    ) or []
+    vertical = (
+        app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None else screen.VERTICAL_BREAKPOINTS
+    ) or []
+    classes = screen._get_breakpoint_classes(width, horizontal) | screen._get_breakpoint_classes(
+        height, vertical
+    )
+    if classes:
+        screen.add_class(*classes, update=False)
+
+
 def plain(text: str) -> Content:
     """Typed text (a quote, a remark, a block name from a file) as content, never as markup."""
     return Content(clean(text))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.timer import Timer
 
 from facilitator.core.entries import KINDS, Capture, Entry, summary
@@ -118,6 +119,10 @@ def owner_alive(owner: Any) -> bool:
         return False
     start = _process_start(pid)
     return start is None or owner.get("start") in (None, start)
+
+
+class EntriesChanged(Message, bubble=False):
+    """This session's entries changed (a capture here, or another app's)."""
 
 
 class DraftKeeper:
@@ -242,6 +247,7 @@ class Capturer:
         )
         if result is not None:
             self.tags, self.speakers, self.quotes, self.last_author = result
+        self.host.post_message(EntriesChanged())
 
     async def refresh_if_changed(self) -> None:
         """After another app committed: reload only when an entry changed (not for its drafts)."""

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 # Descriptions name catalogue keys (see facilitator/locales); the run screen translates them.
 EXPORT_BINDINGS: list[BindingType] = [
-    Binding("x", "export", "export.key", tooltip="export.help"),
-    Binding("d", "participants", "participants.key", tooltip="participants.help"),
+    # Used after the session more than during it: in help and the command palette, not the key bar.
+    Binding("x", "export", "export.key", show=False, tooltip="export.help"),
+    Binding("d", "participants", "participants.key", show=False, tooltip="participants.help"),
 ]
 
 # Which help-screen section each action belongs to ("clock", "view", "capture", "other").

@@ -8,36 +8,45 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from facilitator.core import clock as ck
 from facilitator.core.clock import ClockEvent, ClockState, compute
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.app import DatabaseChanged
-from facilitator.tui.base import Translated
-from facilitator.tui.capture_actions import CAPTURE_BINDINGS, CAPTURE_HELP_SECTIONS, CaptureActions
+from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.commands import KeyCommands
+from facilitator.tui.capture_actions import (
+    CAPTURE_BINDINGS,
+    CAPTURE_HELP_SECTIONS,
+    CaptureActions,
+    EntriesChanged,
+)
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.block_panel import BlockPanel
+from facilitator.tui.widgets.keybar import KeyBar
+from facilitator.tui.widgets.recent_entries import RecentEntries
 from facilitator.tui.widgets.session_bar import SessionBar
 
 TICK_SECONDS = 0.25
+RECENT = 5  # entries shown under the block
 
 CLOCK_BINDINGS = [
     Binding("n", "next_block", "keys.next", tooltip="help.next"),
     Binding("b", "start_break", "keys.break", tooltip="help.break"),
     Binding("e", "extend(1)", "keys.extend1", tooltip="help.extend1"),
-    Binding("E", "extend(5)", "keys.extend5", tooltip="help.extend5"),
+    Binding("E", "extend(5)", "keys.extend5", show=False, tooltip="help.extend5"),
     Binding("plus", "extend(1)", "keys.extend1", show=False, tooltip="help.extend1"),
     Binding("p", "toggle_pause", "keys.pause", tooltip="help.pause"),
     Binding("u", "undo", "keys.undo", tooltip="help.undo"),
-    Binding("k", "rebalance", "keys.rebalance", tooltip="help.rebalance"),
+    Binding("k", "rebalance", "keys.rebalance", show=False, tooltip="help.rebalance"),
     Binding("r", "room_clock", "keys.room", tooltip="help.room"),
 ]
+HELP_BINDING = Binding("question_mark,f1", "help", "keys.help", tooltip="help.help")
 VIEW_BINDINGS = [
-    Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
     Binding("escape", "sessions", "keys.sessions", show=False, tooltip="help.sessions"),
     Binding("q", "app.quit", "keys.quit", show=False, tooltip="help.quit"),
 ]
@@ -56,11 +65,16 @@ HELP_SECTIONS = {
 class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
-    BINDINGS = [*CLOCK_BINDINGS, *CAPTURE_BINDINGS, *REMARK_BINDINGS, *EXPORT_BINDINGS, *VIEW_BINDINGS]
+    # Help first, so the key bar never cuts it off on a narrow terminal.
+    BINDINGS = [
+        HELP_BINDING, *CLOCK_BINDINGS, *CAPTURE_BINDINGS, *REMARK_BINDINGS, *EXPORT_BINDINGS, *VIEW_BINDINGS
+    ]
     HELP_SECTIONS = HELP_SECTIONS
+    COMMANDS = {KeyCommands, *ExportActions.COMMANDS}
 
     def __init__(self, session_id: str) -> None:
         super().__init__()
+        preset_breakpoints(self)
         self.session_id = session_id
         self.session: SessionInfo = self.app.store.get_session(session_id)
         self.events: list[ClockEvent] = self.app.store.clock_events(session_id)
@@ -72,12 +86,14 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
     def compose(self) -> ComposeResult:
         yield SessionBar(self.session, self.app.demo_speed)
         with Horizontal(id="run-main"):
-            yield BlockPanel(id="block-panel")
+            with Vertical(id="left-pane"):
+                yield BlockPanel(id="block-panel")
+                yield RecentEntries(id="recent")
             with Vertical(id="agenda-pane"):
                 yield Static(Content(t("run.agenda")), classes="pane-title")
                 yield Agenda(id="agenda")
         yield Static("", id="banner")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_clock()
@@ -127,6 +143,12 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
     @on(DatabaseChanged)
     async def _database_changed(self) -> None:
         await self._reload_events()
+
+    @on(EntriesChanged)
+    async def _entries_changed(self) -> None:
+        entries = await self.app.db(self.app.store.list_entries, self.session_id, limit=RECENT)
+        if entries is not None:
+            self.query_one(RecentEntries).show(entries)
 
     async def record(self, kind: str, data: dict | None = None) -> bool:
         """Commit one clock action, then show it. False when the database refused it."""
