@@ -40,11 +40,11 @@ def setup(ctx: click.Context, db: Path | None, lang: str | None) -> Path:
     return db or parent.get("db") or default_db()
 
 
-def open_store(path: Path):  # -> Store
+def open_store(path: Path, *, durable: bool = True):  # -> Store
     from facilitator.store import Store, StoreError
 
     try:
-        return Store.open(path)
+        return Store.open(path, durable=durable)
     except StoreError as exc:
         fail(str(exc))
 
@@ -111,7 +111,7 @@ def demo(ctx: click.Context, db: Path | None, lang: str | None, speed: float, pr
         fail(f"no valid programme {programme_id!r} (see `facilitator programmes`)")
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as tmp:
         path = db or Path(tmp) / "demo.db"
-        store = open_store(path)
+        store = open_store(path, durable=db is not None)
         clock = speed_clock(speed)
         from facilitator.demo import seed_demo
 

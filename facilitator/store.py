@@ -201,8 +201,11 @@ class Store:
     # -- opening and migrations -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:
-        """Open (and create or migrate) the database; StoreError with a readable reason otherwise."""
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True, durable: bool = True) -> Store:
+        """Open (and create or migrate) the database; StoreError with a readable reason otherwise.
+
+        `durable=False` is for throw-away databases (the demo's): commits skip the fsync.
+        """
         path = Path(path).expanduser()
         if path.is_dir():
             raise StoreError(f"{path} is a folder, not a database file")
@@ -229,7 +232,7 @@ class Store:
             raise StoreError(f"cannot open {path}: {exc}") from None
         store = cls(conn, path)
         try:
-            store._prepare()
+            store._prepare(durable)
         except sqlite3.DatabaseError as exc:
             conn.close()
             if "not a database" in str(exc) or "malformed" in str(exc):
@@ -240,7 +243,7 @@ class Store:
             raise
         return store
 
-    def _prepare(self) -> None:
+    def _prepare(self, durable: bool = True) -> None:
         conn = self.conn
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -253,7 +256,7 @@ class Store:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=10000")
         if version < SCHEMA_VERSION:

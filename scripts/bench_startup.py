@@ -59,6 +59,8 @@ def startup(runs: int = 7) -> None:
     exe = Path(sys.executable).with_name("facilitator")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TERM": "xterm-256color", "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
+        # As on a user's machine: byte-code is cached (the warm-up run writes it).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         minimal = Path(tmp) / "minimal.py"
         minimal.write_text(MINIMAL)
         ours, base = [], []

@@ -564,7 +564,11 @@ class CaptureActions:
             found = self.__dict__["_capturer"] = Capturer(self)  # type: ignore[arg-type]
         return found  # type: ignore[no-any-return]
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        # After the first paint: the run screen shows its clock before anything else is read.
+        self.call_after_refresh(self._start_capture)  # type: ignore[attr-defined]
+
+    async def _start_capture(self) -> None:
         await self.capturer.refresh()
         await self.capturer.offer_drafts()
 

@@ -154,10 +154,11 @@ class RemarkActions:
             key = "remarks.new_notice_one" if new == 1 else "remarks.new_notice"
             self.notify(t(key, count=new), timeout=8)  # type: ignore[attr-defined]
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         # Textual calls this beside the run screen's own on_mount (each class in the MRO):
-        # it notes how many remarks are readable now, so later batches count as new.
-        await self._notice_new_remarks()
+        # it notes how many remarks are readable now, so later batches count as new. After the
+        # first paint, so the clock shows first.
+        self.call_after_refresh(self._notice_new_remarks)  # type: ignore[attr-defined]
 
     async def on_remarks_changed(self, message: RemarksChanged) -> None:
         # Only a released batch can make something new to read; a remark that waits cannot.

@@ -99,7 +99,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
-            self.notify(t("run.demo_hint", speed=f"{self.app.demo_speed:g}"), timeout=12)
+            hint = t("run.demo_hint", speed=f"{self.app.demo_speed:g}")
+            self.call_after_refresh(self.notify, hint, timeout=12)
 
     # -- state ---------------------------------------------------------------------------
 

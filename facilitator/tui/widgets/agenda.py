@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.widget import Widget
 
-from facilitator.core.clock import BlockState, ClockState
+from facilitator.core.clock import ClockState
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 
@@ -39,42 +40,50 @@ def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
     return rows
 
 
-class Agenda(DataTable):
-    """A read-only table of the blocks; updated only when a shown value changes."""
+class Agenda(Widget):
+    """A read-only table of the blocks, drawn as one rich Table; the running block stands out.
 
-    DEFAULT_CSS = """
-    Agenda { height: auto; max-height: 100%; }
+    No DataTable: the agenda takes no focus and no cursor, and one rendered table costs a
+    fraction of a DataTable's start-up (it is on the first screen a facilitator sees).
     """
 
-    def __init__(self, **kwargs) -> None:
-        # The cursor marks the running block; the table never takes focus, so keys reach the screen.
-        super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=False, **kwargs)
-        self.can_focus = False
-        self._shown: list[tuple[str, ...]] = []
+    DEFAULT_CSS = """
+    Agenda { height: 1fr; }
+    """
+    COMPONENT_CLASSES = {"agenda--header", "agenda--running", "agenda--done", "agenda--odd"}
 
-    def on_mount(self) -> None:
-        self.add_column(Text(""), key="phase", width=1)
-        self.add_column(Text(t("run.col_block")), key="name")
-        self.add_column(Text(t("run.col_planned")), key="planned")
-        self.add_column(Text(t("run.col_plan")), key="plan")
-        self.add_column(Text(t("run.col_start")), key="start")
-        self.add_column(Text(t("run.col_duration")), key="duration")
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._rows: list[tuple[str, ...]] = []
+        self._status: list[str] = []
+        self._current: int | None = None
 
     def update_state(self, state: ClockState) -> None:
         rows = agenda_rows(state)
-        if rows == self._shown:
-            return
-        self.clear()
-        for i, (row, b) in enumerate(zip(rows, state.blocks, strict=True)):
-            self.add_row(*(self._cell(v, b) for v in row), key=str(i))
-        self._shown = rows
-        current = state.current
-        self.show_cursor = current is not None
-        if current is not None:
-            self.move_cursor(row=current.index, scroll=True)
+        status = [b.status for b in state.blocks]
+        current = state.current.index if state.current is not None else None
+        if (rows, status, current) != (self._rows, self._status, self._current):
+            self._rows, self._status, self._current = rows, status, current
+            self.refresh()
 
-    @staticmethod
-    def _cell(value: str, block: BlockState) -> Text:
-        # rich Text, never a str: a DataTable parses a plain string as markup.
-        style = {"running": "bold", "done": "dim"}.get(block.status, "")
-        return Text(value, style=style)
+    def render(self) -> Table:
+        header = self.get_component_rich_style("agenda--header")
+        running = self.get_component_rich_style("agenda--running")
+        done = self.get_component_rich_style("agenda--done")
+        odd = self.get_component_rich_style("agenda--odd")
+        table = Table(box=None, expand=True, padding=(0, 1), show_edge=False, header_style=header)
+        table.add_column(Text(""), width=1, no_wrap=True)
+        table.add_column(Text(t("run.col_block")), ratio=1, no_wrap=True, overflow="ellipsis")
+        for key in ("col_planned", "col_plan", "col_start", "col_duration"):
+            table.add_column(Text(t("run." + key)), no_wrap=True)
+        # On a short terminal, a window of rows around the running block.
+        room = max(1, self.size.height - 1)
+        start = 0
+        if len(self._rows) > room and self._current is not None:
+            start = min(max(0, self._current - room // 2), len(self._rows) - room)
+        for i in range(start, min(len(self._rows), start + room)):
+            status = self._status[i]
+            style = running if status == "running" else done if status == "done" else odd if i % 2 else None
+            # rich Text cells, never a str: typed block names are not markup.
+            table.add_row(*(Text(v) for v in self._rows[i]), style=style)
+        return table

@@ -44,19 +44,29 @@ class BigClock(Widget):
     BigClock { width: 1fr; height: 1fr; content-align: center middle; }
     """
 
-    def __init__(self, value: str = "", **kwargs) -> None:
+    def __init__(self, value: str = "", *, max_scale: int = 4, center: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.value = value
+        self.max_scale = max_scale
+        self.center = center
 
     def update(self, value: str) -> None:
         if value != self.value:
+            relayout = len(value) != len(self.value)
             self.value = value
-            self.refresh()
+            self.refresh(layout=relayout)
+
+    def get_content_width(self, container, viewport) -> int:
+        lines = render_big(self.value or "00:00", 1)
+        return len(lines[0]) if lines else 0
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return 5
 
     def render(self) -> Text:
         width, height = self.size.width, self.size.height
         scale = 1
-        for candidate in (4, 3, 2, 1):
+        for candidate in range(self.max_scale, 0, -1):
             lines = render_big(self.value, candidate)
             if lines and len(lines[0]) <= width and len(lines) <= height:
                 scale = candidate
@@ -64,6 +74,6 @@ class BigClock(Widget):
         lines = render_big(self.value, scale)
         if not lines or len(lines[0]) > width or len(lines) > height:
             return Text(self.value, justify="center")
-        pad_top = max(0, (height - len(lines)) // 2)
-        body = "\n" * pad_top + "\n".join(line.center(width) for line in lines)
+        pad_top = max(0, (height - len(lines)) // 2) if self.center else 0
+        body = "\n" * pad_top + "\n".join(line.center(width) if self.center else line for line in lines)
         return Text(body)

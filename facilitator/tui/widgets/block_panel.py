@@ -5,11 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Digits, ProgressBar, Static
+from textual.widgets import Static
 
 from facilitator.core.clock import ClockState, fmt_duration
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
+from facilitator.tui.widgets.bigclock import BigClock
+from facilitator.tui.widgets.timebar import TimeBar
 
 LEVELS = ("-warn", "-urgent", "-overrun")
 
@@ -30,23 +32,23 @@ class BlockPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="block-title")
         with Horizontal(id="countdown-row"):
-            yield Digits("", id="countdown")
+            yield BigClock("", id="countdown", max_scale=1, center=False)
             with VerticalScroll(id="countdown-side"):
                 yield Static("", id="countdown-label")
                 yield Static("", id="countdown-text")
                 yield Static("", id="paused-label")
-        yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="block-progress")
+        yield TimeBar(id="block-progress")
         yield Static("", id="work-forms")
         yield Static("", id="prompts")
         yield Static("", id="next-up")
 
     def update_state(self, state: ClockState) -> None:
         title = self.query_one("#block-title", Static)
-        digits = self.query_one("#countdown", Digits)
+        digits = self.query_one("#countdown", BigClock)
         label = self.query_one("#countdown-label", Static)
         text = self.query_one("#countdown-text", Static)
         paused = self.query_one("#paused-label", Static)
-        bar = self.query_one("#block-progress", ProgressBar)
+        bar = self.query_one("#block-progress", TimeBar)
         for cls in LEVELS:
             self.remove_class(cls)
         self.set_class(state.paused, "-paused")
@@ -62,7 +64,7 @@ class BlockPanel(VerticalScroll):
             digits.update("")
             text.update("")
             paused.update("")
-            bar.update(total=100, progress=0)
+            bar.update(0)
             self._show_block_details(None, state)
             return
         level = state.level
@@ -85,7 +87,7 @@ class BlockPanel(VerticalScroll):
         else:
             paused.update("")
         allowed = current.allowed_seconds
-        bar.update(total=allowed, progress=min(allowed, state.block_elapsed))
+        bar.update(state.block_elapsed / allowed if allowed else 1.0)
         self._show_block_details(current, state)
 
     def _show_block_details(self, current, state: ClockState) -> None:
