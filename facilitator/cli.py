@@ -25,8 +25,12 @@ def fail(message: str) -> NoReturn:
 
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--db and --lang on every command, as the contract asks."""
-    fn = click.option("--lang", type=click.Choice(i18n.LANGUAGES), help="Interface language (nl or en).")(fn)
-    fn = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)(fn)
+    fn = click.option(
+        "--lang", type=click.Choice(i18n.LANGUAGES), help="Interface language (nl or en)."
+    )(fn)
+    fn = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)(
+        fn
+    )
     return fn
 
 
@@ -59,7 +63,13 @@ def print_json(data: Any) -> None:
 @click.option("--author", help="Your initials, stamped on what you capture.")
 @click.version_option(package_name="facilitator")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, lang: str | None, session_id: str | None, author: str | None) -> None:
+def main(
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    session_id: str | None,
+    author: str | None,
+) -> None:
     """Run citizen consultations from the terminal.
 
     Without a command, opens the app: start a session or continue one.
@@ -89,12 +99,24 @@ def main(ctx: click.Context, db: Path | None, lang: str | None, session_id: str 
 
 @main.command()
 @common
-@click.option("--speed", type=click.FloatRange(min=0.1, max=3600), default=60.0, show_default=True,
-              help="How many times faster than real time the demo clock runs.")
-@click.option("--programme", "programme_id", default="verbindende-verhalen", show_default=True,
-              help="Programme of the sample session.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=60.0,
+    show_default=True,
+    help="How many times faster than real time the demo clock runs.",
+)
+@click.option(
+    "--programme",
+    "programme_id",
+    default="verbindende-verhalen",
+    show_default=True,
+    help="Programme of the sample session.",
+)
 @click.pass_context
-def demo(ctx: click.Context, db: Path | None, lang: str | None, speed: float, programme_id: str) -> None:
+def demo(
+    ctx: click.Context, db: Path | None, lang: str | None, speed: float, programme_id: str
+) -> None:
     """A sample session on a throw-away database, the clock SPEED times faster.
 
     The database is deleted when the app closes, unless --db names one.
@@ -126,9 +148,13 @@ def demo(ctx: click.Context, db: Path | None, lang: str | None, speed: float, pr
 @main.command()
 @common
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the contract's shape).")
-@click.option("--check", is_flag=True, help="Exit with status 2 when any programme file has a mistake.")
+@click.option(
+    "--check", is_flag=True, help="Exit with status 2 when any programme file has a mistake."
+)
 @click.pass_context
-def programmes(ctx: click.Context, db: Path | None, lang: str | None, as_json: bool, check: bool) -> None:
+def programmes(
+    ctx: click.Context, db: Path | None, lang: str | None, as_json: bool, check: bool
+) -> None:
     """List the programme files and say what is wrong with any invalid one."""
     setup(ctx, db, lang)
     from facilitator.core.programme import load_all
@@ -162,10 +188,17 @@ def programmes(ctx: click.Context, db: Path | None, lang: str | None, as_json: b
 
 @main.command()
 @common
-@click.option("--programme", "programme_id", required=True, help="Programme id (see `facilitator programmes`).")
+@click.option(
+    "--programme",
+    "programme_id",
+    required=True,
+    help="Programme id (see `facilitator programmes`).",
+)
 @click.option("--place", required=True, help="Where the session takes place.")
 @click.option("--date", "date_text", help="YYYY-MM-DD (default: today).")
-@click.option("--facilitator", "facilitators", multiple=True, help="A facilitator's name (repeat for more).")
+@click.option(
+    "--facilitator", "facilitators", multiple=True, help="A facilitator's name (repeat for more)."
+)
 @click.option("--participants", type=click.IntRange(min=0), help="Expected number of participants.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
 @click.pass_context
@@ -198,8 +231,12 @@ def new(
     store = open_store(path)
     try:
         sid = store.create_session(
-            programme, place, day, facilitators=list(facilitators),
-            expected_participants=participants, now=utcnow(),
+            programme,
+            place,
+            day,
+            facilitators=list(facilitators),
+            expected_participants=participants,
+            now=utcnow(),
         )
     except StoreError as exc:
         fail(str(exc))
@@ -226,8 +263,14 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
     if as_json:
         print_json(
             [
-                {"id": s.id, "programme": s.programme_id, "place": s.place, "date": s.date,
-                 "state": s.state, "theme": s.programme.theme}
+                {
+                    "id": s.id,
+                    "programme": s.programme_id,
+                    "place": s.place,
+                    "date": s.date,
+                    "state": s.state,
+                    "theme": s.programme.theme,
+                }
                 for s in rows
             ]
         )
@@ -236,7 +279,9 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
         click.echo(t("cli.no_sessions"))
         return
     for s in rows:
-        click.echo(f"{s.id:<32} {s.date}  {t('state.' + s.state):<10} {s.place}  ({s.programme.theme})")
+        click.echo(
+            f"{s.id:<32} {s.date}  {t('state.' + s.state):<10} {s.place}  ({s.programme.theme})"
+        )
 
 
 def run() -> None:
@@ -249,7 +294,8 @@ def run() -> None:
         click.echo("facilitator: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        where = f" (see `facilitator {exc.ctx.info_name} --help`)" if getattr(exc, "ctx", None) and exc.ctx.parent else ""
+        ctx = getattr(exc, "ctx", None)  # usage errors carry the command they were about
+        where = f" (see `facilitator {ctx.info_name} --help`)" if ctx and ctx.parent else ""
         click.echo(f"facilitator: {exc.format_message()}{where}", err=True)
         sys.exit(2)
 
@@ -276,19 +322,41 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 @main.command("export")
 @common
 @click.argument("session_id", metavar="SESSION", required=False)
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "csv", "docx"]),
-              default="md", show_default=True, help="What to write.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write; without it md, html, json and csv go to stdout and docx to "
-                   "SESSION.docx in the current folder ('-' sends docx to stdout).")
-@click.option("--series", "series", metavar="all|THEME",
-              help="The series report over all sessions or one theme's (programme id or theme), "
-                   "instead of one session: md, html or docx.")
-@click.option("--for-participants", "participants", is_flag=True,
-              help="The participant version (conceptverslag): no internal observations, no hidden "
-                   "remarks, no names of facilitators or note-takers. md, html or docx.")
-@click.option("--delimiter", type=click.Choice(["comma", "semicolon", "tab"]), default="comma",
-              show_default=True, help="CSV only: the column separator (semicolon for Dutch Excel).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json", "csv", "docx"]),
+    default="md",
+    show_default=True,
+    help="What to write.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; without it md, html, json and csv go to stdout and docx to "
+    "SESSION.docx in the current folder ('-' sends docx to stdout).",
+)
+@click.option(
+    "--series",
+    "series",
+    metavar="all|THEME",
+    help="The series report over all sessions or one theme's (programme id or theme), "
+    "instead of one session: md, html or docx.",
+)
+@click.option(
+    "--for-participants",
+    "participants",
+    is_flag=True,
+    help="The participant version (conceptverslag): no internal observations, no hidden "
+    "remarks, no names of facilitators or note-takers. md, html or docx.",
+)
+@click.option(
+    "--delimiter",
+    type=click.Choice(["comma", "semicolon", "tab"]),
+    default="comma",
+    show_default=True,
+    help="CSV only: the column separator (semicolon for Dutch Excel).",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -333,9 +401,15 @@ def export_command(
             content = export_series(store, series, fmt, now=utcnow(), progress=progress)
         else:
             sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
+            assert session_id is not None  # checked above: a session or a series
             content = export_session(
-                store, session_id, fmt, now=utcnow(), progress=progress,
-                audience="participants" if participants else "team", delimiter=sep,
+                store,
+                session_id,
+                fmt,
+                now=utcnow(),
+                progress=progress,
+                audience="participants" if participants else "team",
+                delimiter=sep,
             )
     except (StoreError, ExportError) as exc:
         fail(str(exc))
@@ -364,7 +438,9 @@ def export_command(
 @click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
 @click.pass_context
-def import_command(ctx: click.Context, db: Path | None, lang: str | None, file: Path, as_json: bool) -> None:
+def import_command(
+    ctx: click.Context, db: Path | None, lang: str | None, file: Path, as_json: bool
+) -> None:
     """Load a session from a JSON export (`facilitator export SESSION --format json`) into this database.
 
     Ids, times, the clock, entries with their earlier versions, remarks and the participants'
@@ -406,14 +482,30 @@ def import_command(ctx: click.Context, db: Path | None, lang: str | None, file: 
 @main.command()
 @common
 @click.argument("session")
-@click.option("--host", help="Address to listen on (default 0.0.0.0: every network of this laptop).")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8080; 0: any free port).")
-@click.option("--url", "public_url",
-              help="Base address phones should open, when the detected one is wrong (e.g. http://10.0.0.5:8080).")
-@click.option("--batch", type=click.IntRange(min=0),
-              help="Show remarks to the facilitator this many at a time (0: only when their block ends).")
-@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write the QR code as PNG and SVG, for table cards, into this folder.")
+@click.option(
+    "--host", help="Address to listen on (default 0.0.0.0: every network of this laptop)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (default 8080; 0: any free port).",
+)
+@click.option(
+    "--url",
+    "public_url",
+    help="Base address phones should open, when the detected one is wrong (e.g. http://10.0.0.5:8080).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=0),
+    help="Show remarks to the facilitator this many at a time (0: only when their block ends).",
+)
+@click.option(
+    "--qr",
+    "qr_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the QR code as PNG and SVG, for table cards, into this folder.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,

@@ -55,9 +55,15 @@ def seed_sample_session(store: Store, programme: Programme, day: datetime) -> st
 
 
 SAMPLE_REMARKS = (
-    ("Pauze 1", "In mijn groepje durfde ik niet te zeggen dat ik vaak word nagekeken in de winkel."),
+    (
+        "Pauze 1",
+        "In mijn groepje durfde ik niet te zeggen dat ik vaak word nagekeken in de winkel.",
+    ),
     ("Pauze 1", "Fijn dat er ook naar praktisch opgeleide mensen wordt geluisterd."),
-    ("Gezamenlijke maaltijd", "Op mijn werk wordt mijn naam steeds verkeerd uitgesproken, ook na jaren."),
+    (
+        "Gezamenlijke maaltijd",
+        "Op mijn werk wordt mijn naam steeds verkeerd uitgesproken, ook na jaren.",
+    ),
     ("Pauze 2", "Ik mis jongeren hier. Volgende keer ook op een zaterdag?"),
 )
 

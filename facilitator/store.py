@@ -201,7 +201,9 @@ class Store:
     # -- opening and migrations -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True, durable: bool = True) -> Store:
+    def open(
+        cls, path: str | os.PathLike[str], *, create: bool = True, durable: bool = True
+    ) -> Store:
         """Open (and create or migrate) the database; StoreError with a readable reason otherwise.
 
         `durable=False` is for throw-away databases (the demo's): commits skip the fsync.
@@ -215,11 +217,15 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+                raise StoreError(
+                    f"cannot create the folder {path.parent}: {exc.strerror}"
+                ) from None
             if not os.access(path.parent, os.W_OK):
                 raise StoreError(f"cannot write in {path.parent}: choose another --db path")
         elif not os.access(path, os.R_OK | os.W_OK):
-            raise StoreError(f"cannot write to {path}: choose another --db path or fix its permissions")
+            raise StoreError(
+                f"cannot write to {path}: choose another --db path or fix its permissions"
+            )
         elif not os.access(path.parent, os.W_OK):
             raise StoreError(
                 f"cannot write in {path.parent} (SQLite needs it for its journal): choose another --db path"
@@ -236,7 +242,9 @@ class Store:
         except sqlite3.DatabaseError as exc:
             conn.close()
             if "not a database" in str(exc) or "malformed" in str(exc):
-                raise StoreError(f"{path} is not a facilitator database (or it is damaged)") from None
+                raise StoreError(
+                    f"{path} is not a facilitator database (or it is damaged)"
+                ) from None
             raise StoreError(f"cannot use {path}: {exc}") from None
         except StoreError:
             conn.close()
@@ -252,7 +260,9 @@ class Store:
                 f"this one knows up to {SCHEMA_VERSION}); upgrade facilitator to open it"
             )
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise StoreError(f"{self.path} is an SQLite database of another program, not facilitator's")
+            raise StoreError(
+                f"{self.path} is an SQLite database of another program, not facilitator's"
+            )
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
@@ -457,7 +467,9 @@ class Store:
             (session_id, after),
         )
         return [
-            ClockEvent(seq=r["seq"], at=parse_iso(r["at"]), kind=r["kind"], data=json.loads(r["data"]))
+            ClockEvent(
+                seq=r["seq"], at=parse_iso(r["at"]), kind=r["kind"], data=json.loads(r["data"])
+            )
             for r in rows
         ]
 
@@ -469,7 +481,9 @@ class Store:
             raise StoreError(f"unknown clock action {kind!r}")
         payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True)
         with self.transaction() as conn:
-            row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = conn.execute(
+                "SELECT programme FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
             if row is None:
                 raise NotFound(f"no session {session_id!r} in this database")
             cur = conn.execute(
@@ -487,7 +501,11 @@ class Store:
             programme = Programme.from_dict(json.loads(row[0]))
             state = compute(programme.blocks, events, at).state
             conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session_id))
-        return events[-1] if events and events[-1].seq == seq else ClockEvent(seq, at, kind, data or {})
+        return (
+            events[-1]
+            if events and events[-1].seq == seq
+            else ClockEvent(seq, at, kind, data or {})
+        )
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -504,7 +522,9 @@ class Store:
                 items = [clean(str(v)).strip() for v in value or []]
                 out[name] = [v for v in items if v]
             elif name not in spec.fields:
-                raise StoreError(f"a {kind} has no field {name!r} (it has {', '.join(spec.fields)})")
+                raise StoreError(
+                    f"a {kind} has no field {name!r} (it has {', '.join(spec.fields)})"
+                )
             elif name == "level":
                 if value not in LEVELS:
                     raise StoreError(f"level must be one of {', '.join(LEVELS)}, not {value!r}")
@@ -538,12 +558,23 @@ class Store:
             if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise NotFound(f"no session {session_id!r} in this database")
             cols = ["id", "session_id", "kind", "block_key", "created_at", "updated_at", "author"]
-            vals: list[Any] = [entry_id, session_id, kind, block_key, stamp, stamp, clean(author).strip()]
+            vals: list[Any] = [
+                entry_id,
+                session_id,
+                kind,
+                block_key,
+                stamp,
+                stamp,
+                clean(author).strip(),
+            ]
             for name, value in values.items():
                 cols.append(name)
-                vals.append(json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value)
+                vals.append(
+                    json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value
+                )
             conn.execute(
-                f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals
+                f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                vals,
             )
             self._write_tags_links(conn, entry_id, tags or [], links or [])
             if draft_id:
@@ -561,7 +592,8 @@ class Store:
         for target in dict.fromkeys(links):
             if target != entry_id:
                 conn.execute(
-                    "INSERT INTO entry_links (entry_id, target_id) VALUES (?, ?)", (entry_id, target)
+                    "INSERT INTO entry_links (entry_id, target_id) VALUES (?, ?)",
+                    (entry_id, target),
                 )
 
     def update_entry(
@@ -581,7 +613,12 @@ class Store:
             old = self.get_entry(entry_id)
             values = self._check_fields(old.kind, {**old.fields(), **fields})
             snapshot = json.dumps(
-                {**old.fields(), "tags": old.tags, "links": old.links, "updated_at": old.updated_at},
+                {
+                    **old.fields(),
+                    "tags": old.tags,
+                    "links": old.links,
+                    "updated_at": old.updated_at,
+                },
                 ensure_ascii=False,
             )
             conn.execute(
@@ -614,9 +651,10 @@ class Store:
                 "UPDATE entries SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
                 (iso(now), entry_id),
             )
-            if cur.rowcount == 0 and not conn.execute(
-                "SELECT 1 FROM entries WHERE id = ?", (entry_id,)
-            ).fetchone():
+            if (
+                cur.rowcount == 0
+                and not conn.execute("SELECT 1 FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            ):
                 raise NotFound(f"no entry {entry_id!r}")
 
     def restore_entry(self, entry_id: str) -> None:
@@ -704,7 +742,10 @@ class Store:
             "SELECT revision, saved_at, data FROM entry_revisions WHERE entry_id = ? ORDER BY revision",
             (entry_id,),
         )
-        return [{"revision": r["revision"], "saved_at": r["saved_at"], **json.loads(r["data"])} for r in rows]
+        return [
+            {"revision": r["revision"], "saved_at": r["saved_at"], **json.loads(r["data"])}
+            for r in rows
+        ]
 
     def all_tags(self, prefix: str = "") -> list[tuple[str, int]]:
         """Tags used in any session, most used first, for completion."""
@@ -769,14 +810,19 @@ class Store:
 
     def remark_tokens(self) -> list[tuple[str, str]]:
         """(session id, remark token) of every session, for the remark server's URL lookup."""
-        return [(r["id"], r["remark_token"]) for r in self.query("SELECT id, remark_token FROM sessions")]
+        return [
+            (r["id"], r["remark_token"])
+            for r in self.query("SELECT id, remark_token FROM sessions")
+        ]
 
     def remark_tokens_stamp(self) -> tuple[int, int]:
         """Changes when a session is added or removed, so the server knows when to reload tokens."""
         row = self.conn.execute("SELECT count(*), coalesce(max(rowid), 0) FROM sessions").fetchone()
         return int(row[0]), int(row[1])
 
-    def _remark_clock(self, conn: sqlite3.Connection, session_id: str, now: datetime):  # -> ClockState
+    def _remark_clock(
+        self, conn: sqlite3.Connection, session_id: str, now: datetime
+    ):  # -> ClockState
         row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise NotFound(f"no session {session_id!r} in this database")
@@ -802,11 +848,14 @@ class Store:
         return str(state.current.name)
 
     @staticmethod
-    def _release_due(conn: sqlite3.Connection, session_id: str, slot: str | None, batch: int) -> int:
+    def _release_due(
+        conn: sqlite3.Connection, session_id: str, slot: str | None, batch: int
+    ) -> int:
         """Release waiting remarks whose block has ended, and the current slot's once `batch` wait."""
         if slot is None:
             cur = conn.execute(
-                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0", (session_id,)
+                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0",
+                (session_id,),
             )
             return cur.rowcount
         released = conn.execute(
@@ -828,7 +877,8 @@ class Store:
     @staticmethod
     def _shuffle_waiting(conn: sqlite3.Connection, session_id: str) -> None:
         rows = conn.execute(
-            "SELECT slot, text, hidden FROM remarks WHERE session_id = ? AND released = 0", (session_id,)
+            "SELECT slot, text, hidden FROM remarks WHERE session_id = ? AND released = 0",
+            (session_id,),
         ).fetchall()
         if len(rows) < 2:
             return
@@ -891,7 +941,9 @@ class Store:
         with self._lock:
             return self._remark_slot(self._remark_clock(self.conn, session_id, now))
 
-    def release_due_remarks(self, session_id: str, *, now: datetime, batch_size: int | None = None) -> int:
+    def release_due_remarks(
+        self, session_id: str, *, now: datetime, batch_size: int | None = None
+    ) -> int:
         """Release what is due by the clock (a block that ended, a full batch); returns how many."""
         batch = self.remark_batch_size() if batch_size is None else batch_size
         with self._remark_write() as conn:
@@ -905,16 +957,20 @@ class Store:
         """Release every waiting remark of a session now (the facilitator asked); returns how many."""
         with self._remark_write() as conn:
             released = conn.execute(
-                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0", (session_id,)
+                "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0",
+                (session_id,),
             ).rowcount
         if released:
             self.scrub_remark_journal()
         return released
 
     def sessions_with_waiting_remarks(self) -> list[str]:
-        return [r["session_id"] for r in self.query(
-            "SELECT DISTINCT session_id FROM remarks WHERE released = 0 ORDER BY session_id"
-        )]
+        return [
+            r["session_id"]
+            for r in self.query(
+                "SELECT DISTINCT session_id FROM remarks WHERE released = 0 ORDER BY session_id"
+            )
+        ]
 
     def remark_counts(self, session_id: str) -> dict[str, int]:
         """waiting (not yet shown), shown (released, not hidden) and hidden remarks of a session."""
@@ -967,7 +1023,8 @@ class Store:
         include_deleted: bool = False,
     ) -> tuple[str, list[Any]]:
         """WHERE for the log: scope, kind, tag, phase (0: outside the four phases), typed text."""
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list[Any] = []
         if session_id is not None:
             where.append("e.session_id = ?")
             params.append(session_id)
@@ -1144,7 +1201,9 @@ class Store:
         for row in self.query("SELECT id, place, programme FROM sessions"):
             blocks = json.loads(row["programme"]).get("blocks") or []
             out[row["id"]] = (row["place"], {str(b["key"]): str(b["name"]) for b in blocks})
-        for row in self.query("SELECT session_id, data FROM clock_events WHERE kind = 'extra_break'"):
+        for row in self.query(
+            "SELECT session_id, data FROM clock_events WHERE kind = 'extra_break'"
+        ):
             data = json.loads(row["data"])
             if row["session_id"] in out and data.get("key"):
                 out[row["session_id"]][1][str(data["key"])] = str(data.get("name") or data["key"])
@@ -1154,9 +1213,10 @@ class Store:
         """The entries with these ids that exist (deleted ones too), in the order asked."""
         if not ids:
             return []
-        found = {e.id: e for e in self._entries(f"e.id IN ({', '.join('?' * len(ids))})", list(ids))}
+        found = {
+            e.id: e for e in self._entries(f"e.id IN ({', '.join('?' * len(ids))})", list(ids))
+        }
         return [found[i] for i in ids if i in found]
-
 
     # -- export: import, participants and other export additions go below this line --
 
@@ -1270,21 +1330,46 @@ class Store:
             conn.executemany(
                 "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
                 [
-                    (info.id, iso(ev.at), ev.kind, json.dumps(ev.data, ensure_ascii=False, sort_keys=True))
+                    (
+                        info.id,
+                        iso(ev.at),
+                        ev.kind,
+                        json.dumps(ev.data, ensure_ascii=False, sort_keys=True),
+                    )
                     for ev in data.clock_events
                 ],
             )
             for e, values in checked:
                 if conn.execute("SELECT 1 FROM entries WHERE id = ?", (e.id,)).fetchone():
-                    raise StoreError(f"entry {e.id!r} is already in this database (in another session)")
-                cols = ["id", "session_id", "kind", "block_key", "created_at", "updated_at", "author",
-                        "revision"]
-                vals: list[Any] = [e.id, info.id, e.kind, e.block_key, e.created_at, e.updated_at,
-                                   clean(e.author).strip(), e.revision]
+                    raise StoreError(
+                        f"entry {e.id!r} is already in this database (in another session)"
+                    )
+                cols = [
+                    "id",
+                    "session_id",
+                    "kind",
+                    "block_key",
+                    "created_at",
+                    "updated_at",
+                    "author",
+                    "revision",
+                ]
+                vals: list[Any] = [
+                    e.id,
+                    info.id,
+                    e.kind,
+                    e.block_key,
+                    e.created_at,
+                    e.updated_at,
+                    clean(e.author).strip(),
+                    e.revision,
+                ]
                 for name, value in values.items():
                     cols.append(name)
                     vals.append(
-                        json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value
+                        json.dumps(value, ensure_ascii=False)
+                        if name == "building_blocks"
+                        else value
                     )
                 conn.execute(
                     f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -1296,14 +1381,20 @@ class Store:
                     conn.execute(
                         "INSERT INTO entry_revisions (entry_id, revision, saved_at, data) "
                         "VALUES (?, ?, ?, ?)",
-                        (e.id, version["revision"], version["saved_at"],
-                         json.dumps(rest, ensure_ascii=False)),
+                        (
+                            e.id,
+                            version["revision"],
+                            version["saved_at"],
+                            json.dumps(rest, ensure_ascii=False),
+                        ),
                     )
             conn.executemany(
                 "INSERT INTO remarks (id, session_id, slot, text, hidden, released) "
                 "VALUES (?, ?, ?, ?, ?, 1)",
-                [(new_id(12), info.id, clean(r.slot), clean(r.text), int(r.hidden))
-                 for r in data.remarks],
+                [
+                    (new_id(12), info.id, clean(r.slot), clean(r.text), int(r.hidden))
+                    for r in data.remarks
+                ],
             )
             self._write_participants(conn, info.id, profile)
         return info.id

@@ -30,7 +30,10 @@ def main(argv: list[str]) -> int:
     names = argv or list(benches)
     unknown = [n for n in names if n not in benches]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(benches)}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(benches)}",
+            file=sys.stderr,
+        )
         return 2
     for name in names:
         print(f"== {name}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,20 +35,44 @@ async def main() -> None:
         store = Store.open(Path(tmp) / "shots.db")
         start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
         clock = FixedClock(start)
-        sid = store.create_session(find("spelregels"), "Utrecht", "2026-03-01",
-                                   facilitators=["Anna", "Said"], expected_participants=20, now=start)
+        sid = store.create_session(
+            find("spelregels"),
+            "Utrecht",
+            "2026-03-01",
+            facilitators=["Anna", "Said"],
+            expected_participants=20,
+            now=start,
+        )
         store.add_clock_event(sid, ck.START, start, {"key": "welkom"})
         clock.now = start + timedelta(minutes=23)
         store.add_clock_event(sid, ck.START, clock.now, {"key": "fase1"})
         for minutes, kind, fields in (
-            (12, "story", {"text": "In de tram zei een man dat ik terug moest naar mijn eigen land. "
-                                   "Niemand zei iets."}),
-            (19, "quote", {"text": "Ik had gewild dat één persoon had gevraagd of het goed ging.",
-                           "speaker": "deelnemer, Utrecht"}),
+            (
+                12,
+                "story",
+                {
+                    "text": "In de tram zei een man dat ik terug moest naar mijn eigen land. "
+                    "Niemand zei iets."
+                },
+            ),
+            (
+                19,
+                "quote",
+                {
+                    "text": "Ik had gewild dat één persoon had gevraagd of het goed ging.",
+                    "speaker": "deelnemer, Utrecht",
+                },
+            ),
             (31, "observation", {"text": "Stilte na het verhaal; twee deelnemers knikken."}),
         ):
-            store.add_entry(sid, kind, fields, author="SA", block_key="fase1",
-                            now=clock.now + timedelta(minutes=minutes))
+            store.add_entry(
+                sid,
+                kind,
+                fields,
+                author="SA",
+                block_key="fase1",
+                now=clock.now + timedelta(minutes=minutes),
+            )
         clock.now += timedelta(minutes=49)
         app = make_app(store, session_id=sid, clock=clock, poll_interval=0)
         async with app.run_test(size=(120, 36)) as pilot:

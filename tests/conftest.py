@@ -75,6 +75,10 @@ def programme():
 @pytest.fixture
 def session_id(store: Store, programme, clock: FakeClock) -> str:
     return store.create_session(
-        programme, "Utrecht", "2026-03-01", facilitators=["Anna", "Bram"],
-        expected_participants=20, now=clock(),
+        programme,
+        "Utrecht",
+        "2026-03-01",
+        facilitators=["Anna", "Bram"],
+        expected_participants=20,
+        now=clock(),
     )

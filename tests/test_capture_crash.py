@@ -31,7 +31,9 @@ class Terminal:
         self.env = env
 
     def tmux(self, *args: str) -> str:
-        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env
+        )
         return out.stdout
 
     def start(self, command: str) -> None:
@@ -103,7 +105,9 @@ def test_sigkill_while_typing_then_the_draft_is_offered_back(tmp_path):
         wait_until(lambda: draft_texts(db) == [typed + "\ntot de buurvrouw"])
         pid = term.pid()
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0)
+        wait_until(
+            lambda: subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
+        )
         term.close()
 
         term = Terminal(env)

@@ -32,14 +32,34 @@ def test_every_command_has_help():
 
 def test_new_and_sessions(tmp_path):
     db = str(tmp_path / "x.db")
-    made = run("new", "--programme", "wederkerigheid", "--place", "Groningen", "--date", "2026-04-15",
-               "--facilitator", "Anna", "--participants", "23", "--json", "--db", db)
+    made = run(
+        "new",
+        "--programme",
+        "wederkerigheid",
+        "--place",
+        "Groningen",
+        "--date",
+        "2026-04-15",
+        "--facilitator",
+        "Anna",
+        "--participants",
+        "23",
+        "--json",
+        "--db",
+        db,
+    )
     assert made.returncode == 0, made.stderr
     sid = json.loads(made.stdout)["id"]
     assert sid == "groningen-2026-04-15"
     listed = json.loads(run("sessions", "--json", "--db", db).stdout)
-    assert listed[0] | {} == {"id": sid, "programme": "wederkerigheid", "place": "Groningen",
-                              "date": "2026-04-15", "state": "planned", "theme": "Wederkerigheid"}
+    assert listed[0] | {} == {
+        "id": sid,
+        "programme": "wederkerigheid",
+        "place": "Groningen",
+        "date": "2026-04-15",
+        "state": "planned",
+        "theme": "Wederkerigheid",
+    }
     plain = run("sessions", "--db", db)
     assert "gepland" in plain.stdout
     assert "planned" in run("sessions", "--lang", "en", "--db", db).stdout

@@ -145,7 +145,11 @@ def test_an_extra_break_is_inserted_after_the_current_block(day):
     day.at(10).do(ck.EXTRA_BREAK, key="extra1", name="Extra pauze", minutes=10)
     s = day.state()
     assert s.current.name == "Extra pauze" and s.current.inserted
-    assert [b.name for b in s.blocks[:3]] == ["Welkom en kennismaking", "Extra pauze", "De diepte in"]
+    assert [b.name for b in s.blocks[:3]] == [
+        "Welkom en kennismaking",
+        "Extra pauze",
+        "De diepte in",
+    ]
     assert s.planned_start(2) == T0 + timedelta(minutes=20)  # planned times ignore the extra
     day.at(20).next()
     assert day.state().current.name == "De diepte in"
@@ -202,8 +206,15 @@ def test_propose_rebalance_is_proportional_and_exact():
 
 @pytest.mark.parametrize(
     ("seconds", "countdown", "text"),
-    [(0, False, "0:00"), (59.9, False, "0:59"), (59.1, True, "1:00"), (3600, False, "1:00:00"),
-     (-0.5, True, "+0:00"), (-61, True, "+1:01"), (600, True, "10:00")],
+    [
+        (0, False, "0:00"),
+        (59.9, False, "0:59"),
+        (59.1, True, "1:00"),
+        (3600, False, "1:00:00"),
+        (-0.5, True, "+0:00"),
+        (-61, True, "+1:01"),
+        (600, True, "10:00"),
+    ],
 )
 def test_fmt_duration(seconds, countdown, text):
     assert fmt_duration(seconds, countdown=countdown) == text

@@ -31,7 +31,9 @@ class Terminal:
         self.env = env
 
     def tmux(self, *args: str) -> str:
-        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env
+        )
         return out.stdout
 
     def start(self, command: str) -> None:
@@ -59,7 +61,10 @@ class Terminal:
 def start_events(db: Path) -> list[str]:
     conn = sqlite3.connect(db)
     try:
-        return [r[0] for r in conn.execute("SELECT at FROM clock_events WHERE kind = 'start' ORDER BY seq")]
+        return [
+            r[0]
+            for r in conn.execute("SELECT at FROM clock_events WHERE kind = 'start' ORDER BY seq")
+        ]
     finally:
         conn.close()
 
@@ -75,10 +80,21 @@ def shown_countdown(screen: str) -> int:
 
 def test_sigkill_mid_block_then_restart_continues_the_clock(tmp_path):
     db = tmp_path / "kill.db"
-    env = {**os.environ, "TERM": "xterm-256color", "FACILITATOR_DB": str(db), "TZ": "UTC",
-           "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    made = subprocess.run([str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
-                          capture_output=True, text=True, env=env, check=True)
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "FACILITATOR_DB": str(db),
+        "TZ": "UTC",
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    made = subprocess.run(
+        [str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     sid = re.search(r'"id": "([^"]+)"', made.stdout).group(1)
     command = f"exec {EXE} --session {sid}"
 

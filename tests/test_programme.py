@@ -98,14 +98,16 @@ def test_five_shipped_programmes_one_per_theme_with_the_reports_questions():
 
 
 def test_sub_questions_are_verbatim_from_the_report():
-    report = " ".join((DOMAIN.parent / "seed").glob("*.txt").__next__().read_text(encoding="utf-8").split())
+    report = " ".join(
+        (DOMAIN.parent / "seed").glob("*.txt").__next__().read_text(encoding="utf-8").split()
+    )
     for p in load_all([shipped_dir()]):
         for q in p.sub_questions:
             assert " ".join(q.split()) in report, q
 
 
 def test_syntax_error_names_file_and_line():
-    err = only_error(parse(GOOD.replace('minutes = 60\n', 'minutes = = 60\n', 1)))
+    err = only_error(parse(GOOD.replace("minutes = 60\n", "minutes = = 60\n", 1)))
     assert err.file == "mine.toml"
     assert err.line == 13
     assert "syntax" in err.message
@@ -118,7 +120,11 @@ def test_missing_phase():
 
 
 def test_phases_out_of_order_points_at_the_block():
-    text = GOOD.replace("phase = 2", "phase = X").replace("phase = 3", "phase = 2").replace("phase = X", "phase = 3")
+    text = (
+        GOOD.replace("phase = 2", "phase = X")
+        .replace("phase = 3", "phase = 2")
+        .replace("phase = X", "phase = 3")
+    )
     err = only_error(parse(text))
     assert "out of order" in err.message
     assert err.field == "blocks[6].phase"
@@ -152,11 +158,18 @@ def test_other_mistakes_are_named():
     }
     for old, (new, field) in cases.items():
         prog = parse(GOOD.replace(old, new, 1))
-        assert any(field in (e.field or "") for e in prog.errors), (old, [str(e) for e in prog.errors])
+        assert any(field in (e.field or "") for e in prog.errors), (
+            old,
+            [str(e) for e in prog.errors],
+        )
 
 
 def test_a_break_cannot_carry_a_phase_number():
-    prog = parse(GOOD.replace('kind = "break"\nname = "Pauze 1"', 'kind = "break"\nphase = 2\nname = "Pauze 1"'))
+    prog = parse(
+        GOOD.replace(
+            'kind = "break"\nname = "Pauze 1"', 'kind = "break"\nphase = 2\nname = "Pauze 1"'
+        )
+    )
     assert any("only a block of kind 'phase'" in e.message for e in prog.errors)
 
 
@@ -180,16 +193,29 @@ def test_invalid_file_never_stops_the_valid_ones(tmp_path):
 def test_cli_lists_errors_with_file_line_and_field(tmp_path, monkeypatch):
     own = tmp_path / "own"
     own.mkdir()
-    (own / "mijn.toml").write_text(GOOD.replace("minutes = 60\n", "minutes = -1\n", 1), encoding="utf-8")
+    (own / "mijn.toml").write_text(
+        GOOD.replace("minutes = 60\n", "minutes = -1\n", 1), encoding="utf-8"
+    )
     env = {"FACILITATOR_PROGRAMMES": str(own), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     exe = Path(sys.executable).with_name("facilitator")
-    out = subprocess.run([exe, "programmes", "--json", "--db", str(tmp_path / "x.db")],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [exe, "programmes", "--json", "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     progs = {p["id"]: p for p in json.loads(out.stdout)}
     assert len(progs) == 6
-    assert progs["mijn"]["errors"] == [f"{own / 'mijn.toml'}:13 [blocks[2].minutes]: minutes must be more than 0, not -1"]
+    assert progs["mijn"]["errors"] == [
+        f"{own / 'mijn.toml'}:13 [blocks[2].minutes]: minutes must be more than 0, not -1"
+    ]
     assert all(not p["errors"] for k, p in progs.items() if k != "mijn")
-    text = subprocess.run([exe, "programmes", "--check", "--db", str(tmp_path / "x.db")],
-                          capture_output=True, text=True, env=env)
+    text = subprocess.run(
+        [exe, "programmes", "--check", "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert text.returncode == 2
     assert "mijn.toml:13 [blocks[2].minutes]" in text.stdout

@@ -80,10 +80,21 @@ async def test_extend_pause_resume_and_undo(store, session_id, clock):
         await pilot.pause()
         screen.refresh_clock()
         assert screen.state.current.name == "Welkom en kennismaking"
-        assert kinds(store, session_id) == ["start", "extend", "extend", "extend", "pause", "resume", "start", "undo"]
+        assert kinds(store, session_id) == [
+            "start",
+            "extend",
+            "extend",
+            "extend",
+            "pause",
+            "resume",
+            "start",
+            "undo",
+        ]
 
 
-async def test_break_key_pulls_the_next_break_forward_then_adds_extra_ones(store, session_id, clock):
+async def test_break_key_pulls_the_next_break_forward_then_adds_extra_ones(
+    store, session_id, clock
+):
     app = app_for(store, session_id, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -205,7 +216,9 @@ async def test_small_terminals_degrade_without_crashing(store, session_id, clock
     assert app.return_code in (None, 0)
 
 
-async def test_another_app_on_the_same_database_sees_clock_actions(db_path, session_id, clock, store):
+async def test_another_app_on_the_same_database_sees_clock_actions(
+    db_path, session_id, clock, store
+):
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0.05)
     async with app.run_test(size=(120, 40)) as pilot:
         other = Store.open(db_path)
@@ -250,7 +263,9 @@ async def test_english_on_request(store, session_id, clock):
         await pilot.pause()
         screen = app.screen
         assert "Not started yet" in text_of(screen, "#block-title")
-        descriptions = {b.description for bs in screen._bindings.key_to_bindings.values() for b in bs}
+        descriptions = {
+            b.description for bs in screen._bindings.key_to_bindings.values() for b in bs
+        }
         assert "Next block" in descriptions and "Volgend blok" not in descriptions
 
 

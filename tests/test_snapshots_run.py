@@ -15,11 +15,22 @@ def _session_in_phase_one(store, session_id, clock, late_minutes=0):
 
 def test_run_screen(snap_compare, store, session_id, clock):
     _session_in_phase_one(store, session_id, clock, late_minutes=4)
-    store.add_entry(session_id, "story", {"text": "In de bus sprak een vrouw mij aan."},
-                    author="AS", block_key="fase1", now=clock.advance(-300))
-    store.add_entry(session_id, "quote", {"text": "[b]Je[/b] kunt altijd verschillen vinden.",
-                    "speaker": "deelnemer, Utrecht"}, author="AS", block_key="fase1",
-                    now=clock.advance(120))
+    store.add_entry(
+        session_id,
+        "story",
+        {"text": "In de bus sprak een vrouw mij aan."},
+        author="AS",
+        block_key="fase1",
+        now=clock.advance(-300),
+    )
+    store.add_entry(
+        session_id,
+        "quote",
+        {"text": "[b]Je[/b] kunt altijd verschillen vinden.", "speaker": "deelnemer, Utrecht"},
+        author="AS",
+        block_key="fase1",
+        now=clock.advance(120),
+    )
     clock.advance(180)
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
     assert snap_compare(app, terminal_size=(120, 36))

@@ -20,7 +20,8 @@ Clock = Callable[[], datetime]
 
 # Event kinds, as stored in the clock_events table.
 START = "start"  # data: {"key": block key}
-EXTRA_BREAK = "extra_break"  # data: {"key", "name", "minutes"}: insert a break after the current block and start it
+# data: {"key", "name", "minutes"}: insert a break after the current block and start it
+EXTRA_BREAK = "extra_break"
 PAUSE = "pause"
 RESUME = "resume"
 EXTEND = "extend"  # data: {"minutes": n}: the current block gets n more minutes
@@ -237,7 +238,7 @@ def propose_rebalance(pending: Sequence[tuple[str, int]], late: int) -> dict[str
     shares = [(key, m, cut * m / total) for key, m in pending]
     cuts = {key: min(m - 1, math.floor(s)) for key, m, s in shares}
     left = cut - sum(cuts.values())
-    for key, m, s in sorted(shares, key=lambda x: (x[2] - math.floor(x[2])), reverse=True):
+    for key, m, _share in sorted(shares, key=lambda x: x[2] - math.floor(x[2]), reverse=True):
         if left <= 0:
             break
         if cuts[key] < m - 1:
@@ -288,6 +289,7 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
         if current is not None and current.ended_at is None:
             current.ended_at = at
 
+    target: BlockState | None
     for ev in acts:
         at = min(ev.at, now)  # a clock set back must not put events in the future
         if closed_at is not None and ev.kind != CLOSE:
@@ -304,7 +306,9 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
                     minutes=int(ev.data.get("minutes") or EXTRA_BREAK_MINUTES),
                 )
                 pos = current.index + 1 if current is not None else 0
-                target = BlockState(block=block, index=pos, planned_minutes=block.minutes, inserted=True)
+                target = BlockState(
+                    block=block, index=pos, planned_minutes=block.minutes, inserted=True
+                )
                 states.insert(pos, target)
                 for i, s in enumerate(states):
                     s.index = i
@@ -330,9 +334,9 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
                 current.extra_minutes += int(ev.data.get("minutes", 0))
         elif ev.kind == REBALANCE:
             for key, minutes in dict(ev.data.get("minutes", {})).items():
-                s = by_key.get(key)
-                if s is not None and s.status == "pending" and int(minutes) >= 1:
-                    s.planned_minutes = int(minutes)
+                shortened = by_key.get(key)
+                if shortened is not None and shortened.status == "pending" and int(minutes) >= 1:
+                    shortened.planned_minutes = int(minutes)
             declined = None
         elif ev.kind == DECLINE:
             declined = float(ev.data.get("late", 0))

@@ -245,7 +245,11 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
             else:
                 phases_seen.append((phase, i))
         elif phase is not None:
-            err(f"only a block of kind 'phase' has a phase number (this one is {kind!r})", "phase", i)
+            err(
+                f"only a block of kind 'phase' has a phase number (this one is {kind!r})",
+                "phase",
+                i,
+            )
             ok = False
         name = raw.get("name")
         if name is None and kind == "phase" and phase in PHASE_NAMES:
@@ -274,9 +278,9 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
             prog.blocks.append(
                 Block(
                     key=bkey,
-                    kind=kind,
-                    name=name.strip(),
-                    minutes=minutes,
+                    kind=str(kind),
+                    name=str(name).strip(),
+                    minutes=minutes,  # type: ignore[arg-type]  # checked above: a positive int
                     phase=phase if kind == "phase" else None,
                     work_forms=lists.get("work_forms", ()),
                     prompts=lists.get("prompts", ()),

@@ -105,7 +105,9 @@ class FacilitatorApp(Translated, App[None]):
         try:
             return await self.store.call(fn, *args, **kwargs)
         except (sqlite3.Error, StoreError, OSError) as exc:
-            self.notify(t("app.db_error", error=str(exc)), severity="error", markup=False, timeout=10)
+            self.notify(
+                t("app.db_error", error=str(exc)), severity="error", markup=False, timeout=10
+            )
             return None
 
     async def _poll_database(self) -> None:

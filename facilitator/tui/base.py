@@ -46,10 +46,14 @@ def preset_breakpoints(screen) -> None:
     app = screen.app
     width, height = app.size
     horizontal = (
-        app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None else screen.HORIZONTAL_BREAKPOINTS
+        app.HORIZONTAL_BREAKPOINTS
+        if screen.HORIZONTAL_BREAKPOINTS is None
+        else screen.HORIZONTAL_BREAKPOINTS
     ) or []
     vertical = (
-        app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None else screen.VERTICAL_BREAKPOINTS
+        app.VERTICAL_BREAKPOINTS
+        if screen.VERTICAL_BREAKPOINTS is None
+        else screen.VERTICAL_BREAKPOINTS
     ) or []
     classes = screen._get_breakpoint_classes(width, horizontal) | screen._get_breakpoint_classes(
         height, vertical

@@ -20,7 +20,9 @@ class KeyCommands(Provider):
                 if b.action in sections and b.action not in seen and b.description:
                     seen.add(b.action)
                     keys = self.app.get_key_display(b)
-                    out.append((b.description, f"{keys} · {b.tooltip}" if b.tooltip else keys, b.action))
+                    out.append(
+                        (b.description, f"{keys} · {b.tooltip}" if b.tooltip else keys, b.action)
+                    )
         return out
 
     def _run(self, action: str) -> None:
@@ -35,4 +37,6 @@ class KeyCommands(Provider):
         for name, help_text, action in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self._run, action), help=help_text)
+                yield Hit(
+                    score, matcher.highlight(name), partial(self._run, action), help=help_text
+                )

@@ -283,7 +283,11 @@ async def post_remark(request: web.Request) -> web.Response:
     store = app[STORE]
     try:
         slot, released = await store.call(
-            store.post_remark, session_id, text, now=config.clock(), batch_size=config.batch_size,
+            store.post_remark,
+            session_id,
+            text,
+            now=config.clock(),
+            batch_size=config.batch_size,
             scrub=False,
         )
     except (sqlite3.Error, StoreError, OSError) as exc:

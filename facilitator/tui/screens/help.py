@@ -77,5 +77,7 @@ class HelpScreen(Translated, ModalScreen[None]):
         for sec, keys, name, explanation in self.rows:
             label = t("help.section_" + sec) if sec != section else ""
             section = sec
-            table.add_row(Text(label, style="bold"), Text(keys, style="bold"), Text(name), Text(explanation))
+            table.add_row(
+                Text(label, style="bold"), Text(keys, style="bold"), Text(name), Text(explanation)
+            )
         return table

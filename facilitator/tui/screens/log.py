@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Select, Static
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
 from facilitator.i18n import t
-from facilitator.tui.app import DatabaseChanged
+from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import EntryTable, clock_time
@@ -55,6 +55,8 @@ def _log_bindings() -> list[BindingType]:
 
 class LogScreen(Translated, Screen[None]):
     """The session's log over the run screen; Esc goes back to the clock."""
+
+    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
 
     CSS_PATH = "../capture.tcss"
     BINDINGS = _log_bindings()

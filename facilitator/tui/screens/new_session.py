@@ -82,7 +82,9 @@ class NewSessionScreen(Translated, ModalScreen[dict | None]):
                 error.update(Content(t("new.err_participants")))
                 self.query_one("#participants", Input).focus()
                 return
-        names = [n.strip() for n in self.query_one("#facilitators", Input).value.split(",") if n.strip()]
+        names = [
+            n.strip() for n in self.query_one("#facilitators", Input).value.split(",") if n.strip()
+        ]
         self.dismiss(
             {
                 "programme": select.value,

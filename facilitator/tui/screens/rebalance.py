@@ -36,7 +36,8 @@ class RebalanceScreen(Translated, ModalScreen[bool | None]):
             yield Static(Content(t("rebalance.intro")))
             yield DataTable(id="proposal", show_cursor=False)
             saved = sum(
-                b.planned_minutes - self.proposal.get(b.key, b.planned_minutes) for b in self.state.pending
+                b.planned_minutes - self.proposal.get(b.key, b.planned_minutes)
+                for b in self.state.pending
             )
             yield Static(Content(t("rebalance.total", minutes=saved)))
             with Horizontal(classes="dialog-buttons"):
@@ -46,7 +47,9 @@ class RebalanceScreen(Translated, ModalScreen[bool | None]):
     def on_mount(self) -> None:
         table = self.query_one("#proposal", DataTable)
         table.add_columns(
-            Text(t("rebalance.col_block")), Text(t("rebalance.col_now")), Text(t("rebalance.col_new"))
+            Text(t("rebalance.col_block")),
+            Text(t("rebalance.col_now")),
+            Text(t("rebalance.col_new")),
         )
         for b in self.state.pending:
             new = self.proposal.get(b.key, b.planned_minutes)

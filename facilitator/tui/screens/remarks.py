@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from facilitator.core.clock import compute
 from facilitator.core.text import clean, one_line
 from facilitator.i18n import t
-from facilitator.tui.app import DatabaseChanged
+from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated, plain
 from facilitator.tui.remarks_actions import RemarksChanged, remark_url
 
@@ -33,6 +33,8 @@ REFRESH_SECONDS = 5.0
 
 class RemarksScreen(Translated, Screen[None]):
     """Read the remarks of one session, hide or show them, and see how to reach the page."""
+
+    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
 
     DEFAULT_CSS = """
     RemarksScreen #remarks-body { height: 1fr; }

@@ -38,7 +38,10 @@ class RoomClockScreen(Translated, Screen[None]):
     HELP_SECTIONS = {
         "app.pop_screen": "view",
         "help": "view",
-        **{f"run('{a}')": "clock" for a in ("next_block", "start_break", "extend(1)", "extend(5)", "toggle_pause", "undo")},
+        **{
+            f"run('{a}')": "clock"
+            for a in ("next_block", "start_break", "extend(1)", "extend(5)", "toggle_pause", "undo")
+        },
     }
 
     def __init__(self, run_screen: RunScreen) -> None:
@@ -77,7 +80,9 @@ class RoomClockScreen(Translated, Screen[None]):
             self.remove_class(cls)
         self.set_class(state.paused, "-paused")
         if state.current is None:
-            title.update(Content(t("run.closed") if state.state == "closed" else t("run.not_started")))
+            title.update(
+                Content(t("run.closed") if state.state == "closed" else t("run.not_started"))
+            )
             big.update(fmt_duration(state.session_elapsed) if state.state == "closed" else "")
             until.update("")
             nxt_label.update("")
@@ -102,7 +107,11 @@ class RoomClockScreen(Translated, Screen[None]):
 
     def _update_extra(self, state) -> None:
         """During a break the remark QR code (if any) stands beside the clock."""
-        key = state.current.key if state.current is not None and state.current.block.kind in ("break", "meal") else None
+        key = (
+            state.current.key
+            if state.current is not None and state.current.block.kind in ("break", "meal")
+            else None
+        )
         if key == self._extra_for:
             return
         self._extra_for = key

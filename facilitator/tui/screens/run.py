@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,15 +14,15 @@ from facilitator.core import clock as ck
 from facilitator.core.clock import ClockEvent, ClockState, compute
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
-from facilitator.tui.app import DatabaseChanged
+from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
-from facilitator.tui.commands import KeyCommands
 from facilitator.tui.capture_actions import (
     CAPTURE_BINDINGS,
     CAPTURE_HELP_SECTIONS,
     CaptureActions,
     EntriesChanged,
 )
+from facilitator.tui.commands import KeyCommands
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
 from facilitator.tui.widgets.agenda import Agenda
@@ -65,9 +65,16 @@ HELP_SECTIONS = {
 class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
+    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
+
     # Help first, so the key bar never cuts it off on a narrow terminal.
     BINDINGS = [
-        HELP_BINDING, *CLOCK_BINDINGS, *CAPTURE_BINDINGS, *REMARK_BINDINGS, *EXPORT_BINDINGS, *VIEW_BINDINGS
+        HELP_BINDING,
+        *CLOCK_BINDINGS,
+        *CAPTURE_BINDINGS,
+        *REMARK_BINDINGS,
+        *EXPORT_BINDINGS,
+        *VIEW_BINDINGS,
     ]
     HELP_SECTIONS = HELP_SECTIONS
     COMMANDS = {KeyCommands, *ExportActions.COMMANDS}
@@ -210,7 +217,9 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             self.notify(t("run.not_running"))
             return
         if await self.record(ck.EXTEND, {"minutes": int(minutes)}):
-            self.notify(t("run.extended", minutes=minutes, name=state.current.name), markup=False, timeout=3)
+            self.notify(
+                t("run.extended", minutes=minutes, name=state.current.name), markup=False, timeout=3
+            )
 
     async def action_toggle_pause(self) -> None:
         state = self._compute()
@@ -240,7 +249,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         offer = state.rebalance_offer()
         if not offer:
             proposal = ck.propose_rebalance(
-                [(b.key, b.planned_minutes) for b in state.pending], max(0, round(state.late_minutes))
+                [(b.key, b.planned_minutes) for b in state.pending],
+                max(0, round(state.late_minutes)),
             )
             if not proposal or state.late_minutes < 1:
                 self.notify(t("run.on_time"))

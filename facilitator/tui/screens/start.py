@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from textual import on, work
 from rich.text import Text
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,11 +12,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from facilitator.i18n import t
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
 
 
 class StartScreen(Translated, Screen[None]):
     """Pick a session to continue (Enter), or make a new one (n)."""
+
+    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
 
     BINDINGS = [
         Binding("n", "new_session", "keys.new_session"),
@@ -24,7 +27,12 @@ class StartScreen(Translated, Screen[None]):
         Binding("question_mark,f1", "help", "keys.help"),
         Binding("q,escape", "app.quit", "keys.quit"),
     ]
-    HELP_SECTIONS = {"new_session": "other", "open_session": "other", "help": "view", "app.quit": "other"}
+    HELP_SECTIONS = {
+        "new_session": "other",
+        "open_session": "other",
+        "help": "view",
+        "app.quit": "other",
+    }
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start-body"):
@@ -45,7 +53,11 @@ class StartScreen(Translated, Screen[None]):
         table.clear()
         for s in sessions or []:
             table.add_row(
-                Text(s.date), Text(s.place), Text(s.programme.theme), Text(t("state." + s.state)), Text(s.id),
+                Text(s.date),
+                Text(s.place),
+                Text(s.programme.theme),
+                Text(t("state." + s.state)),
+                Text(s.id),
                 key=s.id,
             )
         self.query_one("#start-intro", Static).update(

@@ -17,7 +17,7 @@ def _minutes(seconds: float | None) -> str:
 
 def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
     """One row per block: phase/kind, name, planned min, planned start, actual start, actual min."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for b in state.blocks:
         planned = f"{b.block.minutes}"
         if b.planned_minutes != b.block.minutes:
@@ -83,7 +83,15 @@ class Agenda(Widget):
             start = min(max(0, self._current - room // 2), len(self._rows) - room)
         for i in range(start, min(len(self._rows), start + room)):
             status = self._status[i]
-            style = running if status == "running" else done if status == "done" else odd if i % 2 else None
+            style = (
+                running
+                if status == "running"
+                else done
+                if status == "done"
+                else odd
+                if i % 2
+                else None
+            )
             # rich Text cells, never a str: typed block names are not markup.
             table.add_row(*(Text(v) for v in self._rows[i]), style=style)
         return table

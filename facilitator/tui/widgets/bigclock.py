@@ -44,7 +44,9 @@ class BigClock(Widget):
     BigClock { width: 1fr; height: 1fr; content-align: center middle; }
     """
 
-    def __init__(self, value: str = "", *, max_scale: int = 4, center: bool = True, **kwargs) -> None:
+    def __init__(
+        self, value: str = "", *, max_scale: int = 4, center: bool = True, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.value = value
         self.max_scale = max_scale
@@ -75,5 +77,7 @@ class BigClock(Widget):
         if not lines or len(lines[0]) > width or len(lines) > height:
             return Text(self.value, justify="center")
         pad_top = max(0, (height - len(lines)) // 2) if self.center else 0
-        body = "\n" * pad_top + "\n".join(line.center(width) if self.center else line for line in lines)
+        body = "\n" * pad_top + "\n".join(
+            line.center(width) if self.center else line for line in lines
+        )
         return Text(body)

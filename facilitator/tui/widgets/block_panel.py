@@ -81,9 +81,7 @@ class BlockPanel(VerticalScroll):
         # The same figure as text, for narrow and short terminals where the digits are hidden.
         text.update(Content(countdown))
         if state.paused_since is not None:
-            paused.update(
-                Content(t("run.paused_since", time=f"{local(state.paused_since):%H:%M}"))
-            )
+            paused.update(Content(t("run.paused_since", time=f"{local(state.paused_since):%H:%M}")))
         else:
             paused.update("")
         allowed = current.allowed_seconds

@@ -42,7 +42,11 @@ class SessionBar(Horizontal):
 
     def update_state(self, state: ClockState) -> None:
         total = fmt_duration(state.planned_total_minutes * 60)
-        clock = t("run.session_clock", elapsed=fmt_duration(state.session_elapsed, hours=True), total=total)
+        clock = t(
+            "run.session_clock",
+            elapsed=fmt_duration(state.session_elapsed, hours=True),
+            total=total,
+        )
         self.query_one("#session-clock", Static).update(Content(clock))
         end = self.query_one("#session-end", Static)
         if state.started_at is None:
