@@ -557,29 +557,40 @@ class Store:
         with self.transaction() as conn:
             if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise NotFound(f"no session {session_id!r} in this database")
-            cols = ["id", "session_id", "kind", "block_key", "created_at", "updated_at", "author"]
-            vals: list[Any] = [
-                entry_id,
-                session_id,
-                kind,
-                block_key,
-                stamp,
-                stamp,
-                clean(author).strip(),
-            ]
-            for name, value in values.items():
-                cols.append(name)
-                vals.append(
-                    json.dumps(value, ensure_ascii=False) if name == "building_blocks" else value
-                )
-            conn.execute(
-                f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                vals,
+            self._insert_entry(
+                conn,
+                {
+                    "id": entry_id,
+                    "session_id": session_id,
+                    "kind": kind,
+                    "block_key": block_key,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "author": clean(author).strip(),
+                },
+                values,
             )
             self._write_tags_links(conn, entry_id, tags or [], links or [])
             if draft_id:
                 conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
         return self.get_entry(entry_id)
+
+    @staticmethod
+    def _insert_entry(
+        conn: sqlite3.Connection, stamp: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        """One entries row: who, when and where (`stamp`) plus the kind's checked fields."""
+        row = {
+            **stamp,
+            **{
+                k: json.dumps(v, ensure_ascii=False) if k == "building_blocks" else v
+                for k, v in values.items()
+            },
+        }
+        conn.execute(
+            f"INSERT INTO entries ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
 
     @staticmethod
     def _write_tags_links(
@@ -715,23 +726,14 @@ class Store:
         limit: int | None = None,
     ) -> list[Entry]:
         """Entries of one session (or all), filtered by kind, tag and blocks."""
-        where, params = ["1"], []
-        if session_id is not None:
-            where.append("e.session_id = ?")
-            params.append(session_id)
-        if kind:
-            where.append("e.kind = ?")
-            params.append(kind)
-        if tag:
-            where.append("e.id IN (SELECT entry_id FROM entry_tags WHERE tag = ?)")
-            params.append(normalise_tag(tag))
+        where, params = self._entry_where(
+            session_id, kind=kind, tag=tag, include_deleted=include_deleted
+        )
         if block_keys is not None:
-            where.append(f"e.block_key IN ({', '.join('?' * len(block_keys)) or 'NULL'})")
+            where += f" AND e.block_key IN ({', '.join('?' * len(block_keys)) or 'NULL'})"
             params.extend(block_keys)
-        if not include_deleted:
-            where.append("e.deleted_at IS NULL")
         order = "DESC" if newest_first else "ASC"
-        sql = " AND ".join(where) + f" ORDER BY e.created_at {order}, e.rowid {order}"
+        sql = where + f" ORDER BY e.created_at {order}, e.rowid {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._entries(sql, params)
@@ -1012,7 +1014,7 @@ class Store:
 
     # -- capture: search, drafts and other capture additions go below this line --
 
-    def _log_where(
+    def _entry_where(
         self,
         session_id: str | None,
         *,
@@ -1022,7 +1024,7 @@ class Store:
         phase: int | None = None,
         include_deleted: bool = False,
     ) -> tuple[str, list[Any]]:
-        """WHERE for the log: scope, kind, tag, phase (0: outside the four phases), typed text."""
+        """WHERE for entries: scope, kind, tag, phase (0: outside the four phases), typed text."""
         where: list[str] = ["1"]
         params: list[Any] = []
         if session_id is not None:
@@ -1089,7 +1091,7 @@ class Store:
         `search` is typed text, searched with FTS5 in text, title, speaker and source (every
         word must match, the last one as a prefix) or as an exact tag; never parsed as a query.
         """
-        where, params = self._log_where(
+        where, params = self._entry_where(
             session_id,
             search=search,
             kind=kind,
@@ -1113,7 +1115,7 @@ class Store:
         include_deleted: bool = False,
     ) -> int:
         """How many entries `find_entries` would return without a limit."""
-        where, params = self._log_where(
+        where, params = self._entry_where(
             session_id,
             search=search,
             kind=kind,
@@ -1344,36 +1346,19 @@ class Store:
                     raise StoreError(
                         f"entry {e.id!r} is already in this database (in another session)"
                     )
-                cols = [
-                    "id",
-                    "session_id",
-                    "kind",
-                    "block_key",
-                    "created_at",
-                    "updated_at",
-                    "author",
-                    "revision",
-                ]
-                vals: list[Any] = [
-                    e.id,
-                    info.id,
-                    e.kind,
-                    e.block_key,
-                    e.created_at,
-                    e.updated_at,
-                    clean(e.author).strip(),
-                    e.revision,
-                ]
-                for name, value in values.items():
-                    cols.append(name)
-                    vals.append(
-                        json.dumps(value, ensure_ascii=False)
-                        if name == "building_blocks"
-                        else value
-                    )
-                conn.execute(
-                    f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    vals,
+                self._insert_entry(
+                    conn,
+                    {
+                        "id": e.id,
+                        "session_id": info.id,
+                        "kind": e.kind,
+                        "block_key": e.block_key,
+                        "created_at": e.created_at,
+                        "updated_at": e.updated_at,
+                        "author": clean(e.author).strip(),
+                        "revision": e.revision,
+                    },
+                    values,
                 )
                 self._write_tags_links(conn, e.id, e.tags, e.links)
                 for version in data.history.get(e.id, []):

@@ -8,7 +8,6 @@ test's temporary folder): the Dutch form, the Arabic one (right to left), and 20
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,25 +16,15 @@ from facilitator.core import clock as ck
 from facilitator.web.app import WebConfig
 from facilitator.web.qr import qr_matrix
 from facilitator.web.server import RemarkServer, WebOptions
+from tests.support import CHROMIUM, CHROMIUM_ARGS, have_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DUTCH = "In de pauze zei iemand dat ik 'er niet bij hoor'. Dat deed pijn."
 ARABIC = "شعرت أن لا أحد يسمعني في المجموعة."
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) or shutil.which("chromium") is None,
+        not have_chromium(),
         reason="Debian's chromium is not installed (scripts/test.sh installs it)",
     ),
 ]
@@ -76,7 +65,9 @@ async def test_a_phone_browser_sends_dutch_and_arabic_remarks(store, session_id,
         assert url == url_fed and url.startswith("HTTP://127.0.0.1:")
         origin = f"http://127.0.0.1:{server.port}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = await pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
             try:
                 phone = await browser.new_context(
                     java_script_enabled=False,

@@ -15,53 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import Terminal
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/test.sh"),
 ]
 
 EXE = Path(sys.executable).with_name("facilitator")
-
-
-class Terminal:
-    """One tmux server of our own, running the app in a 110x30 window."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"fac-capture-{os.getpid()}-{id(self)}"
-        self.env = env
-
-    def tmux(self, *args: str) -> str:
-        out = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env
-        )
-        return out.stdout
-
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", "app", "-x", "110", "-y", "30", command)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "app", *keys)
-
-    def text(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "app", "-l", text)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
-
-    def pid(self) -> int:
-        return int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
-
-    def close(self) -> None:
-        self.tmux("kill-server")
 
 
 def draft_texts(db: Path) -> list[str]:
@@ -92,7 +53,7 @@ def test_sigkill_while_typing_then_the_draft_is_offered_back(tmp_path):
     command = f"exec {EXE} --session {sid} --author KB"
     typed = "Toen ik hier kwam, sprak niemand [mij] aan"
 
-    term = Terminal(env)
+    term = Terminal(env, width=110, height=30)
     try:
         term.start(command)
         term.wait_for("Nog niet begonnen")
@@ -110,7 +71,7 @@ def test_sigkill_while_typing_then_the_draft_is_offered_back(tmp_path):
         )
         term.close()
 
-        term = Terminal(env)
+        term = Terminal(env, width=110, height=30)
         term.start(command)
         screen = term.wait_for("Half getypte notities gevonden")
         assert "Verhaal" in screen and "KB" in screen and "Toen ik hier kwam" in screen

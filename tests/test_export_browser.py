@@ -3,7 +3,6 @@ outside, prints to PDF, and its chart is there."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import png
@@ -11,30 +10,19 @@ import pytest
 
 from facilitator.export import export_session
 from tests.golden.sample_session import at, build_sample
+from tests.support import CHROMIUM, CHROMIUM_ARGS, have_chromium
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+    if not have_chromium():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

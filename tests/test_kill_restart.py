@@ -15,47 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import Terminal
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/test.sh"),
 ]
 
 EXE = Path(sys.executable).with_name("facilitator")
-
-
-class Terminal:
-    """One tmux server of our own, running one command in a 100x24 window."""
-
-    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
-        self.socket = f"fac-test-{os.getpid()}-{id(self)}"
-        self.env = env
-
-    def tmux(self, *args: str) -> str:
-        out = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env
-        )
-        return out.stdout
-
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", "app", "-x", "100", "-y", "24", command)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
-
-    def pid(self) -> int:
-        return int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
-
-    def close(self) -> None:
-        self.tmux("kill-server")
 
 
 def start_events(db: Path) -> list[str]:
@@ -98,11 +65,11 @@ def test_sigkill_mid_block_then_restart_continues_the_clock(tmp_path):
     sid = re.search(r'"id": "([^"]+)"', made.stdout).group(1)
     command = f"exec {EXE} --session {sid}"
 
-    term = Terminal(tmp_path, env)
+    term = Terminal(env)
     try:
         term.start(command)
         term.wait_for("Nog niet begonnen")
-        term.tmux("send-keys", "-t", "app", "n")
+        term.keys("n")
         term.wait_for("Gestart")
         starts = start_events(db)
         assert len(starts) == 1  # committed before the screen said so
@@ -122,7 +89,7 @@ def test_sigkill_mid_block_then_restart_continues_the_clock(tmp_path):
         term.close()
         time.sleep(2)  # the clock keeps running while the app is down
 
-        term = Terminal(tmp_path, env)
+        term = Terminal(env)
         term.start(command)
         screen = term.wait_for("Welkom en kennismaking")
         time.sleep(0.5)
