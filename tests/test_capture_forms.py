@@ -222,6 +222,12 @@ async def test_initials_are_asked_in_the_first_form_and_remembered(store, sessio
         assert isinstance(app.screen, CaptureScreen)  # no initials yet: asked, the text kept
         assert "Typ je initialen" in str(app.screen.query_one("#capture-error").visual)
         assert app.focused.id == "f-initials"
+        # A sentence typed into the wrong field is not taken for initials.
+        await typed(pilot, "c Tw\n")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CaptureScreen)
+        assert "zonder spaties" in str(app.screen.query_one("#capture-error").visual)
+        await pilot.press(*["backspace"] * 4)
         await typed(pilot, "JdV\n")
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)

@@ -10,6 +10,7 @@ after `submit` has committed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -312,7 +313,8 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         initials = None
         if self.ask_initials is not None:
             initials = one_line(self.query_one("#f-initials", Input).value).strip()
-            if not initials:
+            # Initials, not a name or a sentence typed in the wrong field: letters, no spaces.
+            if not initials or not re.fullmatch(r"[^\W\d_][\w.\-]*", initials):
                 self._show_error(t("capture.initials_empty"))
                 self.query_one("#f-initials", Input).focus()
                 return

@@ -59,8 +59,8 @@ class BigClock(Widget):
             self.refresh(layout=relayout)
 
     def get_content_width(self, container, viewport) -> int:
-        lines = render_big(self.value or "00:00", 1)
-        return len(lines[0]) if lines else 0
+        lines = render_big(self.value, 1)
+        return len(lines[0]) if lines and self.value else 0
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return 5
