@@ -920,23 +920,51 @@ class Store:
         `scrub=False` the caller scrubs the WAL after a release itself (the web server does so
         every few seconds, to keep the fsyncs of a checkpoint out of each post).
         """
-        body = clean(text).strip()
-        if not body:
-            raise StoreError("the remark is empty")
-        batch = self.remark_batch_size() if batch_size is None else batch_size
-        with self._remark_write() as conn:
-            slot = self._remark_slot(self._remark_clock(conn, session_id, now))
-            if slot is None:
-                return None, 0
-            conn.execute(
-                "INSERT INTO remarks (id, session_id, slot, text) VALUES (?, ?, ?, ?)",
-                (new_id(12), session_id, slot, body),
-            )
-            self._shuffle_waiting(conn, session_id)
-            released = self._release_due(conn, session_id, slot, batch)
+        ((slot, released),) = self.post_remarks(
+            [(session_id, text)], now=now, batch_size=batch_size
+        )
         if released and scrub:
             self.scrub_remark_journal()
         return slot, released
+
+    def post_remarks(
+        self,
+        items: list[tuple[str, str]],
+        *,
+        now: datetime,
+        batch_size: int | None = None,
+    ) -> list[tuple[str | None, int]]:
+        """Store several (session, remark) posts in one commit: (slot or None, released) each.
+
+        Phones that post while a commit is under way share the next one (the web server groups
+        them), so a busy break costs one fsync per group, not per remark. A session's released
+        count is reported on its last remark, so a release is announced once.
+        """
+        bodies = [(sid, clean(text).strip()) for sid, text in items]
+        if any(not body for _, body in bodies):
+            raise StoreError("the remark is empty")
+        batch = self.remark_batch_size() if batch_size is None else batch_size
+        slots: dict[str, str | None] = {}
+        results: list[tuple[str | None, int]] = []
+        last: dict[str, int] = {}
+        with self._remark_write() as conn:
+            for i, (sid, body) in enumerate(bodies):
+                if sid not in slots:
+                    slots[sid] = self._remark_slot(self._remark_clock(conn, sid, now))
+                slot = slots[sid]
+                results.append((slot, 0))
+                if slot is None:
+                    continue
+                conn.execute(
+                    "INSERT INTO remarks (id, session_id, slot, text) VALUES (?, ?, ?, ?)",
+                    (new_id(12), sid, slot, body),
+                )
+                last[sid] = i
+            for sid, i in last.items():
+                self._shuffle_waiting(conn, sid)
+                released = self._release_due(conn, sid, slots[sid], batch)
+                results[i] = (slots[sid], released)
+        return results
 
     def remark_slot_now(self, session_id: str, *, now: datetime) -> str | None:
         """The slot a remark posted now would get; None while the session does not run."""

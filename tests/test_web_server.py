@@ -511,7 +511,7 @@ async def test_a_database_failure_is_a_polite_503_that_keeps_the_text(
     def broken(*a, **kw):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "post_remark", broken)
+    monkeypatch.setattr(store, "post_remarks", broken)
     resp = await send(client, path, "Mijn tekst blijft staan", field=field)
     assert resp.status == 503
     html = await resp.text()

@@ -81,6 +81,52 @@ RELEASER = web.AppKey("releaser", asyncio.Task)
 SCRUB_DUE = web.AppKey("scrub_due", list)  # [True when a batch was released since the last scrub]
 
 
+class GroupCommit:
+    """Remarks that arrive while a commit is under way share the next one.
+
+    Each phone still gets its answer only after its remark is committed; under load a group of
+    posts costs one transaction (one fsync, one look at the clock) instead of one each.
+    """
+
+    def __init__(self, store: Store, config: WebConfig) -> None:
+        self.store, self.config = store, config
+        self.pending: list[tuple[str, str, asyncio.Future[tuple[str | None, int]]]] = []
+        self.draining = False
+
+    async def post(self, session_id: str, text: str) -> tuple[str | None, int]:
+        future: asyncio.Future[tuple[str | None, int]] = asyncio.get_running_loop().create_future()
+        self.pending.append((session_id, text, future))
+        if not self.draining:
+            self.draining = True
+            asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                group, self.pending = self.pending, []
+                try:
+                    results = await self.store.call(
+                        self.store.post_remarks,
+                        [(sid, text) for sid, text, _ in group],
+                        now=self.config.clock(),
+                        batch_size=self.config.batch_size,
+                    )
+                except Exception as exc:  # each waiting handler answers for its own remark
+                    for *_, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for (*_, future), result in zip(group, results, strict=True):
+                        if not future.done():
+                            future.set_result(result)
+        finally:
+            self.draining = False
+
+
+WRITER = web.AppKey("writer", GroupCommit)
+
+
 def silence_request_loggers() -> None:
     """aiohttp's own loggers name the client's address; the server keeps them quiet."""
     for name in SILENCED_LOGGERS:
@@ -280,16 +326,8 @@ async def post_remark(request: web.Request) -> web.Response:
         return again("empty")
     if len(text) > config.max_chars:
         return again("too_long", raw, count=len(text))
-    store = app[STORE]
     try:
-        slot, released = await store.call(
-            store.post_remark,
-            session_id,
-            text,
-            now=config.clock(),
-            batch_size=config.batch_size,
-            scrub=False,
-        )
+        slot, released = await app[WRITER].post(session_id, text)
     except (sqlite3.Error, StoreError, OSError) as exc:
         log.error("remark server: could not store a remark (%s)", type(exc).__name__)
         return again("failed", raw, 503)
@@ -351,6 +389,7 @@ def create_web_app(
     app[TOKENS] = {}
     app[TOKENS_STAMP] = [None]
     app[SCRUB_DUE] = [False]
+    app[WRITER] = GroupCommit(store, config)
     app.on_response_prepare.append(_security_headers)
     _guard_unparsed_requests(app)
     app.cleanup_ctx.append(_releaser)
