@@ -337,6 +337,8 @@ async def test_a_body_over_the_cap_gets_a_friendly_413(client, store, session_id
         (b"text=hoi&other=1", FORM),  # a field the form does not have
         (b"", FORM),
         (b"text=only-text", FORM),
+        (b"text=hoi&f=x", {**FORM, "Content-Encoding": "gzip"}),  # says gzip, is not
+        (b"text=hoi&f=x", {**FORM, "Content-Encoding": "deflate"}),
     ],
     ids=[
         "bad-utf8-escaped",
@@ -353,6 +355,8 @@ async def test_a_body_over_the_cap_gets_a_friendly_413(client, store, session_id
         "unknown-field",
         "empty-body",
         "no-form-field",
+        "not-gzip",
+        "not-deflate",
     ],
 )
 async def test_malformed_posts_get_400_never_500(

@@ -310,6 +310,8 @@ async def post_remark(request: web.Request) -> web.Response:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return again("too_big", status=413)
+    except web.RequestPayloadError:  # a body that is not what its headers say (bad gzip, chunks)
+        return _html(page.message_page(lang, path, "bad_request"), 400)
     fields = _read_form(body)
     if fields is None or set(fields) != {"text", "f"}:
         return _html(page.message_page(lang, path, "bad_request"), 400)
