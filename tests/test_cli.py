@@ -78,6 +78,12 @@ def test_the_environment_variable_names_the_database(tmp_path):
     [
         (["new", "--programme", "no-such", "--place", "X"], "no valid programme"),
         (["new", "--programme", "spelregels", "--place", "X", "--date", "1-3-2026"], "YYYY-MM-DD"),
+        # Python's date.fromisoformat takes these too; stored as typed they break the contract.
+        (["new", "--programme", "spelregels", "--place", "X", "--date", "20260301"], "YYYY-MM-DD"),
+        (
+            ["new", "--programme", "spelregels", "--place", "X", "--date", "2026-W10-1"],
+            "YYYY-MM-DD",
+        ),
         (["new", "--programme", "spelregels", "--place", "  "], "place is empty"),
     ],
 )
