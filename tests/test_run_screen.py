@@ -283,3 +283,35 @@ async def test_clock_keys_are_in_the_command_palette(store, session_id, clock):
             if isinstance(app.screen, RoomClockScreen):
                 break
         assert isinstance(app.screen, RoomClockScreen)
+
+
+async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
+    store, session_id, clock, programme, monkeypatch
+):
+    """A second n during a slow commit starts the block after, never the same block twice."""
+    import asyncio
+    import time
+
+    add = store.add_clock_event
+
+    def slow_add(*args, **kwargs):
+        time.sleep(0.2)  # a laptop's disk under load: the fsync takes a while
+        return add(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_clock_event", slow_add)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await asyncio.sleep(0.05)  # the first start is on the database thread now
+        await pilot.press("n")
+        await asyncio.sleep(0.05)
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        events = store.clock_events(session_id)
+        assert [(e.kind, e.data) for e in events] == [
+            ("start", {"key": programme.blocks[0].key}),
+            ("start", {"key": programme.blocks[1].key}),
+            ("extend", {"minutes": 1}),
+        ]
+        assert app.screen.state.current.key == programme.blocks[1].key

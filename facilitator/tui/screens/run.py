@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -87,6 +89,10 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         self.events: list[ClockEvent] = self.app.store.clock_events(session_id)
         self.state: ClockState = self._compute()
         self._offer_noticed = False
+        # One clock action at a time, each deciding from the events the one before it wrote: a
+        # second n pressed while the first is being committed starts the block after it.
+        self._clock_lock = asyncio.Lock()
+        self._asking_close = False
 
     # -- layout --------------------------------------------------------------------------
 
@@ -170,26 +176,41 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
 
     # -- clock actions -------------------------------------------------------------------
 
-    @work(exclusive=True, group="clock")
+    @work(group="clock")  # not exclusive: a cancelled start may already be committed
     async def action_next_block(self) -> None:
-        state = self._compute()
-        if state.state == "closed":
-            self.notify(t("run.not_running"))
-            return
-        nxt = state.next_block()
-        if nxt is None:
-            from facilitator.tui.screens.confirm import ConfirmScreen
+        async with self._clock_lock:
+            state = self._compute()
+            if state.state == "closed":
+                self.notify(t("run.not_running"))
+                return
+            nxt = state.next_block()
+            if nxt is not None:
+                if await self.record(ck.START, {"key": nxt.key}):
+                    self.notify(t("run.started", name=nxt.name), markup=False, timeout=3)
+                    self._backup(nxt.name)
+                return
+        if self._asking_close:
+            return  # the question is already on screen
+        from facilitator.tui.screens.confirm import ConfirmScreen
 
-            if await self.app.push_screen_wait(
+        self._asking_close = True
+        try:
+            close = await self.app.push_screen_wait(
                 ConfirmScreen(t("run.confirm_close"), t("run.close_yes"), t("run.close_no"))
-            ):
-                await self.record(ck.CLOSE)
-            return
-        if await self.record(ck.START, {"key": nxt.key}):
-            self.notify(t("run.started", name=nxt.name), markup=False, timeout=3)
-            self._backup(nxt.name)
+            )
+        finally:
+            self._asking_close = False
+        if close:
+            async with self._clock_lock:
+                state = self._compute()
+                if state.state != "closed" and state.next_block() is None:
+                    await self.record(ck.CLOSE)
 
     async def action_start_break(self) -> None:
+        async with self._clock_lock:
+            await self._start_break()
+
+    async def _start_break(self) -> None:
         state = self._compute()
         if state.state == "closed":
             self.notify(t("run.not_running"))
@@ -212,6 +233,10 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             self.notify(t("run.started", name=name), markup=False, timeout=3)
 
     async def action_extend(self, minutes: int) -> None:
+        async with self._clock_lock:
+            await self._extend(minutes)
+
+    async def _extend(self, minutes: int) -> None:
         state = self._compute()
         if state.current is None:
             self.notify(t("run.not_running"))
@@ -222,6 +247,10 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             )
 
     async def action_toggle_pause(self) -> None:
+        async with self._clock_lock:
+            await self._toggle_pause()
+
+    async def _toggle_pause(self) -> None:
         state = self._compute()
         if state.state != "running":
             self.notify(t("run.not_running"))
@@ -233,6 +262,10 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             self.notify(t("run.pause_on"), timeout=5)
 
     async def action_undo(self) -> None:
+        async with self._clock_lock:
+            await self._undo()
+
+    async def _undo(self) -> None:
         state = self._compute()
         last = state.last_action
         if last is None:
@@ -257,12 +290,13 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
                 return
             offer = proposal
         accepted = await self.app.push_screen_wait(RebalanceScreen(state, offer))
-        if accepted:
-            if await self.record(ck.REBALANCE, {"minutes": offer}):
-                self.notify(t("rebalance.accepted"), timeout=4)
-        elif accepted is False:
-            if await self.record(ck.DECLINE, {"late": round(state.late_minutes, 1)}):
-                self.notify(t("rebalance.declined"), timeout=4)
+        async with self._clock_lock:
+            if accepted:
+                if await self.record(ck.REBALANCE, {"minutes": offer}):
+                    self.notify(t("rebalance.accepted"), timeout=4)
+            elif accepted is False:
+                if await self.record(ck.DECLINE, {"late": round(state.late_minutes, 1)}):
+                    self.notify(t("rebalance.declined"), timeout=4)
 
     def action_room_clock(self) -> None:
         from facilitator.tui.screens.room import RoomClockScreen
