@@ -173,3 +173,31 @@ def test_progress_on_a_terminal(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("%") == 4  # a repeated percentage is not printed again
     assert err.endswith("100%\n")
+
+
+def test_out_keeps_a_symlink_and_writes_into_a_pipe(db, tmp_path):
+    import os
+    import threading
+
+    real = tmp_path / "real.md"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    result = run("export", SESSION, "--out", str(link), db=db)
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# Verslag")
+    # Like /dev/stdout: a path that is not a regular file is written to, never replaced.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run("export", SESSION, "--out", str(fifo), db=db)
+    reader.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert fifo.is_fifo() and got and got[0].startswith(b"# Verslag")
+
+
+def test_an_empty_out_is_a_clear_error(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "" is the current folder
+    assert "cannot write" in one_line_error(run("export", SESSION, "--out", "", db=db))
