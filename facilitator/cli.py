@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date as date_cls
@@ -297,6 +298,16 @@ def run() -> None:
         ctx = getattr(exc, "ctx", None)  # usage errors carry the command they were about
         where = f" (see `facilitator {ctx.info_name} --help`)" if ctx and ctx.parent else ""
         click.echo(f"facilitator: {exc.format_message()}{where}", err=True)
+        sys.exit(2)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, and keep Python's final flush of
+        # stdout from failing again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        # Writing the output failed (a full disk behind `> file`): one line, not a traceback.
+        name = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"facilitator: {exc.strerror or exc}{name}", err=True)
         sys.exit(2)
 
 

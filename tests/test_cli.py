@@ -108,3 +108,24 @@ def test_database_problems_exit_2_and_touch_nothing(tmp_path):
         assert p.returncode == 2, path
         assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert newer.read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_behind_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_path):
+    db = str(tmp_path / "x.db")
+    assert run("new", "--programme", "spelregels", "--place", "X", "--db", db).returncode == 0
+    with open("/dev/full", "w") as full:
+        p = subprocess.run(
+            [str(EXE), "sessions", "--json", "--db", db], stdout=full, stderr=subprocess.PIPE
+        )
+    assert p.returncode == 2
+    assert p.stderr.decode().strip() == "facilitator: No space left on device"
+    proc = subprocess.Popen(
+        [str(EXE), "sessions", "--json", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before anything is written, as with `| head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert err == ""
