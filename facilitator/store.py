@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from facilitator.core.clock import ACTIONS, UNDO, ClockEvent, compute
+from facilitator.core.clock import ClockEvent, check_event, compute
 from facilitator.core.entries import KINDS, LEVELS, Entry, fts_query, normalise_tag
 from facilitator.core.programme import Programme
 from facilitator.core.text import clean
@@ -381,8 +381,7 @@ class Store:
         if not place:
             raise StoreError("the place is empty")
         parse_date(date)
-        if expected_participants is not None and expected_participants < 0:
-            raise StoreError("the expected number of participants cannot be negative")
+        _check_expected(expected_participants)
         frozen = json.dumps(programme.to_dict(), ensure_ascii=False)
         names = [clean(n).strip() for n in facilitators or [] if clean(n).strip()]
         with self.transaction() as conn:
@@ -445,6 +444,7 @@ class Store:
         facilitators: list[str] | None = None,
         expected_participants: int | None = None,
     ) -> None:
+        _check_expected(expected_participants)
         with self.transaction() as conn:
             if facilitators is not None:
                 names = [clean(n).strip() for n in facilitators if clean(n).strip()]
@@ -477,8 +477,9 @@ class Store:
         self, session_id: str, kind: str, at: datetime, data: dict[str, Any] | None = None
     ) -> ClockEvent:
         """Append one facilitator action and keep the session's state in step, in one commit."""
-        if kind not in ACTIONS and kind != UNDO:
-            raise StoreError(f"unknown clock action {kind!r}")
+        problem = check_event(kind, data or {})
+        if problem is not None:
+            raise StoreError(problem)
         payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True)
         with self.transaction() as conn:
             row = conn.execute(
@@ -1411,6 +1412,16 @@ class Store:
             )
             self._write_participants(conn, info.id, profile)
         return info.id
+
+
+def _check_expected(n: int | None) -> None:
+    """An expected number of participants is a count: 0 or more, and not absurdly many."""
+    from facilitator.core.participants import MAX_COUNT
+
+    if n is not None and n < 0:
+        raise StoreError("the expected number of participants cannot be negative")
+    if n is not None and n > MAX_COUNT:
+        raise StoreError(f"the expected number of participants is at most {MAX_COUNT}, not {n}")
 
 
 def _split_sql(script: str) -> list[str]:

@@ -151,6 +151,50 @@ def test_import_is_all_or_nothing(store, other, tmp_path):
         (lambda d: d["clock_events"][0].update(kind="explode"), "unknown clock action"),
         (lambda d: d["session"].update(state="paused"), "session.state"),
         (lambda d: d["entries"].append(dict(d["entries"][0])), "used twice"),
+        # Clock data the fold would choke on (a traceback at import or at every export later).
+        (
+            lambda d: d["clock_events"][2]["data"].update(minutes="vijf"),
+            "clock_events[2]: an extend",
+        ),
+        (lambda d: d["clock_events"][2]["data"].update(minutes=None), "clock_events[2]: an extend"),
+        (lambda d: d["clock_events"][0]["data"].update(key=["a"]), "clock_events[0]: a start"),
+        (
+            lambda d: d["clock_events"].insert(
+                3,
+                {
+                    "at": d["clock_events"][3]["at"],
+                    "kind": "rebalance",
+                    "data": {"minutes": [1, 2]},
+                },
+            ),
+            "clock_events[3]: a rebalance",
+        ),  # fmt: skip
+        (
+            lambda d: d["clock_events"].insert(
+                3,
+                {
+                    "at": d["clock_events"][3]["at"],
+                    "kind": "decline_rebalance",
+                    "data": {"late": "x"},
+                },
+            ),
+            "clock_events[3]: a declined rebalance",
+        ),  # fmt: skip
+        (
+            lambda d: d["clock_events"].insert(
+                3,
+                {
+                    "at": d["clock_events"][3]["at"],
+                    "kind": "extra_break",
+                    "data": {"key": "x9", "minutes": 10**20},
+                },
+            ),
+            "clock_events[3]: the minutes of an extra break",
+        ),  # fmt: skip
+        # Numbers past datetime's or SQLite's range.
+        (lambda d: d["blocks"][0].update(minutes=10**20), "blocks[0].minutes"),
+        (lambda d: d["session"].update(expected_participants=10**20), "expected_participants"),
+        (lambda d: d["entries"][0].update(revisions=10**20), "entries[0].revisions"),
     ],
 )
 def test_import_names_what_is_wrong(store, change, message):
@@ -171,6 +215,15 @@ def test_import_checks_fields_and_profile_in_the_store(store, other):
     doc["participants"]["age"]["18-30"] = -1
     with pytest.raises(StoreError, match="0 or more"):
         other.import_session(from_doc(doc))
+
+
+def test_huge_counts_are_refused_in_the_store(store, other):
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    doc["participants"]["age"]["18-30"] = 10**20  # past SQLite's integers: was an OverflowError
+    with pytest.raises(StoreError, match="at most"):
+        other.import_session(from_doc(doc))
+    assert other.list_sessions() == []
 
 
 def test_not_json_is_a_clear_error():

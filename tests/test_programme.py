@@ -139,7 +139,7 @@ def test_phases_out_of_order_points_at_the_block():
     assert err.line == 32
 
 
-@pytest.mark.parametrize("value", ["-5", "0", '"zestig"', "12.5", "true"])
+@pytest.mark.parametrize("value", ["-5", "0", '"zestig"', "12.5", "true", "1441", "10000000000000"])
 def test_bad_minutes(value):
     prog = parse(GOOD.replace("minutes = 60\n", f"minutes = {value}\n", 1))
     err = prog.errors[0]

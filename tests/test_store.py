@@ -82,6 +82,27 @@ def test_clock_events_keep_the_session_state(store, session_id, clock):
         store.add_clock_event(session_id, "explode", clock())
     with pytest.raises(NotFound):
         store.add_clock_event("nope", ck.START, clock(), {"key": "welkom"})
+    # The clock is folded from these on every screen refresh and export: refused, not stored.
+    for kind, data in [
+        (ck.EXTEND, {"minutes": "5"}),
+        (ck.EXTEND, {}),
+        (ck.START, {}),
+        (ck.REBALANCE, {"minutes": {"fase1": 0}}),
+        (ck.EXTRA_BREAK, {"key": "extra1", "minutes": 10**9}),
+    ]:
+        with pytest.raises(StoreError):
+            store.add_clock_event(session_id, kind, clock(), data)
+    assert [e.kind for e in store.clock_events(session_id)] == ["start", "close", "undo"]
+
+
+def test_expected_participants_are_a_sane_count(store, programme, clock):
+    with pytest.raises(StoreError, match="at most"):
+        store.create_session(
+            programme, "X", "2026-03-01", expected_participants=10**20, now=clock()
+        )
+    sid = store.create_session(programme, "X", "2026-03-01", now=clock())
+    with pytest.raises(StoreError, match="cannot be negative"):
+        store.update_session(sid, expected_participants=-1)
 
 
 def test_session_ids_are_readable_and_unique(store, programme, clock):

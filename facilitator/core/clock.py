@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from facilitator.core.programme import Block
+from facilitator.core.programme import MAX_MINUTES, Block
 
 Clock = Callable[[], datetime]
 
@@ -253,6 +253,47 @@ def propose_rebalance(pending: Sequence[tuple[str, int]], late: int) -> dict[str
         cuts[key] += 1
         left -= 1
     return {key: m - cuts[key] for key, m in pending if cuts[key]}
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def check_event(kind: str, data: Any) -> str | None:
+    """What is wrong with a clock action and its data, or None: `compute` trusts what is stored,
+    so the store and the import check every action with this first."""
+    if kind not in ACTIONS and kind != UNDO:
+        return f"unknown clock action {kind!r}"
+    if not isinstance(data, dict):
+        return f"the data of a {kind} must be an object"
+    if kind in (START, EXTRA_BREAK):
+        key = data.get("key")
+        if not isinstance(key, str) or not key:
+            return f"a {kind} needs the key of its block as text"
+    if kind == EXTRA_BREAK:
+        if data.get("name") is not None and not isinstance(data["name"], str):
+            return "the name of an extra break must be text"
+        if data.get("minutes") is not None and not _whole(data["minutes"], 1, MAX_MINUTES):
+            return f"the minutes of an extra break must be a whole number from 1 to {MAX_MINUTES}"
+    elif kind == EXTEND:
+        if not _whole(data.get("minutes"), -MAX_MINUTES, MAX_MINUTES):
+            return f"an extend needs its minutes as a whole number up to {MAX_MINUTES}"
+    elif kind == REBALANCE:
+        planned = data.get("minutes")
+        if not isinstance(planned, dict) or not all(
+            isinstance(k, str) and _whole(v, 1, MAX_MINUTES) for k, v in planned.items()
+        ):
+            return f"a rebalance needs the new minutes per block key, from 1 to {MAX_MINUTES}"
+    elif kind == DECLINE:
+        late = data.get("late", 0)
+        if (
+            isinstance(late, bool)
+            or not isinstance(late, int | float)
+            or not math.isfinite(late)
+            or abs(late) > 10 * MAX_MINUTES
+        ):
+            return "a declined rebalance needs the minutes late as a number"
+    return None
 
 
 def effective_events(events: Sequence[ClockEvent]) -> list[ClockEvent]:

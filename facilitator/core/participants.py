@@ -78,6 +78,8 @@ CHARACTERISTICS: dict[str, Characteristic] = {
 # The report's appendix title and column heads, verbatim.
 APPENDIX_TITLE = "Bijlage 2: kenmerken deelnemers"
 COLUMNS = ("Kenmerk", "Categorie", "Totaal aantal respondenten")
+# More people than this in one count is a typo (and past what SQLite stores as an integer).
+MAX_COUNT = 1_000_000
 # Shown only when a characteristic was filled in for fewer people than the largest one.
 NOT_FILLED = "Niet ingevuld"
 
@@ -107,8 +109,10 @@ def normalise(raw: Mapping[str, Any]) -> Profile:
             if cat not in counts:
                 continue
             value = counts[cat]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ProfileError(f"{char_key}.{cat}: a count must be a whole number, 0 or more")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+                raise ProfileError(
+                    f"{char_key}.{cat}: a count must be a whole number, 0 or more (at most {MAX_COUNT})"
+                )
             row[cat] = value
         if row:
             out[char_key] = row

@@ -20,6 +20,9 @@ PHASE_NAMES = {
 }
 BLOCK_KINDS = ("phase", "break", "meal", "other")
 SESSION_MINUTES = 270
+# No block (nor an extension or an extra break) lasts longer than a day; a larger number is a typo,
+# and one past datetime's range would crash every screen and export of the session.
+MAX_MINUTES = 24 * 60
 
 TOP_KEYS = {"id", "theme", "main_question", "sub_questions", "description", "blocks"}
 BLOCK_KEYS = {"kind", "phase", "name", "minutes", "work_forms", "prompts", "key"}
@@ -236,6 +239,9 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
             ok = False
         elif minutes <= 0:
             err(f"minutes must be more than 0, not {minutes}", "minutes", i)
+            ok = False
+        elif minutes > MAX_MINUTES:
+            err(f"minutes must be at most {MAX_MINUTES} (a day), not {minutes}", "minutes", i)
             ok = False
         phase = raw.get("phase")
         if kind == "phase":

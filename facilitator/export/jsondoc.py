@@ -18,11 +18,13 @@ from typing import Any
 from facilitator.core import clock as ck
 from facilitator.core.clock import ClockEvent
 from facilitator.core.entries import KINDS, TEXT_FIELDS, Entry
-from facilitator.core.programme import BLOCK_KINDS, Block, Programme
+from facilitator.core.participants import MAX_COUNT
+from facilitator.core.programme import BLOCK_KINDS, MAX_MINUTES, Block, Programme
 from facilitator.core.report import FORMAT_VERSION, Remark, SessionData, SessionReport, remark_order
 from facilitator.core.timeutil import iso, parse_iso
 
 STATES = ("planned", "running", "closed")
+MAX_REVISIONS = 1_000_000  # more edits than anyone makes; far below what SQLite can store
 
 
 class DocError(ValueError):
@@ -186,8 +188,8 @@ def from_doc(doc: Any) -> SessionData:
         ):
             raise DocError(f"{where}.phase: 1-4 for a phase, null otherwise")
         minutes = _need(b, "minutes", int, where)
-        if minutes <= 0:
-            raise DocError(f"{where}.minutes: must be more than 0")
+        if not 0 < minutes <= MAX_MINUTES:
+            raise DocError(f"{where}.minutes: must be from 1 to {MAX_MINUTES}")
         key = b.get("key", f"b{i + 1:02d}")
         if not isinstance(key, str) or not key or key in keys:
             raise DocError(f"{where}.key: must be a text used by one block only")
@@ -220,9 +222,13 @@ def from_doc(doc: Any) -> SessionData:
         _time(created_at, "session.created_at")
     expected = s.get("expected_participants")
     if expected is not None and (
-        isinstance(expected, bool) or not isinstance(expected, int) or expected < 0
+        isinstance(expected, bool)
+        or not isinstance(expected, int)
+        or not 0 <= expected <= MAX_COUNT
     ):
-        raise DocError("session.expected_participants: a whole number, 0 or more, or null")
+        raise DocError(
+            f"session.expected_participants: a whole number from 0 to {MAX_COUNT}, or null"
+        )
     state = _need(s, "state", str, "session")
     if state not in STATES:
         raise DocError(f"session.state: must be one of {', '.join(STATES)}, not {state!r}")
@@ -232,16 +238,11 @@ def from_doc(doc: Any) -> SessionData:
         for i, ev in enumerate(_need(doc, "clock_events", list, "export")):
             where = f"clock_events[{i}]"
             kind = _need(ev, "kind", str, where)
-            if kind not in ck.ACTIONS and kind != ck.UNDO:
-                raise DocError(f"{where}.kind: unknown clock action {kind!r}")
-            events.append(
-                ClockEvent(
-                    i + 1,
-                    _time(ev.get("at"), f"{where}.at"),
-                    kind,
-                    dict(_need(ev, "data", dict, where)),
-                )
-            )
+            data = _need(ev, "data", dict, where)
+            problem = ck.check_event(kind, data)
+            if problem is not None:
+                raise DocError(f"{where}: {problem}")
+            events.append(ClockEvent(i + 1, _time(ev.get("at"), f"{where}.at"), kind, dict(data)))
     else:
         events = _events_from_blocks(raw_blocks, keys, state)
     first_time = min((ev.at for ev in events), default=None)
@@ -278,8 +279,12 @@ def from_doc(doc: Any) -> SessionData:
         updated = e.get("updated_at", created)
         _time(updated, f"{where}.updated_at")
         revisions = e.get("revisions", 0)
-        if isinstance(revisions, bool) or not isinstance(revisions, int) or revisions < 0:
-            raise DocError(f"{where}.revisions: a whole number, 0 or more")
+        if (
+            isinstance(revisions, bool)
+            or not isinstance(revisions, int)
+            or not 0 <= revisions <= MAX_REVISIONS
+        ):
+            raise DocError(f"{where}.revisions: a whole number from 0 to {MAX_REVISIONS}")
         values: dict[str, Any] = {}
         for name in spec.fields:
             if name in e:
