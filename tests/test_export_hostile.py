@@ -272,3 +272,24 @@ def test_json_keeps_typed_text_exactly(store, hostile):
     for h in HOSTILE:
         assert h in texts
     assert doc["session"]["facilitators"] == [SCRIPT]
+
+
+def test_markdown_title_subtitle_and_headings_keep_typed_lines_and_hashes(store, clock):
+    prog = parse_programme(
+        PROGRAMME.replace('name = "Pauze | één"', 'name = "Pauze #"').replace(
+            'theme = "Thema <b>vet</b> | pijp"', 'theme = "Thema ##"'
+        ),
+        "vijandig.toml",
+        "vijandig",
+    )
+    sid = store.create_session(prog, "Zwolle\n# Gehackt\n- lijst", "2026-03-01", now=at(0))
+    store.add_clock_event(sid, ck.START, at(0), {"key": prog.blocks[1].key})
+    store.add_remark(sid, "Pauze #", "hoi")
+    store.release_remarks(sid)
+    md = export_session(store, sid, "md", now=NOW)
+    html = _markdown_html(md)
+    # The place typed over three lines stays in the subtitle: no heading, no list.
+    assert html.count("<h1>") == 1 and "<li>lijst" not in html
+    assert "<h1>Gehackt" not in html and "<h2>Gehackt" not in html
+    assert "<h1>Verslag burgerconsultatie: Thema ##</h1>" in html  # no closing sequence eaten
+    assert "<h3>Pauze #</h3>" in html

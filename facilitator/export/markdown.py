@@ -48,6 +48,12 @@ def _defuse(text: str) -> str:
     return text[: m.start(2)] + "\\" + text[m.start(2) :]
 
 
+def _heading(text: str) -> str:
+    """Typed text as one heading line: newlines flattened, every # escaped (a trailing " #"
+    would otherwise be taken for the heading's closing sequence and dropped)."""
+    return _defuse(escape(" ".join(text.split())).replace("#", "\\#"))
+
+
 def _run(run: Run, breaker: str) -> str:
     """One run; each new line of typed text is defused, empty lines are dropped."""
     lines = run.text.split("\n")
@@ -77,10 +83,11 @@ def _cell(paragraphs: list[Line]) -> str:
 def render(doc: Document, progress: Callable[[int, int], None] | None = None) -> str:
     """The whole document as Markdown text."""
     counter = Progress(doc.size(), progress)
-    out: list[str] = [f"# {_defuse(escape(doc.title))}", "", f"*{escape(doc.subtitle)}*", ""]
+    subtitle = escape(" ".join(doc.subtitle.split()))
+    out: list[str] = [f"# {_heading(doc.title)}", "", f"*{subtitle}*", ""]
     for el in doc.body:
         if isinstance(el, Heading):
-            out += ["#" * (el.level + 1) + " " + _defuse(escape(" ".join(el.text.split()))), ""]
+            out += ["#" * (el.level + 1) + " " + _heading(el.text), ""]
             counter.step()
         elif isinstance(el, Para):
             out += [_inline(el.runs, breaker="\\\n"), ""]
