@@ -234,3 +234,18 @@ def test_html_grouped_tables_keep_their_columns(store, clock):
     page = export_series(store, "all", "html", now=NOW)
     assert '<td class="c0" rowspan="4"><p>Leeftijd</p></td>' in page
     assert '<td class="c0" rowspan="3"><p>Lokaal</p></td>' in page
+
+
+def test_timeline_counts_what_each_rebalance_cut(store, session_id, clock):
+    """A second rebalance cuts from the minutes the first one left, not from the programme's."""
+    add = store.add_clock_event
+    add(session_id, ck.START, clock(), {"key": "welkom"})
+    add(session_id, ck.REBALANCE, clock.advance(minutes=25), {"minutes": {"fase2": 35}})
+    add(session_id, ck.REBALANCE, clock.advance(minutes=5), {"minutes": {"fase2": 30}})
+    add(session_id, ck.START, clock.advance(minutes=1), {"key": "fase1"})
+    # fase1 has started: this one changes nothing on the clock, so it cuts nothing either.
+    add(session_id, ck.REBALANCE, clock.advance(minutes=1), {"minutes": {"fase1": 50}})
+    report = build(store, session_id, clock())
+    assert [b.planned_minutes for b in report.blocks if b.key in ("fase1", "fase2")] == [60, 30]
+    cuts = [it.minutes for it in report.timeline() if it.kind == ck.REBALANCE]
+    assert cuts == [5, 5, 0]

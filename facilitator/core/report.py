@@ -254,7 +254,13 @@ class SessionReport:
         """The facilitator's clock actions still in force (undone ones left out), in order."""
         items: list[TimelineItem] = []
         running = ""
+        # Planned minutes as the clock had them at each moment: a second rebalance cuts from
+        # the first one's minutes, not from the programme's, and never from a started block.
+        planned = {b.key: b.block.minutes for b in self.blocks}
+        started: set[str] = set()
         for ev in ck.effective_events(self.data.clock_events):
+            if ev.kind in (ck.START, ck.EXTRA_BREAK):
+                started.add(str(ev.data.get("key")))
             if ev.kind == ck.START:
                 block = self._by_key.get(str(ev.data.get("key")))
                 running = block.name if block else str(ev.data.get("key"))
@@ -271,9 +277,9 @@ class SessionReport:
             elif ev.kind == ck.REBALANCE:
                 cut = 0
                 for key, minutes in dict(ev.data.get("minutes", {})).items():
-                    block = self._by_key.get(key)
-                    if block is not None:
-                        cut += block.block.minutes - int(minutes)
+                    if key in planned and key not in started and int(minutes) >= 1:
+                        cut += planned[key] - int(minutes)
+                        planned[key] = int(minutes)
                 items.append(TimelineItem(ev.at, ev.kind, running, cut))
             else:
                 items.append(TimelineItem(ev.at, ev.kind, running))
