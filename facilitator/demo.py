@@ -29,15 +29,21 @@ def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
 
 
 def seed_sample_session(store: Store, programme: Programme, day: datetime) -> str:
-    """A whole session as it might have gone: every block a little off plan, then closed."""
-    session_id = store.create_session(
+    """A whole session as it might have gone: every block a little off plan, then closed.
+
+    A demo run again on the same --db the same day finds its sample there and leaves it be.
+    """
+    session_id = f"voorbeeld-{day.astimezone().date().isoformat()}"
+    if any(s.id == session_id for s in store.list_sessions()):
+        return session_id
+    store.create_session(
         programme,
         "Zwolle (voorbeeld)",
         day.astimezone().date().isoformat(),
         facilitators=["Anna", "Said"],
         expected_participants=20,
         now=day,
-        session_id=f"voorbeeld-{day.astimezone().date().isoformat()}",
+        session_id=session_id,
     )
     start = day.astimezone().replace(hour=9, minute=30, second=0, microsecond=0)
     drift = (2, 4, -1, 3, 0, 5, -2, 1, 0)  # minutes each block ran over (or under) its plan

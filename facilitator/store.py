@@ -391,6 +391,8 @@ class Store:
                 while conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                     n += 1
                     session_id = f"{base}-{n}"
+            elif conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise StoreError(f"session {session_id!r} is already in this database")
             conn.execute(
                 "INSERT INTO sessions (id, programme_id, programme, place, date, facilitators, "
                 "expected_participants, state, created_at, remark_token) "
