@@ -255,3 +255,37 @@ def test_planned_session_roundtrips(store, other, session_id, tmp_path):
     doc = json.loads(first)
     assert doc["session"]["state"] == "planned"
     assert all(b["started_at"] is None for b in doc["blocks"]) and doc["entries"] == []
+
+
+def test_import_keeps_no_terminal_controls_and_checks_history(store, other):
+    """Texts the TUI and the CLI print come in clean; ids that would be printed raw are refused."""
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    doc["session"]["theme"] = "Thema\x1b[2J\x1b]0;pwned\x07"
+    doc["blocks"][1]["name"] = "Fase\x9b31m"
+    doc["blocks"][1]["prompts"] = ["Vraag\x1b[5m"]
+    other.import_session(from_doc(doc))
+    info = other.get_session(sid)
+    assert info.programme.theme == "Thema[2J]0;pwned"
+    assert info.programme.blocks[1].name == "Fase31m"
+    assert info.programme.blocks[1].prompts == ("Vraag[5m",)
+    for change, message in [
+        (lambda d: d["session"].update(id="x\x1b[2J"), "session.id"),
+        (lambda d: d["entries"][0].update(id="e\n99"), "entries[0].id"),
+        (lambda d: d["remarks"][0].update(hidden="nee"), "remarks[0].hidden"),
+        # The history view shows earlier versions: they are checked like the entry.
+        (lambda d: d["entries"][5]["history"][0].update(text=["x"]), "history[0].text"),
+        (lambda d: d["entries"][5]["history"][0].update(updated_at="x"), "history[0].updated_at"),
+    ]:
+        doc = json.loads(export_session(store, sid, "json", now=NOW))
+        change(doc)
+        with pytest.raises(DocError, match=re.escape(message)):
+            from_doc(doc)
+
+
+def test_programme_texts_lose_terminal_controls():
+    from facilitator.core.programme import parse_programme
+    from tests.test_programme import GOOD
+
+    prog = parse_programme(GOOD.replace('theme = "', 'theme = "\\u001b[31m', 1), "x.toml", "x")
+    assert prog.valid and "\x1b" not in prog.theme

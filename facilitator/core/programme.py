@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facilitator.core.text import clean
+
 PHASE_NAMES = {
     1: "De diepte in",
     2: "Betekenis geven en keuzes maken",
@@ -166,7 +168,7 @@ class _Lines:
 
 
 def _text(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
+    return isinstance(value, str) and clean(value).strip() != ""
 
 
 def parse_programme(text: str, file: str, default_id: str) -> Programme:
@@ -202,15 +204,15 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
         if not _text(data.get(key)):
             err(f"{key} is missing or empty", key)
         else:
-            setattr(prog, key, data[key].strip())
+            setattr(prog, key, clean(data[key]).strip())
     subs = data.get("sub_questions", [])
     if not isinstance(subs, list) or not all(_text(s) for s in subs):
         err("sub_questions must be a list of non-empty strings", "sub_questions")
     else:
-        prog.sub_questions = [s.strip() for s in subs]
+        prog.sub_questions = [clean(s).strip() for s in subs]
     if "description" in data:
         if isinstance(data["description"], str):
-            prog.description = data["description"].strip()
+            prog.description = clean(data["description"]).strip()
         else:
             err("description must be text", "description")
 
@@ -270,7 +272,7 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
                 err(f"{key} must be a list of non-empty strings", key, i)
                 ok = False
             else:
-                lists[key] = tuple(v.strip() for v in value)
+                lists[key] = tuple(clean(v).strip() for v in value)
         bkey = raw.get("key", f"b{i + 1:02d}")
         if not isinstance(bkey, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", bkey):
             err("key must be letters, digits, - or _", "key", i)
@@ -285,7 +287,7 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
                 Block(
                     key=bkey,
                     kind=str(kind),
-                    name=str(name).strip(),
+                    name=clean(str(name)).strip(),
                     minutes=minutes,  # type: ignore[arg-type]  # checked above: a positive int
                     phase=phase if kind == "phase" else None,
                     work_forms=lists.get("work_forms", ()),

@@ -17,10 +17,11 @@ from typing import Any
 
 from facilitator.core import clock as ck
 from facilitator.core.clock import ClockEvent
-from facilitator.core.entries import KINDS, TEXT_FIELDS, Entry
+from facilitator.core.entries import KINDS, LEVELS, TEXT_FIELDS, Entry
 from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import BLOCK_KINDS, MAX_MINUTES, Block, Programme
 from facilitator.core.report import FORMAT_VERSION, Remark, SessionData, SessionReport, remark_order
+from facilitator.core.text import clean
 from facilitator.core.timeutil import iso, parse_iso
 
 STATES = ("planned", "running", "closed")
@@ -146,6 +147,35 @@ def _strings(obj: Any, key: str, where: str, *, default: list[str] | None = None
     return list(value)
 
 
+def _text(obj: Any, key: str, where: str) -> str:
+    """A text field as the store keeps typed text: control characters a terminal acts on removed."""
+    return clean(_need(obj, key, str, where))
+
+
+def _ident(value: str, where: str) -> str:
+    """An id or key is shown and printed as it is: one with control characters is refused."""
+    if clean(value) != value or "\n" in value or "\t" in value:
+        raise DocError(f"{where}: {value!r} has control characters or line breaks")
+    return value
+
+
+def _version(v: dict[str, Any], where: str) -> dict[str, Any]:
+    """An earlier version of an entry, checked like the entry itself (the history view shows it)."""
+    out = dict(v)
+    for name in TEXT_FIELDS:
+        if name == "level":
+            if v.get(name) is not None and v[name] not in LEVELS:
+                raise DocError(f"{where}.level: one of {', '.join(LEVELS)}, not {v[name]!r}")
+        elif name in v:
+            out[name] = _text(v, name, where)
+    for name in ("tags", "links", "building_blocks"):
+        if name in v:
+            out[name] = [clean(x) for x in _strings(v, name, where)]
+    if v.get("updated_at") is not None:
+        _time(v["updated_at"], f"{where}.updated_at")
+    return out
+
+
 def _time(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
         raise DocError(f"{where}: expected an ISO-8601 time, not {value!r}")
@@ -170,7 +200,7 @@ def from_doc(doc: Any) -> SessionData:
     if version < 1:
         raise DocError(f"format_version {version} is not a facilitator export")
     s = _need(doc, "session", dict, "export")
-    session_id = _need(s, "id", str, "session").strip()
+    session_id = _ident(_need(s, "id", str, "session").strip(), "session.id")
     if not session_id:
         raise DocError("session.id is empty")
 
@@ -193,6 +223,7 @@ def from_doc(doc: Any) -> SessionData:
         key = b.get("key", f"b{i + 1:02d}")
         if not isinstance(key, str) or not key or key in keys:
             raise DocError(f"{where}.key: must be a text used by one block only")
+        _ident(key, f"{where}.key")
         keys.append(key)
         for name in ("started_at", "ended_at"):
             if b.get(name) is not None:
@@ -200,21 +231,21 @@ def from_doc(doc: Any) -> SessionData:
         block = Block(
             key=key,
             kind=kind,
-            name=_need(b, "name", str, where),
+            name=_text(b, "name", where),
             minutes=minutes,
             phase=phase,
-            work_forms=tuple(_strings(b, "work_forms", where, default=[])),
-            prompts=tuple(_strings(b, "prompts", where, default=[])),
+            work_forms=tuple(clean(x) for x in _strings(b, "work_forms", where, default=[])),
+            prompts=tuple(clean(x) for x in _strings(b, "prompts", where, default=[])),
         )
         if not b.get("inserted", False):
             blocks.append(block)
     programme = Programme(
-        id=_need(s, "programme", str, "session"),
+        id=_ident(_need(s, "programme", str, "session"), "session.programme"),
         file="",
-        theme=_need(s, "theme", str, "session"),
-        main_question=_need(s, "main_question", str, "session"),
-        sub_questions=_strings(s, "sub_questions", "session"),
-        description=s.get("description") if isinstance(s.get("description"), str) else "",
+        theme=_text(s, "theme", "session"),
+        main_question=_text(s, "main_question", "session"),
+        sub_questions=[clean(q) for q in _strings(s, "sub_questions", "session")],
+        description=clean(s["description"]) if isinstance(s.get("description"), str) else "",
         blocks=blocks,
     )
     created_at = s.get("created_at")
@@ -242,6 +273,8 @@ def from_doc(doc: Any) -> SessionData:
             problem = ck.check_event(kind, data)
             if problem is not None:
                 raise DocError(f"{where}: {problem}")
+            if isinstance(data.get("name"), str):  # an extra break's name, shown on the agenda
+                data = {**data, "name": clean(data["name"])}
             events.append(ClockEvent(i + 1, _time(ev.get("at"), f"{where}.at"), kind, dict(data)))
     else:
         events = _events_from_blocks(raw_blocks, keys, state)
@@ -263,7 +296,7 @@ def from_doc(doc: Any) -> SessionData:
     seen: set[str] = set()
     for i, e in enumerate(_need(doc, "entries", list, "export")):
         where = f"entries[{i}]"
-        entry_id = _need(e, "id", str, where)
+        entry_id = _ident(_need(e, "id", str, where), f"{where}.id")
         if not entry_id or entry_id in seen:
             raise DocError(f"{where}.id: empty or used twice")
         seen.add(entry_id)
@@ -304,6 +337,7 @@ def from_doc(doc: Any) -> SessionData:
                 raise DocError(f"{where}.history[{j}].revision: 1 to {revisions}, each once")
             numbers.add(n)
             _time(v.get("saved_at"), f"{where}.history[{j}].saved_at")
+        versions = [_version(v, f"{where}.history[{j}]") for j, v in enumerate(versions)]
         if versions:
             history[entry_id] = versions
         entries.append(
@@ -325,13 +359,10 @@ def from_doc(doc: Any) -> SessionData:
     remarks = []
     for i, r in enumerate(_need(doc, "remarks", list, "export")):
         where = f"remarks[{i}]"
-        remarks.append(
-            Remark(
-                _need(r, "slot", str, where),
-                _need(r, "text", str, where),
-                bool(r.get("hidden", False)),
-            )
-        )
+        hidden = r.get("hidden", False) if isinstance(r, dict) else False
+        if not isinstance(hidden, bool):  # "no" would hide it: true or false only
+            raise DocError(f"{where}.hidden: expected true/false, not {hidden!r}")
+        remarks.append(Remark(_need(r, "slot", str, where), _need(r, "text", str, where), hidden))
     participants = _need(doc, "participants", dict, "export")
     names = [b["name"] for b in raw_blocks]
     return SessionData(
