@@ -249,3 +249,23 @@ def test_timeline_counts_what_each_rebalance_cut(store, session_id, clock):
     assert [b.planned_minutes for b in report.blocks if b.key in ("fase1", "fase2")] == [60, 30]
     cuts = [it.minutes for it in report.timeline() if it.kind == ck.REBALANCE]
     assert cuts == [5, 5, 0]
+
+
+def test_csv_links_only_to_entries_it_holds(store, session_id, clock):
+    import csv
+    import io
+
+    quote = store.add_entry(session_id, "quote", {"text": "q"}, now=clock())
+    gone = store.add_entry(session_id, "quote", {"text": "weg"}, now=clock())
+    store.add_entry(
+        session_id,
+        "advice",
+        {"text": "a", "level": "local"},
+        links=[quote.id, gone.id],
+        now=clock(),
+    )
+    store.delete_entry(gone.id, now=clock())
+    text = export_session(store, session_id, "csv", now=clock())
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["links"] for r in rows if r["kind"] == "advice"] == [quote.id]
+    assert {r["id"] for r in rows} == {quote.id, rows[-1]["id"]}

@@ -67,7 +67,8 @@ def rows(report: SessionReport) -> list[list[str]]:
             "source": e.source,
             "building_blocks": "; ".join(e.building_blocks),
             "tags": " ".join(e.tags),
-            "links": " ".join(e.links),
+            # As in the JSON export: only links to entries in this table (not to deleted ones).
+            "links": " ".join(t for t in e.links if report.entry(t) is not None),
             "revisions": e.revision - 1,
         }
         out.append([neutralise(values[c]) for c in COLUMNS])
