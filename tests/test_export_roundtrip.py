@@ -289,3 +289,18 @@ def test_programme_texts_lose_terminal_controls():
 
     prog = parse_programme(GOOD.replace('theme = "', 'theme = "\\u001b[31m', 1), "x.toml", "x")
     assert prog.valid and "\x1b" not in prog.theme
+
+
+def test_import_stores_times_in_utc_so_they_sort(store, other):
+    """A file from another tool may write times with an offset; the log sorts them as text."""
+    sid = build_sample(store)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    first, second = doc["entries"][0], doc["entries"][1]  # captured at 09:30 and 09:41 UTC
+    first["created_at"] = first["updated_at"] = "2026-03-01T10:30:00+01:00"
+    second["created_at"] = second["updated_at"] = "2026-03-01T09:41:00Z"
+    other.import_session(from_doc(doc))
+    got = {e.id: e.created_at for e in other.list_entries(sid)}
+    assert got[first["id"]] == "2026-03-01T09:30:00.000+00:00"
+    assert got[second["id"]] == "2026-03-01T09:41:00.000+00:00"
+    newest_first = [e.id for e in other.list_entries(sid) if e.id in (first["id"], second["id"])]
+    assert newest_first == [second["id"], first["id"]]

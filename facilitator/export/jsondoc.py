@@ -172,8 +172,14 @@ def _version(v: dict[str, Any], where: str) -> dict[str, Any]:
         if name in v:
             out[name] = [clean(x) for x in _strings(v, name, where)]
     if v.get("updated_at") is not None:
-        _time(v["updated_at"], f"{where}.updated_at")
+        out["updated_at"] = _stamp(v["updated_at"], f"{where}.updated_at")
+    out["saved_at"] = _stamp(v.get("saved_at"), f"{where}.saved_at")
     return out
+
+
+def _stamp(value: Any, where: str) -> str:
+    """A time as the store keeps it (UTC, one format), so times sort as text in their order."""
+    return iso(_time(value, where))
 
 
 def _time(value: Any, where: str) -> datetime:
@@ -250,7 +256,7 @@ def from_doc(doc: Any) -> SessionData:
     )
     created_at = s.get("created_at")
     if created_at is not None:
-        _time(created_at, "session.created_at")
+        created_at = _stamp(created_at, "session.created_at")
     expected = s.get("expected_participants")
     if expected is not None and (
         isinstance(expected, bool)
@@ -307,10 +313,8 @@ def from_doc(doc: Any) -> SessionData:
         index = _need(e, "block", int, where, null=True)
         if index is not None and not 0 <= index < len(raw_blocks):
             raise DocError(f"{where}.block: no block {index} (there are {len(raw_blocks)})")
-        created = _need(e, "created_at", str, where)
-        _time(created, f"{where}.created_at")
-        updated = e.get("updated_at", created)
-        _time(updated, f"{where}.updated_at")
+        created = _stamp(_need(e, "created_at", str, where), f"{where}.created_at")
+        updated = _stamp(e.get("updated_at", created), f"{where}.updated_at")
         revisions = e.get("revisions", 0)
         if (
             isinstance(revisions, bool)
