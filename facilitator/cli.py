@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date as date_cls
@@ -299,6 +300,10 @@ def run() -> None:
         where = f" (see `facilitator {ctx.info_name} --help`)" if ctx and ctx.parent else ""
         click.echo(f"facilitator: {exc.format_message()}{where}", err=True)
         sys.exit(2)
+    except sqlite3.Error as exc:
+        # The database stayed locked past the busy timeout, or a page turned out damaged.
+        click.echo(f"facilitator: the database could not be used: {exc}", err=True)
+        sys.exit(2)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python's final flush of
         # stdout from failing again on the closed pipe.
@@ -458,8 +463,6 @@ def import_command(
     profile come back as they were; a session already in the database is refused.
     """
     path = setup(ctx, db, lang)
-    import sqlite3
-
     from facilitator.export.jsondoc import DocError, loads
     from facilitator.store import StoreError
 

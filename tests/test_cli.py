@@ -129,3 +129,23 @@ def test_a_full_disk_behind_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_pa
     err = proc.stderr.read().decode()
     assert proc.wait() == 1
     assert err == ""
+
+
+def test_a_database_error_is_one_line(tmp_path, monkeypatch, capsys):
+    """A database locked past the busy timeout (or a damaged page) is named, not a traceback."""
+    from facilitator import cli
+    from facilitator.store import Store
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Store, "create_session", locked)
+    monkeypatch.setattr(
+        sys, "argv", ["facilitator", "new", "--programme", "spelregels", "--place", "X"]
+    )
+    monkeypatch.setenv("FACILITATOR_DB", str(tmp_path / "x.db"))
+    with pytest.raises(SystemExit) as stop:
+        cli.run()
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "facilitator: the database could not be used: database is locked\n"

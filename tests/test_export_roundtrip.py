@@ -231,6 +231,8 @@ def test_not_json_is_a_clear_error():
         loads("{nope")
     with pytest.raises(DocError, match="expected a JSON object"):
         loads("[]")
+    with pytest.raises(DocError, match="nested far too deeply"):  # was a RecursionError
+        loads("[" * 100_000 + "]" * 100_000)
 
 
 def test_an_export_without_clock_events_still_has_its_times(store, other):

@@ -405,4 +405,6 @@ def loads(text: str) -> SessionData:
         raise DocError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise DocError("not a facilitator export: its JSON is nested far too deeply") from None
     return from_doc(doc)
