@@ -122,3 +122,13 @@ def test_series_docx_has_the_participants_table(store, sample):
     assert rows[1] == ["Leeftijd", "Jongeren (18-30)", "5 (25,0%)"]
     assert rows[2][0] == "Leeftijd"  # merged: the same cell as the row above
     assert table.rows[2].cells[0]._tc is table.rows[3].cells[0]._tc
+
+
+def test_a_long_place_or_theme_fits_the_document_properties(store, programme, clock):
+    """Word's title and subject hold 255 characters; a longer place raised a ValueError."""
+    sid = store.create_session(programme, "Buurthuis " * 40, "2026-03-01", now=clock())
+    data = export_session(store, sid, "docx", now=clock())
+    document = docx.Document(io.BytesIO(data))
+    assert len(document.core_properties.subject) == 255
+    assert document.core_properties.subject.startswith("Buurthuis Buurthuis")
+    assert document.paragraphs[1].text.count("Buurthuis") == 40  # the page keeps it whole

@@ -49,6 +49,12 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def _property(text: str) -> str:
+    """A document property (title, subject): one line, cut to Word's 255 characters."""
+    flat = " ".join(xml_safe(text).split())
+    return flat if len(flat) <= 255 else flat[:254] + "…"
+
+
 def _add_runs(p, runs: Line, *, muted: bool = False) -> None:  # noqa: ANN001
     """Runs written straight into a <w:p> (python-docx's own run API costs ~10x more per run):
     text only ever lands in <w:t> elements, newlines become <w:br/>, tabs <w:tab/>."""
@@ -151,8 +157,9 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
     lang.set(qn("w:val"), "nl-NL")
     rpr.append(lang)
     props = document.core_properties
-    props.title = xml_safe(doc.title)
-    props.subject = xml_safe(doc.subtitle)
+    # Word's document properties hold at most 255 characters (python-docx raises past that).
+    props.title = _property(doc.title)
+    props.subject = _property(doc.subtitle)
     props.language = "nl-NL"
     props.author = "facilitator"
 
