@@ -233,6 +233,8 @@ def test_not_json_is_a_clear_error():
         loads("[]")
     with pytest.raises(DocError, match="nested far too deeply"):  # was a RecursionError
         loads("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DocError, match=re.escape("lone surrogate \\ud800")):  # SQLite refuses it
+        loads('{"format_version": 1, "x": "a\\ud800b"}')
 
 
 def test_an_export_without_clock_events_still_has_its_times(store, other):

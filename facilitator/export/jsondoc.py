@@ -407,4 +407,10 @@ def loads(text: str) -> SessionData:
         ) from None
     except RecursionError:
         raise DocError("not a facilitator export: its JSON is nested far too deeply") from None
+    try:
+        # "\ud800" is valid JSON but no text: SQLite could not store it (UTF-8 has no surrogates).
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+        raise DocError(f"not text as facilitator exports it: a lone surrogate {bad}") from None
     return from_doc(doc)
