@@ -9,7 +9,8 @@ import sys
 def test_core_and_store_load_without_the_ui_or_the_web():
     code = (
         "import sys, pkgutil, importlib, facilitator.core as core\n"
-        "for m in pkgutil.iter_modules(core.__path__): importlib.import_module('facilitator.core.' + m.name)\n"
+        "for m in pkgutil.iter_modules(core.__path__):\n"
+        "    importlib.import_module('facilitator.core.' + m.name)\n"
         "import facilitator.store, facilitator.export\n"
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'aiohttp', 'qrcode'))\n"
         "print(','.join(bad))\n"
