@@ -246,6 +246,28 @@ async def test_start_screen_creates_a_session(store, clock):
         assert app.screen.session_id == session.id
 
 
+async def test_new_session_form_refuses_a_count_the_store_would_refuse(store, clock):
+    """The form says what is wrong and stays open, with what was typed, instead of a
+    database error in English after the form is gone."""
+    from textual.widgets import Input
+
+    from facilitator.tui.screens.new_session import NewSessionScreen
+
+    app = make_app(store, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Venlo")
+        app.screen.query_one("#participants", Input).value = "20000000"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+        assert "Aantal deelnemers" in text_of(app.screen, "#form-error")
+        assert app.screen.query_one("#place", Input).value == "Venlo"
+        assert store.list_sessions() == []
+
+
 async def test_start_screen_opens_an_existing_session(store, session_id, clock):
     app = make_app(store, clock=clock, poll_interval=0)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import load_all
 from facilitator.core.timeutil import parse_date
 from facilitator.i18n import t
@@ -78,7 +79,7 @@ class NewSessionScreen(Translated, ModalScreen[dict | None]):
                 count = int(raw_count)
             except ValueError:
                 count = -1
-            if count < 0:
+            if not 0 <= count <= MAX_COUNT:
                 error.update(Content(t("new.err_participants")))
                 self.query_one("#participants", Input).focus()
                 return
