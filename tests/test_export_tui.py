@@ -92,6 +92,41 @@ async def test_a_failed_write_is_reported_and_the_session_carries_on(store, tmp_
         assert type(app.screen).__name__ == "RunScreen"
 
 
+async def test_odd_paths_are_answered_in_the_dialog_never_a_crash(store, tmp_path, monkeypatch):
+    """~name of a user this laptop does not know, a bare folder, ".": the app carries on."""
+    sid = build_sample(store)
+    folder = tmp_path / "verslagen"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = _app(store, sid)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#path", Input).value = "~geen-gebruiker-hier/verslag"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "geen-gebruiker-hier" in str(screen.query_one("#form-error").visual)
+        # A folder (with or without the slash) gets the suggested file name inside it.
+        screen.query_one("#path", Input).value = str(folder) + "/"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (folder / f"{sid}.docx").exists()
+        await _export(app, pilot, folder, "session", "md", "")
+        assert (folder / f"{sid}.md").exists()
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = "."
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (tmp_path / f"{sid}.docx").exists()
+        assert type(app.screen).__name__ == "RunScreen"
+
+
 async def test_command_palette_offers_export_and_profile(store):
     from facilitator.tui.export_actions import ExportCommands
 

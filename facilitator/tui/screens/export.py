@@ -3,6 +3,7 @@ format and the file. Returns the choice; the run screen's export action does the
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,15 @@ class ExportScreen(Translated, ModalScreen[dict[str, Any] | None]):
             error.update(Content(t("export.err_path")))
             self.query_one("#path", Input).focus()
             return
-        path = Path(raw).expanduser()
+        try:
+            path = Path(raw).expanduser()
+        except RuntimeError:  # ~name of a user this laptop does not know
+            error.update(Content(t("export.err_home", path=raw)))
+            self.query_one("#path", Input).focus()
+            return
+        if raw.endswith(("/", os.sep)) or path.is_dir():
+            # A folder: the suggested file name inside it, not a file named after the folder.
+            path = path / Path(self._suggest(scope, fmt)).name
         suffix = "." + fmt
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
