@@ -396,6 +396,8 @@ async def test_the_form_field_must_be_genuine_fresh_and_for_this_url(
         FormSigner().issue(path[3:]),  # another server's secret
         signer.issue("SOMEOTHERTOKEN"),  # another session's page
         "9" * 200,
+        f"{exp}.{nonce}.{mac[:-1]}é",  # not ASCII: hmac.compare_digest would raise on it
+        f"²{exp}.{nonce}.{mac}",  # a digit to str.isdigit, not to int()
     ]
     for value in forged:
         resp = await send(client, path, "vals", field=value)

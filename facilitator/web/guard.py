@@ -41,7 +41,9 @@ class FormSigner:
 
     def check(self, scope: str, value: str | None) -> str:
         """ "ok", "expired" (genuine but too old) or "bad" (missing, altered, another session's)."""
-        if not value or len(value) > 100:
+        # ASCII only: hmac.compare_digest raises on other text, and int() refuses digits such
+        # as "²" that str.isdigit() accepts.
+        if not value or len(value) > 100 or not value.isascii():
             return "bad"
         parts = value.split(".")
         if len(parts) != 3 or not parts[0].isdigit():
