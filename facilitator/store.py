@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from facilitator.core.clock import ClockEvent, check_event, compute
+from facilitator.core.clock import ClockEvent, check_event, compute, refusal
 from facilitator.core.entries import KINDS, LEVELS, Entry, fts_query, normalise_tag
 from facilitator.core.programme import Programme
 from facilitator.core.text import clean
@@ -489,11 +489,6 @@ class Store:
             ).fetchone()
             if row is None:
                 raise NotFound(f"no session {session_id!r} in this database")
-            cur = conn.execute(
-                "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
-                (session_id, iso(at), kind, payload),
-            )
-            seq = int(cur.lastrowid or 0)
             events = [
                 ClockEvent(seq=s, at=parse_iso(a), kind=k, data=json.loads(d))
                 for s, a, k, d in conn.execute(
@@ -502,13 +497,20 @@ class Store:
                 )
             ]
             programme = Programme.from_dict(json.loads(row[0]))
-            state = compute(programme.blocks, events, at).state
+            # Read inside the write lock: another app may have acted on this clock a moment ago.
+            problem = refusal(compute(programme.blocks, events, at), kind, data or {})
+            if problem is not None:
+                raise StoreError(problem)
+            cur = conn.execute(
+                "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
+                (session_id, iso(at), kind, payload),
+            )
+            event = ClockEvent(
+                int(cur.lastrowid or 0), parse_iso(iso(at)), kind, json.loads(payload)
+            )
+            state = compute(programme.blocks, [*events, event], at).state
             conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session_id))
-        return (
-            events[-1]
-            if events and events[-1].seq == seq
-            else ClockEvent(seq, at, kind, data or {})
-        )
+        return event
 
     # -- entries ------------------------------------------------------------------------------
 

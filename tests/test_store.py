@@ -131,3 +131,32 @@ def test_rotating_backups(store, session_id):
     copy = Store.open(copies[-1])
     assert copy.get_session(session_id).place == "Utrecht"
     copy.close()
+
+
+def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
+    store, session_id, clock
+):
+    """Two apps on one session: both press `n` on the same block, both undo the same action,
+    or one acts after the other closed. Stored, such an action would be the one `u` undoes."""
+    add = store.add_clock_event
+    add(session_id, ck.START, clock(), {"key": "welkom"})
+    first = add(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+    with pytest.raises(StoreError, match="already started"):
+        add(session_id, ck.START, clock.advance(seconds=1), {"key": "fase1"})
+    add(session_id, ck.PAUSE, clock())
+    with pytest.raises(StoreError, match="already interrupted"):
+        add(session_id, ck.PAUSE, clock())
+    pause = store.clock_events(session_id)[-1]
+    add(session_id, ck.UNDO, clock(), {"undoes": pause.seq})
+    with pytest.raises(StoreError, match="undone already"):
+        add(session_id, ck.UNDO, clock(), {"undoes": pause.seq})  # the other app's undo
+    add(session_id, ck.CLOSE, clock.advance(minutes=1))
+    for kind, data in [(ck.START, {"key": "pauze1"}), (ck.EXTEND, {"minutes": 5})]:
+        with pytest.raises(StoreError, match="closed"):
+            add(session_id, kind, clock(), data)
+    add(session_id, ck.UNDO, clock())  # undoing the close is still possible
+    state = ck.compute(
+        store.get_session(session_id).programme.blocks, store.clock_events(session_id), clock()
+    )
+    assert state.current is not None and state.current.key == "fase1"
+    assert state.last_action == first and not state.paused

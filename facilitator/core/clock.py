@@ -296,6 +296,40 @@ def check_event(kind: str, data: Any) -> str | None:
     return None
 
 
+def refusal(state: ClockState, kind: str, data: dict[str, Any]) -> str | None:
+    """Why an action would change nothing on a clock in `state` (None when it is in force).
+
+    `compute` skips such actions, yet stored they would still be the last action, and `u` would
+    undo them without a visible change. Two apps on one session can send them: both press `n`
+    on the same block, or both undo the same action.
+    """
+    if state.state == "closed" and kind != UNDO:
+        return "the session is closed (undo the close to go on)"
+    if kind == START:
+        target = next((b for b in state.blocks if b.key == data.get("key")), None)
+        if target is None:
+            return f"no block {data.get('key')!r} in this session"
+        if target.status != "pending":
+            return f"{target.name} has already started"
+    elif kind == EXTRA_BREAK and any(b.key == data.get("key") for b in state.blocks):
+        return f"a block {data.get('key')!r} is already on the agenda"
+    elif kind in (PAUSE, EXTEND, CLOSE) and state.state != "running":
+        return "the session has not started"
+    elif kind == PAUSE and state.paused:
+        return "the clock is already interrupted"
+    elif kind == RESUME and not state.paused:
+        return "the clock is not interrupted"
+    elif kind == EXTEND and state.current is None:
+        return "no block is running"
+    elif kind == UNDO:
+        if state.last_action is None:
+            return "nothing to undo"
+        undoes = data.get("undoes")
+        if undoes is not None and undoes != state.last_action.seq:
+            return "that action was undone already, or another one came after it"
+    return None
+
+
 def effective_events(events: Sequence[ClockEvent]) -> list[ClockEvent]:
     """The actions still in force: each undo cancels the latest action not yet undone."""
     stack: list[ClockEvent] = []
