@@ -435,12 +435,12 @@ def export_command(
         subject = f"reeks-{series}" if series else str(session_id)
         out = Path(default_name(subject, fmt, audience="participants" if participants else "team"))
     if out is None or str(out) == "-":
-        if isinstance(content, bytes):
-            sys.stdout.buffer.write(content)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(content)
-            sys.stdout.flush()
+        # UTF-8 whatever the console's encoding (the HTML says utf-8, the CSV starts with its
+        # BOM): `> verslag.md` under a Windows code page would otherwise fail or write cp1252.
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
         written = write_file(out, content)

@@ -201,3 +201,21 @@ def test_out_keeps_a_symlink_and_writes_into_a_pipe(db, tmp_path):
 def test_an_empty_out_is_a_clear_error(db, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # "" is the current folder
     assert "cannot write" in one_line_error(run("export", SESSION, "--out", "", db=db))
+
+
+def test_stdout_gets_utf8_whatever_the_console_encoding(db):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("facilitator")
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}  # as under a Windows code page
+    for fmt in ("md", "html", "csv"):
+        p = subprocess.run(
+            [str(exe), "export", SESSION, "--format", fmt, "--db", str(db)],
+            capture_output=True,
+            env=env,
+        )
+        assert p.returncode == 0, p.stderr.decode()
+        assert "beweegredenen toe." in p.stdout.decode("utf-8")
