@@ -299,10 +299,25 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (an I/O error, a full disk) can leave the transaction open,
+                    # and then every later BEGIN fails too: end it, so the next save can work.
+                    self._rollback()
+                    raise
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open (SQLite ends some failed ones by itself, and
+        a ROLLBACK then would hide the real error behind "no transaction is active")."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store method on the single database thread, off the event loop."""

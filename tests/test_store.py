@@ -160,3 +160,33 @@ def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
     )
     assert state.current is not None and state.current.key == "fase1"
     assert state.last_action == first and not state.paused
+
+
+def test_a_failed_commit_does_not_block_every_later_save(db_path, programme, clock):
+    """A COMMIT that fails (an I/O error) can leave SQLite's transaction open; then every later
+    BEGIN failed ("within a transaction") and nothing typed afterwards could be saved."""
+    import sqlite3
+
+    class FlakyCommit(sqlite3.Connection):
+        fail_next_commit = False
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT" and self.fail_next_commit:
+                self.fail_next_commit = False
+                raise sqlite3.OperationalError("disk I/O error")
+            return super().execute(sql, *args)
+
+    Store.open(db_path).close()
+    conn = sqlite3.connect(
+        str(db_path), factory=FlakyCommit, isolation_level=None, check_same_thread=False
+    )
+    s = Store(conn, db_path)
+    try:
+        sid = s.create_session(programme, "X", "2026-03-01", now=clock())
+        conn.fail_next_commit = True
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+            s.add_entry(sid, "story", {"text": "verloren"}, now=clock())
+        kept = s.add_entry(sid, "story", {"text": "bewaard"}, now=clock())
+        assert [e.text for e in s.list_entries(sid)] == [kept.text]
+    finally:
+        s.close()
