@@ -428,3 +428,35 @@ async def test_a_crashed_edit_comes_back_as_an_edit(store, session_id, clock):
     assert (edited.text, edited.revision) == ("Groet elkaar altijd", 2)
     assert [r["text"] for r in store.revisions(entry.id)] == ["Groet elkaar"]
     assert store.drafts(session_id) == []
+
+
+async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_form(
+    store, session_id, clock, monkeypatch
+):
+    """Enter twice (or Enter then Esc) while the disk is slow: one entry, the form closed, and
+    the run screen under it still there."""
+    import time
+
+    in_phase_one(store, session_id, clock)
+    add = store.add_entry
+
+    def slow_add(*args, **kwargs):
+        time.sleep(0.2)
+        return add(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_entry", slow_add)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for n, burst in enumerate((("enter", "enter", "enter"), ("enter", "escape")), start=1):
+            await pilot.press("c")
+            await typed(pilot, f"citaat {n}")
+            for key in burst:  # all queued at once, as a terminal delivers a quick double tap
+                app.simulate_key(key)
+            await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+            await settle(pilot, app)
+            assert [type(s) for s in app.screen_stack[1:]] == [RunScreen], burst
+            assert sorted(e.text for e in store.list_entries(session_id)) == [
+                f"citaat {i}" for i in range(1, n + 1)
+            ]
+            assert store.drafts(session_id) == []

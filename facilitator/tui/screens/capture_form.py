@@ -113,6 +113,9 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         self.editing = editing
         self.ask_initials = ask_initials  # the first capture of an app asks, prefilled
         self._saving = False
+        self._finished = False  # saved or cancelled: keys still queued for the form do nothing
+        self._result: Entry | None = None
+        self._confirm: ModalScreen[bool] | None = None  # the discard question, while it shows
         self._ready = False
         self._error = ""
 
@@ -300,7 +303,7 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
 
     async def action_save(self) -> None:
         """Check the required fields, have the entry committed, then close."""
-        if self._saving:
+        if self._saving or self._finished:
             return
         capture = self.collect()
         missing = capture.missing()
@@ -324,29 +327,48 @@ class CaptureScreen(Translated, ModalScreen[Entry | None]):
         finally:
             self._saving = False
         if entry is not None:
-            self.dismiss(entry)
+            self._close(entry)
         else:
             self._show_error(t("capture.not_saved"))
 
+    def _close(self, result: Entry | None) -> None:
+        """Dismiss once: a second Enter queued behind a slow commit must not save again, nor
+        dismiss (pop) the screen under the form. An Esc that came in while the entry was being
+        committed may have put the discard question over the form: it goes too."""
+        if self._finished:
+            return
+        self._finished, self._result = True, result
+        confirm = self._confirm
+        if confirm is not None and self.app.screen is confirm:
+            confirm.dismiss(False)
+        if self.app.screen is self:
+            self.dismiss(result)
+        # Otherwise another screen is over the form: it closes when it is on top again.
+
+    def on_screen_resume(self) -> None:
+        if self._finished and self.app.screen is self:
+            self.dismiss(self._result)
+
     def action_cancel(self) -> None:
         """Close; ask first when typed words would be thrown away."""
+        if self._saving or self._finished:
+            return  # the entry is being committed: the form closes by itself
         capture = self.collect()
         unchanged = capture.equivalent(self.capture) if self.editing else capture.is_blank()
         if unchanged:
-            self.dismiss(None)
+            self._close(None)
             return
         from facilitator.tui.screens.confirm import ConfirmScreen
 
         def answered(discard: bool | None) -> None:
+            self._confirm = None
             if discard:
-                self.dismiss(None)
+                self._close(None)
 
-        self.app.push_screen(
-            ConfirmScreen(
-                t("capture.confirm_discard"), t("capture.discard_yes"), t("capture.discard_no")
-            ),
-            answered,
+        self._confirm = ConfirmScreen(
+            t("capture.confirm_discard"), t("capture.discard_yes"), t("capture.discard_no")
         )
+        self.app.push_screen(self._confirm, answered)
 
 
 def _quote_line(quote: Entry) -> str:
