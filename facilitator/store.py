@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from facilitator.core.clock import ClockEvent, check_event, compute, refusal
 from facilitator.core.entries import KINDS, LEVELS, Entry, fts_query, normalise_tag
 from facilitator.core.programme import Programme
-from facilitator.core.text import clean
+from facilitator.core.text import clean, one_line
 from facilitator.core.timeutil import iso, parse_date, parse_iso
 
 SCHEMA_VERSION = 1
@@ -392,7 +392,7 @@ class Store:
         """A new session with a frozen copy of `programme`; returns its id (e.g. utrecht-2026-03-01)."""
         if not programme.valid:
             raise StoreError(f"programme {programme.id} has errors and cannot be used")
-        place = clean(place).strip()
+        place = one_line(place)  # a place is one line: it heads lists, titles and file names
         if not place:
             raise StoreError("the place is empty")
         parse_date(date)

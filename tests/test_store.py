@@ -190,3 +190,8 @@ def test_a_failed_commit_does_not_block_every_later_save(db_path, programme, clo
         assert [e.text for e in s.list_entries(sid)] == [kept.text]
     finally:
         s.close()
+
+
+def test_a_place_is_one_line(store, programme, clock):
+    sid = store.create_session(programme, "Den\nBosch\t (Noord)", "2026-04-12", now=clock())
+    assert store.get_session(sid).place == "Den Bosch (Noord)"
