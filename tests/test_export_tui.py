@@ -127,6 +127,30 @@ async def test_odd_paths_are_answered_in_the_dialog_never_a_crash(store, tmp_pat
         assert type(app.screen).__name__ == "RunScreen"
 
 
+async def test_enter_twice_in_a_dialog_closes_only_the_dialog(store, tmp_path):
+    """The second Enter reaches the path field before the dialog is gone; it must not pop the
+    run screen under the dialog (that left a blank app)."""
+    from facilitator.tui.screens.run import RunScreen
+
+    sid = build_sample(store)
+    app = _app(store, sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        path = app.screen.query_one("#path", Input)
+        path.value = str(tmp_path / "twee-keer.md")
+        path.focus()
+        await pilot.pause()
+        app.simulate_key("enter")
+        app.simulate_key("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack[1:]] == [RunScreen]
+    assert (tmp_path / "twee-keer.md.docx").exists()
+
+
 async def test_command_palette_offers_export_and_profile(store):
     from facilitator.tui.export_actions import ExportCommands
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.dom import DOMNode
 
@@ -35,6 +36,20 @@ class Translated:
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)  # type: ignore[arg-type]
+
+
+class DismissOnce:
+    """Mixin for modal screens: dismiss only while on top of the stack.
+
+    Textual's dismiss pops whatever screen is on top. A second Enter that reached a dialog's
+    Input before the dialog closed is handled after it closed, and would pop the screen under
+    it (the run screen), leaving a blank app.
+    """
+
+    def dismiss(self, result=None) -> AwaitComplete:  # type: ignore[no-untyped-def]
+        if self.app.screen is not self:  # type: ignore[attr-defined]
+            return AwaitComplete.nothing()
+        return super().dismiss(result)  # type: ignore[misc,no-any-return]
 
 
 def preset_breakpoints(screen) -> None:

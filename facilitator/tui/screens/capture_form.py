@@ -29,7 +29,7 @@ from textual.widgets.selection_list import Selection
 from facilitator.core.entries import BUILDING_BLOCKS, LEVELS, Capture, Entry
 from facilitator.core.text import one_line
 from facilitator.i18n import t
-from facilitator.tui.base import Translated, plain_line
+from facilitator.tui.base import DismissOnce, Translated, plain_line
 from facilitator.tui.widgets.tag_input import TagField, TagInput
 
 # Each kind's form, in the order Tab walks it: (field, widget).
@@ -75,7 +75,7 @@ class LevelChoice(RadioSet):
             buttons[index].value = True
 
 
-class CaptureScreen(Translated, ModalScreen[Entry | None]):
+class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
     """Capture (or edit) one entry; dismisses with the committed Entry, or None when cancelled."""
 
     CSS_PATH = "../capture.tcss"

@@ -9,8 +9,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from facilitator.tui.base import DismissOnce
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(DismissOnce, ModalScreen[bool]):
     """Ask one question; Enter or j/y says yes, n or Escape says no."""
 
     BINDINGS = [

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from facilitator.core.entries import Capture, summary
 from facilitator.i18n import t
-from facilitator.tui.base import Translated
+from facilitator.tui.base import DismissOnce, Translated
 from facilitator.tui.widgets.entry_table import clock_time
 
 
@@ -24,7 +24,7 @@ def draft_line(draft: dict, capture: Capture) -> str:
     return f"{t('capture.kind_' + capture.kind)}{edit} · {when} · {who} · {summary(capture, 80)}"
 
 
-class DraftOfferScreen(Translated, ModalScreen[tuple[str, str] | None]):
+class DraftOfferScreen(DismissOnce, Translated, ModalScreen[tuple[str, str] | None]):
     """Returns ("resume", draft id), ("discard", draft id), or None to decide later."""
 
     CSS_PATH = "../capture.tcss"

@@ -16,10 +16,10 @@ from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import load_all
 from facilitator.core.timeutil import parse_date
 from facilitator.i18n import t
-from facilitator.tui.base import Translated
+from facilitator.tui.base import DismissOnce, Translated
 
 
-class NewSessionScreen(Translated, ModalScreen[dict | None]):
+class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
     """Returns the values for `Store.create_session`, or None when cancelled. Does no I/O itself."""
 
     BINDINGS = [

@@ -14,14 +14,14 @@ from textual.widgets import Button, Input, Label, Static
 
 from facilitator.core.participants import CHARACTERISTICS, Profile, sums, total, uneven
 from facilitator.i18n import t
-from facilitator.tui.base import Translated
+from facilitator.tui.base import DismissOnce, Translated
 
 
 def _input_id(char: str, index: int) -> str:
     return f"n-{char}-{index}"
 
 
-class ParticipantsScreen(Translated, ModalScreen[Profile | None]):
+class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
     """Returns the profile typed in (possibly {}), or None when cancelled. Does no I/O itself."""
 
     CSS_PATH = "export.tcss"

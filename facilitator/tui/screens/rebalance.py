@@ -12,10 +12,10 @@ from textual.widgets import Button, DataTable, Static
 
 from facilitator.core.clock import ClockState
 from facilitator.i18n import t
-from facilitator.tui.base import Translated
+from facilitator.tui.base import DismissOnce, Translated
 
 
-class RebalanceScreen(Translated, ModalScreen[bool | None]):
+class RebalanceScreen(DismissOnce, Translated, ModalScreen[bool | None]):
     """Shows every remaining block's minutes now and after; the facilitator accepts or declines."""
 
     BINDINGS = [
