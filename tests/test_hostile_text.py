@@ -205,3 +205,58 @@ async def test_draft_offer_quote_links_and_tag_filter(store, session_id, clock, 
         assert [e.text for e in app.screen.query_one(EntryTable).entries] == ["[link=x"]
         assert "[link=x" in assert_clean_screen(app)
         assert app.is_running
+
+
+def seed_raw_programme(store, session_id) -> str:
+    """A session row as another program might write it: control characters in the place and in
+    the frozen programme's theme, block names, work forms and prompts."""
+    import json
+
+    evil = "\x1b[41mrood\x1b[0m \x1b]0;titel\x07 \x9b2J [@click=app.quit]x[/]"
+    with store.transaction() as conn:
+        row = conn.execute("SELECT programme FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        programme = json.loads(row[0])
+        programme["theme"] = "Thema " + evil
+        for block in programme["blocks"]:
+            block["name"] = block["name"] + " " + evil
+            block["work_forms"] = ["Vorm " + evil]
+            block["prompts"] = ["Vraag " + evil]
+        conn.execute(
+            "UPDATE sessions SET programme = ?, place = ? WHERE id = ?",
+            (json.dumps(programme), "Plaats " + evil, session_id),
+        )
+    return evil
+
+
+async def test_session_and_programme_text_from_the_database_is_shown_clean(
+    store, session_id, clock
+):
+    from facilitator.core import clock as ck
+    from facilitator.tui.screens.rebalance import RebalanceScreen
+    from facilitator.tui.screens.room import RoomClockScreen
+    from facilitator.tui.screens.start import StartScreen
+
+    evil = seed_raw_programme(store, session_id)
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    clock.advance(minutes=40)  # 20 minutes late: the rebalance offer shows the block names
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=(140, 50), notifications=True) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")  # the notification names the block
+        await settle(pilot, app)
+        text = assert_clean_screen(app)
+        assert "[@click=app.quit]x[/]" in text and "Vraag" in text and "Vorm" in text
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RoomClockScreen)
+        assert "[@click=app.quit]" in assert_clean_screen(app)
+        await pilot.press("escape", "k")
+        await pilot.pause()  # the offer waits for an answer: no settle here
+        await pilot.pause()
+        assert isinstance(app.screen, RebalanceScreen)
+        assert "[@click=app.quit]" in assert_clean_screen(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, StartScreen)
+        assert "Plaats" in assert_clean_screen(app)
+    assert clean(evil) != evil

@@ -11,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from facilitator.core.entries import Capture, summary
+from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated
 from facilitator.tui.widgets.entry_table import clock_time
@@ -18,7 +19,7 @@ from facilitator.tui.widgets.entry_table import clock_time
 
 def draft_line(draft: dict, capture: Capture) -> str:
     """Kind, time, initials and the words typed, on one line."""
-    who = draft.get("author") or "?"
+    who = one_line(str(draft.get("author") or "")) or "?"
     when = clock_time(draft["updated_at"])
     edit = f" ({t('capture.draft_edit')})" if draft.get("entry_id") else ""
     return f"{t('capture.kind_' + capture.kind)}{edit} · {when} · {who} · {summary(capture, 80)}"

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from facilitator.core.clock import ClockState
+from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated
 
@@ -53,7 +54,7 @@ class RebalanceScreen(DismissOnce, Translated, ModalScreen[bool | None]):
         )
         for b in self.state.pending:
             new = self.proposal.get(b.key, b.planned_minutes)
-            table.add_row(Text(b.name), Text(str(b.planned_minutes)), Text(str(new)))
+            table.add_row(Text(one_line(b.name)), Text(str(b.planned_minutes)), Text(str(new)))
         self.query_one("#accept", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from facilitator.core.clock import fmt_duration
+from facilitator.core.text import one_line
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 from facilitator.tui.base import Translated
@@ -102,7 +103,7 @@ class RoomClockScreen(Translated, Screen[None]):
             key = "room.over_since" if state.level == "overrun" else "room.until"
             until.update(Content(t(key, time=f"{local(end):%H:%M}")))
             nxt = state.next_block()
-            nxt_label.update(Content(t("room.next", name=nxt.name)) if nxt else "")
+            nxt_label.update(Content(t("room.next", name=one_line(nxt.name))) if nxt else "")
         self._update_extra(state)
 
     def _update_extra(self, state) -> None:

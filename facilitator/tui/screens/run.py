@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from facilitator.core import clock as ck
 from facilitator.core.clock import ClockEvent, ClockState, compute
+from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
@@ -186,7 +187,7 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             nxt = state.next_block()
             if nxt is not None:
                 if await self.record(ck.START, {"key": nxt.key}):
-                    self.notify(t("run.started", name=nxt.name), markup=False, timeout=3)
+                    self.notify(t("run.started", name=one_line(nxt.name)), markup=False, timeout=3)
                     self._backup(nxt.name)
                 return
         if self._asking_close:
@@ -230,7 +231,7 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
                 {"key": f"extra{n}", "name": name, "minutes": ck.EXTRA_BREAK_MINUTES},
             )
         if ok:
-            self.notify(t("run.started", name=name), markup=False, timeout=3)
+            self.notify(t("run.started", name=one_line(name)), markup=False, timeout=3)
 
     async def action_extend(self, minutes: int) -> None:
         async with self._clock_lock:
@@ -243,7 +244,9 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
             return
         if await self.record(ck.EXTEND, {"minutes": int(minutes)}):
             self.notify(
-                t("run.extended", minutes=minutes, name=state.current.name), markup=False, timeout=3
+                t("run.extended", minutes=minutes, name=one_line(state.current.name)),
+                markup=False,
+                timeout=3,
             )
 
     async def action_toggle_pause(self) -> None:

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
@@ -53,11 +54,11 @@ class StartScreen(Translated, Screen[None]):
         table.clear()
         for s in sessions or []:
             table.add_row(
-                Text(s.date),
-                Text(s.place),
-                Text(s.programme.theme),
+                Text(one_line(s.date)),
+                Text(one_line(s.place)),
+                Text(one_line(s.programme.theme)),
                 Text(t("state." + s.state)),
-                Text(s.id),
+                Text(one_line(s.id)),
                 key=s.id,
             )
         self.query_one("#start-intro", Static).update(

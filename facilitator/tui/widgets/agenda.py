@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from facilitator.core.clock import ClockState
+from facilitator.core.text import one_line
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 
@@ -30,7 +31,7 @@ def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
         rows.append(
             (
                 label,
-                b.name,
+                one_line(b.name),
                 planned,
                 "" if p_start is None or b.inserted else f"{local(p_start):%H:%M}",
                 actual,

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from facilitator.core.clock import ClockState, fmt_duration
+from facilitator.core.text import clean, one_line
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 from facilitator.tui.widgets.bigclock import BigClock
@@ -22,8 +23,8 @@ def block_title(state: ClockState) -> str:
     if b is None:
         return ""
     if b.block.phase:
-        return f"{t('run.phase_label', n=b.block.phase)} · {b.name}"
-    return b.name
+        return f"{t('run.phase_label', n=b.block.phase)} · {one_line(b.name)}"
+    return one_line(b.name)
 
 
 class BlockPanel(VerticalScroll):
@@ -60,7 +61,7 @@ class BlockPanel(VerticalScroll):
                 label.update(Content(t("run.closed_hint")))
             else:
                 title.update(Content(t("run.not_started")))
-                label.update(Content(t("run.press_next", name=nxt.name) if nxt else ""))
+                label.update(Content(t("run.press_next", name=one_line(nxt.name)) if nxt else ""))
             digits.update("")
             text.update("")
             paused.update("")
@@ -97,13 +98,15 @@ class BlockPanel(VerticalScroll):
         if getattr(self, "_details_for", object()) != (key, state.state):
             self._details_for = (key, state.state)
             if block and block.work_forms:
-                forms.update(Content(f"{t('run.work_forms')}: " + ", ".join(block.work_forms)))
+                forms.update(
+                    Content(f"{t('run.work_forms')}: " + ", ".join(map(one_line, block.work_forms)))
+                )
             else:
                 forms.update("")
             if block and block.prompts:
                 body = Content("\n").join(
                     [Content(t("run.prompts")).stylize("bold")]
-                    + [Content("• " + p) for p in block.prompts]
+                    + [Content("• " + clean(p)) for p in block.prompts]
                 )
                 prompts.update(body)
             else:
@@ -112,6 +115,8 @@ class BlockPanel(VerticalScroll):
         if state.state == "closed" or current is None:
             nxt_label.update("")
         elif nxt is not None:
-            nxt_label.update(Content(t("run.next_up", name=nxt.name, minutes=nxt.planned_minutes)))
+            nxt_label.update(
+                Content(t("run.next_up", name=one_line(nxt.name), minutes=nxt.planned_minutes))
+            )
         else:
             nxt_label.update(Content(t("run.last_block")))

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from facilitator.core.entries import Entry, summary
+from facilitator.core.text import one_line
 from facilitator.core.timeutil import local, parse_iso
 from facilitator.i18n import t
 
@@ -34,7 +35,7 @@ class RecentEntries(Widget):
         text.append(t("run.recent") + "\n", style="bold")
         for i, e in enumerate(self.entries):
             when = f"{local(parse_iso(e.created_at)):%H:%M}"
-            head = f"{when} {e.author or '--'} {t('capture.kind_' + e.kind)}: "
+            head = f"{when} {one_line(e.author) or '--'} {t('capture.kind_' + e.kind)}: "
             text.append(head, style="dim")
             text.append(summary(e, max(10, width - len(head) - 1)))
             if i < len(self.entries) - 1:

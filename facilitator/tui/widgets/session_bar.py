@@ -11,6 +11,7 @@ from facilitator.core.clock import ClockState, fmt_duration
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
+from facilitator.tui.base import plain_line
 
 
 class SessionBar(Horizontal):
@@ -33,7 +34,8 @@ class SessionBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         s = self.session
-        yield Static(Content(f"{s.place} · {s.date} · {s.programme.theme}"), id="session-title")
+        title = f"{s.place} · {s.date} · {s.programme.theme}"
+        yield Static(plain_line(title), id="session-title")
         yield Static("", id="session-clock")
         yield Static("", id="session-end")
         if self.demo_speed:
