@@ -203,6 +203,7 @@ async def test_small_terminals_degrade_without_crashing(store, session_id, clock
     app = app_for(store, session_id, clock)
     async with app.run_test(size=size) as pilot:
         await pilot.press("n")
+        await app.workers.wait_for_complete()  # n commits in a worker; a pause can be too short
         await pilot.pause()
         screen = app.screen
         screen.refresh_clock()
