@@ -37,6 +37,7 @@ async def test_a_whole_session_through_every_block(store, session_id, clock, pro
         assert "Nog niet begonnen" in text_of(screen, "#block-title")
         for block in programme.blocks:
             await pilot.press("n")
+            await app.workers.wait_for_complete()
             await pilot.pause()
             screen.refresh_clock()
             assert screen.state.current.key == block.key
@@ -49,6 +50,7 @@ async def test_a_whole_session_through_every_block(store, session_id, clock, pro
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("j")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert store.get_session(session_id).state == "closed"
         screen.refresh_clock()
@@ -61,6 +63,7 @@ async def test_extend_pause_resume_and_undo(store, session_id, clock):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await pilot.press("n")
+        await app.workers.wait_for_complete()
         clock.advance(minutes=5)
         await pilot.press("E", "e", "plus")
         await pilot.pause()
@@ -74,6 +77,7 @@ async def test_extend_pause_resume_and_undo(store, session_id, clock):
         assert "Onderbroken sinds" in text_of(screen, "#paused-label")
         await pilot.press("p")
         await pilot.press("n")  # a block started by mistake...
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.state.current.name == "De diepte in"
         await pilot.press("u")  # ...undone
@@ -119,6 +123,7 @@ async def test_colour_follows_the_time_left(store, session_id, clock):
         screen = app.screen
         panel = screen.query_one(BlockPanel)
         await pilot.press("n")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         for minutes, cls in ((10, None), (6.5, "-warn"), (2.5, "-urgent"), (1.5, "-overrun")):
             clock.advance(minutes=minutes)
@@ -170,6 +175,7 @@ async def test_running_late_offers_to_take_time_back(store, session_id, clock):
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = app.screen
         await pilot.press("n")
+        await app.workers.wait_for_complete()
         clock.advance(minutes=30)  # welcome planned 20: the day runs 10 minutes late
         screen.refresh_clock()
         assert screen.query_one("#banner").has_class("-visible")
