@@ -77,6 +77,10 @@ def main(
     Without a command, opens the app: start a session or continue one.
     """
     if ctx.invoked_subcommand is not None:
+        if ctx.invoked_subcommand != "demo":  # opens no screen: see facilitator.launch
+            from facilitator.launch import resume_gc
+
+            resume_gc()
         return
     path = setup(ctx, db, lang)
     store = open_store(path)

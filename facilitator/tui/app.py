@@ -75,8 +75,10 @@ class FacilitatorApp(Translated, App[None]):
         In a worker, so the first screen does not wait for it; `web={"enabled": False}` (or
         FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
         """
+        from facilitator.launch import resume_gc
         from facilitator.tui.remarks_actions import start_remark_server
 
+        resume_gc()  # the first screen is painted: see facilitator.launch
         self.remark_server = None
         self.remark_server_error = None
         self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)

@@ -1,0 +1,76 @@
+"""The console script pauses Python's cyclic collector while the app starts, and always resumes it."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from facilitator import cli, launch
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_on():
+    yield
+    gc.enable()
+    gc.unfreeze()
+
+
+def test_collector_paused_during_start_and_resumed_after(monkeypatch):
+    seen = []
+    monkeypatch.setattr(cli, "run", lambda: seen.append(gc.isenabled()))
+    launch.run()
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_collector_resumed_when_the_command_fails(monkeypatch):
+    def boom():
+        raise SystemExit(2)
+
+    monkeypatch.setattr(cli, "run", boom)
+    with pytest.raises(SystemExit):
+        launch.run()
+    assert gc.isenabled()
+
+
+def test_a_screen_or_command_resumes_it_early_and_only_once(monkeypatch):
+    states = []
+
+    def fake_cli():
+        launch.resume_gc()  # what the app does after its first paint
+        states.append(gc.isenabled())
+        gc.disable()  # someone else's choice afterwards is not overridden by launch
+        launch.resume_gc()
+        states.append(gc.isenabled())
+
+    monkeypatch.setattr(cli, "run", fake_cli)
+    launch.run()
+    assert states == [True, False]
+
+
+def test_importing_the_cli_leaves_the_collector_alone():
+    assert gc.isenabled()
+    launch.resume_gc()  # nothing was paused: a no-op
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_command_without_a_screen_resumes_it_once_parsed(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    seen = []
+    import facilitator.core.programme as programme
+
+    real = programme.load_all
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(programme, "load_all", spy)
+    monkeypatch.setattr(launch, "_paused", True)
+    gc.disable()
+    result = CliRunner().invoke(cli.main, ["--db", str(tmp_path / "f.db"), "programmes"])
+    assert result.exit_code == 0, result.output
+    assert seen == [True]
