@@ -143,3 +143,24 @@ def test_serve_has_help():
     assert result.exit_code == 0
     for option in ("--host", "--port", "--url", "--batch", "--qr", "--db"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://10.0.0.5", "http://", "http://host:99999", "http://me:pw@host", "http://h/?a=1"]
+)
+def test_serve_refuses_an_address_phones_could_not_open(store, session_id, db_path, url):
+    result = CliRunner().invoke(main, ["serve", session_id, "--db", str(db_path), "--url", url])
+    assert result.exit_code == 2
+    assert "http://10.0.0.5:8080" in result.output and "Traceback" not in result.output
+
+
+def test_serve_takes_an_address_without_scheme_as_http(store, session_id, db_path):
+    proc = spawn(db_path, session_id, "--url", "10.1.2.3:8080/consult")
+    try:
+        url = first_line(proc)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert url.startswith("HTTP://10.1.2.3:8080/consult/R/")

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -56,7 +57,36 @@ def resolve_options(
     if not 0 <= port <= 65535:
         raise ValueError(f"the port must be between 0 and 65535, not {port}")
     url = given.get("url") or env.get("FACILITATOR_URL") or None
+    if url is not None:
+        url = check_public_url(str(url))
     return WebOptions(bool(enabled), str(host), port, url, port_given)
+
+
+def check_public_url(url: str) -> str:
+    """The base address phones open, as given with --url or FACILITATOR_URL; ValueError if unusable.
+
+    "10.0.0.5:8080" gets http:// in front; anything but http(s), a missing host, a user name or
+    password, a query or a fragment is refused, since the QR code would lead phones nowhere.
+    """
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text
+    problem = f"the participants' address must look like http://10.0.0.5:8080, not {url!r}"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ValueError(problem) from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in text)
+    ):
+        raise ValueError(problem)
+    return text
 
 
 class RemarkServer:
