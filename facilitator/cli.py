@@ -450,7 +450,8 @@ def export_command(
         written = write_file(out, content)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
-    click.echo(str(written))
+    if written.is_file():  # not after the content itself, for --out /dev/stdout or a pipe
+        click.echo(str(written))
 
 
 @main.command("import")

@@ -196,6 +196,7 @@ def test_out_keeps_a_symlink_and_writes_into_a_pipe(db, tmp_path):
     reader.join(10)
     assert result.exit_code == 0, result.stderr
     assert fifo.is_fifo() and got and got[0].startswith(b"# Verslag")
+    assert result.stdout == ""  # no path after the content: --out /dev/stdout stays clean
 
 
 def test_an_empty_out_is_a_clear_error(db, tmp_path, monkeypatch):
