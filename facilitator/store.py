@@ -17,6 +17,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -353,14 +354,19 @@ class Store:
         """A consistent copy of the whole database (safe while other processes write)."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_suffix(dest.suffix + ".part")
-        target = sqlite3.connect(str(tmp))
+        # Per process: two apps on one database may copy it in the same second.
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
         try:
-            with self._lock:
-                self.conn.backup(target)
-        finally:
-            target.close()
-        os.replace(tmp, dest)
+            target = sqlite3.connect(str(tmp))
+            try:
+                with self._lock:
+                    self.conn.backup(target)
+            finally:
+                target.close()
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return dest
 
     def backup_rotating(self, label: str, keep: int = 12) -> Path:
@@ -374,6 +380,14 @@ class Store:
         copies = sorted(folder.glob("*.db"))
         for old in copies[:-keep]:
             old.unlink(missing_ok=True)
+        # Half-written copies of a process that was killed while copying (an hour is far longer
+        # than any copy takes, so another app's copy in progress is left alone).
+        for part in folder.glob(".*.part"):
+            try:
+                if time.time() - part.stat().st_mtime > 3600:
+                    part.unlink()
+            except OSError:
+                pass
         return dest
 
     # -- sessions -------------------------------------------------------------------------

@@ -133,6 +133,43 @@ def test_rotating_backups(store, session_id):
     copy.close()
 
 
+def test_a_copy_that_fails_leaves_no_half_file_and_stale_ones_are_swept(
+    store, session_id, monkeypatch
+):
+    import os
+    import time
+
+    folder = store.path.with_name(store.path.name + ".backups")
+    folder.mkdir()
+    stale = folder / ".20260101T000000-blok.db.4242.part"  # from a process killed mid-copy
+    stale.write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    fresh = folder / ".20260101T000001-blok.db.4243.part"  # another app copying right now
+    fresh.write_bytes(b"busy")
+
+    class Failing:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def backup(self, target):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    real = store.conn
+    monkeypatch.setattr(store, "conn", Failing(real))
+    with pytest.raises(sqlite3.OperationalError):
+        store.backup_rotating("blok")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([stale.name, fresh.name])
+    monkeypatch.setattr(store, "conn", real)
+    store.backup_rotating("blok")
+    names = [p.name for p in folder.iterdir()]
+    assert stale.name not in names and fresh.name in names
+    assert len([n for n in names if n.endswith(".db")]) == 1
+
+
 def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
     store, session_id, clock
 ):
