@@ -149,6 +149,10 @@ def test_series_by_theme_and_all(store, clock):
     assert everything.threads()[0].tag == "omstanders"  # most sessions, then most used
     assert everything.participants()["area"] == {"urban": 24, "rural": 19}
     assert everything.participant_total() == 20 + 23 + 0  # Den Bosch expected none
+    assert [s.place for s in everything.uncounted()] == ["Den Bosch"]
+    md_all = export_series(store, "all", "md", now=NOW)
+    assert "*3 sessies, ten minste 43 deelnemers" in md_all
+    assert "Zonder deelnemersprofiel, niet in de tabel: Den Bosch" in md_all
 
     by_theme = build_series(store, "Spelregels voor de samenleving", NOW)
     assert [r.session.place for r in by_theme.reports] == ["Utrecht", "Den Bosch"]

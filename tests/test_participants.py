@@ -124,6 +124,19 @@ def test_series_table_over_several_sessions(store, programme, clock):
     assert series.participant_total() == 29
 
 
+def test_series_without_any_count_or_profile_says_so_instead_of_zero(store, programme, clock):
+    from facilitator.export import export_series
+
+    store.create_session(programme, "Venlo", "2026-11-01", now=clock())
+    md = export_series(store, "all", "md", now=clock())
+    assert "*1 sessie, aantal deelnemers onbekend*" in md
+    assert "Nog geen deelnemersprofiel vastgelegd" in md
+    assert "0 (0,0%)" not in md and "0 deelnemers" not in md
+    store.create_session(programme, "Tiel", "2026-11-02", expected_participants=12, now=clock())
+    md = export_series(store, "all", "md", now=clock())
+    assert "*2 sessies, ten minste 12 deelnemers (deels verwacht aantal)*" in md
+
+
 # -- the screen ----------------------------------------------------------------------------
 
 

@@ -362,6 +362,22 @@ class SeriesReport:
         """Respondents in all sessions: each session's profile total, else its expected number."""
         return sum(n or 0 for n, _ in (r.participant_count() for r in self.reports))
 
+    def uncounted(self) -> list[SessionInfo]:
+        """Sessions with neither a profile nor an expected number: the total leaves them out."""
+        return [r.session for r in self.reports if r.participant_count()[0] is None]
+
+    def only_expected(self) -> list[SessionInfo]:
+        """Sessions whose number is the expected one, with no profile recorded."""
+        return [
+            r.session
+            for r in self.reports
+            if r.participant_count()[0] is not None and not r.participant_count()[1]
+        ]
+
+    def without_profile(self) -> list[SessionInfo]:
+        """Sessions whose group profile was not recorded: the appendix table leaves them out."""
+        return [r.session for r in self.reports if not r.data.participants]
+
 
 def select_sessions(sessions: list[SessionInfo], selection: str) -> list[SessionInfo]:
     """`all`, or the sessions of one theme, named by programme id or by theme (any case)."""

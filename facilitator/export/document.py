@@ -451,9 +451,7 @@ def series_document(series: SeriesReport) -> Document:
         else f"Burgerconsultaties: {themes[0].theme}"
     )
     n = len(series.reports)
-    doc = Document(
-        title, f"{n} {'sessie' if n == 1 else 'sessies'}, {series.participant_total()} deelnemers"
-    )
+    doc = Document(title, f"{n} {'sessie' if n == 1 else 'sessies'}, {_series_count_text(series)}")
     body = doc.body
 
     body.append(Heading(1, "Overzicht van de burgerconsultaties"))
@@ -542,5 +540,35 @@ def series_document(series: SeriesReport) -> Document:
         body.append(Para([Run("Nog geen tags gebruikt.", italic=True)], "note"))
 
     body.append(Heading(1, APPENDIX_TITLE))
-    body.append(profile_table(series.participants()))
+    missing = series.without_profile()
+    if len(missing) == len(series.reports):
+        body.append(Para([Run(NO_PROFILE, italic=True)], "note"))
+    else:
+        body.append(profile_table(series.participants()))
+        if missing:
+            where = ", ".join(f"{s.place} ({nl_date(s.date)})" for s in missing)
+            body.append(
+                Para(
+                    [Run(f"Zonder deelnemersprofiel, niet in de tabel: {where}.", italic=True)],
+                    "note",
+                )
+            )
     return doc
+
+
+NO_PROFILE = (
+    "Nog geen deelnemersprofiel vastgelegd. Leg het per sessie vast in facilitator "
+    "(toets d op het scherm van de sessie)."
+)
+
+
+def _series_count_text(series: SeriesReport) -> str:
+    """ "43 deelnemers", honest about sessions that were not counted or only expected."""
+    if len(series.uncounted()) == len(series.reports):
+        return "aantal deelnemers onbekend"
+    text = f"{series.participant_total()} deelnemers"
+    if series.uncounted():
+        text = "ten minste " + text
+    if series.only_expected():
+        text += " (deels verwacht aantal)"
+    return text
