@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
@@ -26,6 +26,7 @@ from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import EntryTable, clock_time
+from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from facilitator.tui.capture_actions import Capturer
@@ -39,7 +40,9 @@ ALL = "*"
 def _log_bindings() -> list[BindingType]:
     from facilitator.tui.capture_actions import capture_bindings
 
+    # Help first, so the key bar never cuts it off on a narrow terminal.
     return [
+        Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
         Binding("escape", "back", "log.key_back"),
         Binding("slash", "focus_search", "log.key_search", tooltip="log.help_search"),
         Binding("e", "edit", "log.key_edit", tooltip="log.help_edit"),
@@ -48,7 +51,6 @@ def _log_bindings() -> list[BindingType]:
         Binding("u", "undo_delete", "log.key_undo", tooltip="log.help_undo"),
         Binding("D", "toggle_deleted", "log.key_deleted", show=False, tooltip="log.help_deleted"),
         Binding("A", "toggle_scope", "log.key_scope", tooltip="log.help_scope"),
-        Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
         *capture_bindings(shown=()),
     ]
 
@@ -129,7 +131,7 @@ class LogScreen(Translated, Screen[None]):
             )
         yield EntryTable(id="log-table")
         yield EntryDetail(id="log-detail")
-        yield Footer()
+        yield KeyBar()
 
     def opening(self, capturer: Capturer, *, search: bool) -> None:
         """Called before each push: the log screen is kept between visits, filters and all."""
