@@ -144,7 +144,14 @@ def demo(
         from facilitator.demo import seed_demo
 
         session_id = seed_demo(store, programme, clock())
-        app = make_app(store, session_id=session_id, clock=clock, author="DEMO", demo_speed=speed)
+        app = make_app(
+            store,
+            session_id=session_id,
+            clock=clock,
+            author="DEMO",
+            demo_speed=speed,
+            demo_throwaway=db is None,
+        )
         try:
             app.run()
         finally:

@@ -23,3 +23,27 @@ def test_a_session_id_already_there_is_a_store_error(store, programme, clock):
     store.create_session(programme, "X", "2026-03-01", now=clock(), session_id="x")
     with pytest.raises(StoreError, match="already in this database"):
         store.create_session(programme, "Y", "2026-03-01", now=clock(), session_id="x")
+
+
+@pytest.mark.parametrize("throwaway", [True, False])
+async def test_the_demo_hint_says_the_database_goes_only_when_it_does(
+    store, programme, clock, throwaway
+):
+    from facilitator.tui.app import make_app
+
+    session_id = seed_demo(store, programme, clock())
+    app = make_app(
+        store,
+        session_id=session_id,
+        clock=clock,
+        demo_speed=60,
+        demo_throwaway=throwaway,
+        poll_interval=0,
+        web={"enabled": False},
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        shown = " ".join(str(n.message) for n in app._notifications)
+    assert "60x sneller" in shown
+    assert ("De demodatabase verdwijnt" in shown) is throwaway

@@ -41,6 +41,7 @@ class FacilitatorApp(Translated, App[None]):
         clock: Clock = utcnow,
         author: str | None = None,
         demo_speed: float | None = None,
+        demo_throwaway: bool = True,
         poll_interval: float = 1.0,
         web: dict[str, Any] | None = None,
     ) -> None:
@@ -50,6 +51,7 @@ class FacilitatorApp(Translated, App[None]):
         self.initial_session = session_id
         self.author = (author or "").strip()
         self.demo_speed = demo_speed
+        self.demo_throwaway = demo_throwaway  # the demo's database goes when the app closes
         self.poll_interval = poll_interval
         self.web_options = web if web is not None else {}
         self._data_version: int | None = None

@@ -114,6 +114,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
             hint = t("run.demo_hint", speed=f"{self.app.demo_speed:g}")
+            if self.app.demo_throwaway:
+                hint += " " + t("run.demo_throwaway")
             self.call_after_refresh(self.notify, hint, timeout=12)
 
     # -- state ---------------------------------------------------------------------------
