@@ -64,7 +64,7 @@ def time_to_paint(
         os.close(master)
 
 
-def startup(runs: int = 7) -> None:
+def startup(runs: int = 15) -> None:
     exe = Path(sys.executable).with_name("facilitator")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TERM": "xterm-256color", "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
