@@ -155,6 +155,88 @@ def test_an_extra_break_is_inserted_after_the_current_block(day):
     assert day.state().current.name == "De diepte in"
 
 
+def test_a_break_pulled_forward_interrupts_a_phase_that_goes_on_after_it(day):
+    day.at(0).next()
+    day.at(20).next()  # De diepte in: 60 minutes
+    day.at(40).do(ck.PAUSE)
+    day.at(45).do(ck.RESUME)  # 5 minutes interrupted: 15 minutes of the phase so far
+    day.at(50).do(ck.START, key="pauze1", interrupt=True)  # b
+    s = day.state()
+    phase = s.blocks[1]
+    assert s.current.name == "Pauze 1"
+    assert phase.status == "suspended"
+    assert phase.remaining_seconds(s.now) == pytest.approx(35 * 60)
+    assert s.next_block() is phase  # n after the break goes back to it
+    # The day still holds the phase's 35 minutes: 15 of the break, 35, and the rest as planned.
+    rest = sum(b.minutes for b in day.blocks[3:])
+    assert s.projected_end == T0 + timedelta(minutes=50 + 15 + 35 + rest)
+    day.at(65).next()  # back to De diepte in
+    s = day.state()
+    assert s.current is phase or s.current.key == "fase1"
+    assert s.block_remaining == pytest.approx(35 * 60)
+    assert s.current.segments[0][1] == T0 + timedelta(minutes=50)
+    day.at(100).next()  # its 35 minutes done: on to phase 2
+    s = day.state()
+    assert s.current.name == "Betekenis geven en keuzes maken"
+    phase = s.blocks[1]
+    assert phase.status == "done"
+    assert phase.actual_seconds(s.now) == pytest.approx(60 * 60)  # 25 + 35, pause and break out
+    assert [(a - T0, b - T0) for a, b in phase.segments] == [
+        (timedelta(minutes=20), timedelta(minutes=50)),
+        (timedelta(minutes=65), timedelta(minutes=100)),
+    ]
+    assert phase.started_at == T0 + timedelta(minutes=20)
+    assert phase.ended_at == T0 + timedelta(minutes=100)
+
+
+def test_n_ends_a_phase_for_good_and_so_does_a_break_when_its_time_is_up(day):
+    day.at(0).next()
+    day.at(20).next()
+    day.at(50).next()  # n with 30 minutes left: the facilitator moves on (Pauze 1 is next)
+    assert day.state().blocks[1].status == "done"
+    day.at(65).next()  # Betekenis geven: 40 minutes
+    day.at(104.5).do(ck.START, key="pauze2", interrupt=True)  # b with 30 seconds left
+    s = day.state()
+    assert s.blocks[3].status == "done"
+    assert s.next_block().name == "Gezamenlijke maaltijd"
+
+
+def test_an_extra_break_interrupts_the_last_phase_which_goes_on_after_it(day):
+    for t in (0, 20, 80, 95, 135, 180, 230, 240):  # up to Advies aan beleidsmakers
+        day.at(t).next()
+    assert day.state().current.name == "Advies aan beleidsmakers"
+    day.at(245).do(ck.EXTRA_BREAK, key="extra1", name="Extra pauze", minutes=10)
+    s = day.state()
+    assert s.current.name == "Extra pauze"
+    assert s.next_block().name == "Advies aan beleidsmakers"
+    day.at(255).next()
+    s = day.state()
+    assert s.current.name == "Advies aan beleidsmakers"
+    assert s.block_remaining == pytest.approx(20 * 60)
+    day.at(256).do(ck.UNDO)  # undo the resume: waiting again
+    assert day.state().next_block().name == "Advies aan beleidsmakers"
+
+
+def test_closing_ends_an_interrupted_phase_nobody_went_back_to(day):
+    day.at(0).next()
+    day.at(20).next()
+    day.at(30).do(ck.START, key="pauze1", interrupt=True)
+    day.at(45).do(ck.CLOSE)
+    s = day.state()
+    assert s.state == "closed" and s.blocks[1].status == "done"
+    assert s.blocks[1].actual_seconds(s.now) == pytest.approx(10 * 60)
+
+
+def test_a_resume_is_refused_twice_and_a_suspended_phase_can_be_started(day):
+    day.at(0).next()
+    day.at(20).next()
+    day.at(30).do(ck.START, key="pauze1", interrupt=True)
+    s = day.state()
+    assert ck.refusal(s, ck.START, {"key": "fase1"}) is None
+    day.at(45).next()
+    assert ck.refusal(day.state(), ck.START, {"key": "fase1"}) is not None
+
+
 def test_a_restart_after_a_crash_lands_on_the_right_second(day):
     day.at(0).next()
     day.at(20).next()  # 60 minutes
@@ -190,6 +272,17 @@ def test_rebalance_offer_accept_and_decline(day):
     assert s.late_minutes == pytest.approx(0, abs=1)
     assert s.rebalance_offer() is None
     assert sum(b.planned_minutes for b in s.blocks) == 270 - 15
+
+
+def test_undo_passes_over_a_declined_offer(day):
+    day.at(0).next()
+    day.at(30).do(ck.DECLINE, late=10)
+    s = day.state()
+    assert s.last_action.kind == ck.START  # what u would undo: the start, not the decline
+    day.do(ck.UNDO)
+    s = day.state()
+    assert s.state == "planned" and not s.can_undo
+    assert s.declined_late == 10  # the decline stays: no offer again until 5 minutes later
 
 
 def test_propose_rebalance_is_proportional_and_exact():

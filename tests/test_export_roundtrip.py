@@ -8,6 +8,7 @@ import re
 import pytest
 
 from facilitator.core import clock as ck
+from facilitator.core.timeutil import iso
 from facilitator.export import export_session, import_file
 from facilitator.export.jsondoc import DocError, from_doc, loads
 from facilitator.store import Store, StoreError
@@ -308,3 +309,30 @@ def test_import_stores_times_in_utc_so_they_sort(store, other):
     assert got[second["id"]] == "2026-03-01T09:41:00.000+00:00"
     newest_first = [e.id for e in other.list_entries(sid) if e.id in (first["id"], second["id"])]
     assert newest_first == [second["id"], first["id"]]
+
+
+def test_a_phase_a_break_interrupted_survives_the_round_trip_and_reads_well(
+    store, other, programme, tmp_path
+):
+    t0 = at(0)
+    sid = store.create_session(programme, "Tiel", "2026-03-01", now=t0)
+
+    def ev(minutes, kind, **data):
+        store.add_clock_event(sid, kind, at(minutes), data)
+
+    ev(0, ck.START, key="welkom")
+    ev(20, ck.START, key="fase1")
+    ev(50, ck.START, key="pauze1", interrupt=True)  # b: the phase goes on after the break
+    ev(65, ck.START, key="fase1")
+    ev(95, ck.START, key="fase2")
+    first, second = roundtrip(store, other, sid, tmp_path)
+    assert second == first
+    doc = json.loads(first)
+    fase1 = next(b for b in doc["blocks"] if b["name"] == "De diepte in")
+    # The contract's one start and one end: the first stretch's start, the last one's end.
+    assert (fase1["started_at"], fase1["ended_at"]) == (iso(at(20)), iso(at(95)))
+    md = export_session(other, sid, "md", now=at(100))
+    assert "Verder: De diepte in" in md
+    assert "· 60 min" in md  # 30 before the break and 30 after it
+    html = export_session(other, sid, "html", now=at(100))
+    assert html.count("De diepte in: werkelijk 60 min") == 2  # one bar per stretch

@@ -137,7 +137,9 @@ async def test_colour_follows_the_time_left(store, session_id, clock):
 async def test_room_clock_and_back(store, session_id, clock):
     app = app_for(store, session_id, clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n", "r")
+        await pilot.press("n")
+        await app.workers.wait_for_complete()  # the start is committed before the room clock
+        await pilot.press("r")
         await pilot.pause()
         room = app.screen
         assert isinstance(room, RoomClockScreen)
@@ -344,3 +346,33 @@ async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
             ("extend", {"minutes": 1}),
         ]
         assert app.screen.state.current.key == programme.blocks[1].key
+
+
+async def test_a_break_in_the_middle_of_a_phase_and_back_to_it(store, session_id, clock):
+    from facilitator.tui.widgets.agenda import agenda_rows
+
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for _ in range(2):  # Welkom, then De diepte in
+            await pilot.press("n")
+            await app.workers.wait_for_complete()
+        clock.advance(minutes=25)
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.state.current.name == "Pauze 1"
+        shown = " ".join(str(n.message) for n in app._notifications)
+        assert "De diepte in gaat na de pauze verder (nog 35:00)" in shown
+        assert "Hierna: verder met De diepte in (nog 35:00)" in text_of(screen, "#next-up")
+        rows = {r[1]: r for r in agenda_rows(screen.state)}
+        assert "De diepte in (onderbroken)" in rows
+        clock.advance(minutes=15)
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.state.current.name == "De diepte in"
+        assert text_of(screen, "#countdown-text") == "35:00"
+        assert "Verder met De diepte in (nog 35:00)" in " ".join(
+            str(n.message) for n in app._notifications
+        )

@@ -19,7 +19,9 @@ from facilitator.core.programme import MAX_MINUTES, Block
 Clock = Callable[[], datetime]
 
 # Event kinds, as stored in the clock_events table.
-START = "start"  # data: {"key": block key}
+# data: {"key": block key}, and "interrupt": true when `b` pulled a break forward: a phase still
+# having time then waits for its turn again after the break (see `compute`).
+START = "start"
 # data: {"key", "name", "minutes"}: insert a break after the current block and start it
 EXTRA_BREAK = "extra_break"
 PAUSE = "pause"
@@ -36,6 +38,8 @@ URGENT_FRACTION = 0.05
 OFFER_LATE_MINUTES = 3  # offer to take time back once the day runs this late
 OFFER_AGAIN_MINUTES = 5  # after a decline, offer again only when it got this much later
 EXTRA_BREAK_MINUTES = 10
+# A phase interrupted by a break continues after it only with at least this much time left.
+RESUME_AFTER_BREAK_SECONDS = 60.0
 
 
 def utcnow() -> datetime:
@@ -75,6 +79,9 @@ class BlockState:
     ended_at: datetime | None = None
     paused_seconds: float = 0.0
     inserted: bool = False  # an unplanned break
+    # Each stretch the block ran: more than one when a break interrupted it and it went on after.
+    segments: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    suspended: bool = False  # interrupted by a break, with time left: it goes on after the break
 
     @property
     def key(self) -> str:
@@ -86,8 +93,11 @@ class BlockState:
 
     @property
     def status(self) -> str:
+        """pending, running, suspended (waits for its turn after a break) or done."""
         if self.started_at is None:
             return "pending"
+        if self.suspended:
+            return "suspended"
         return "done" if self.ended_at is not None else "running"
 
     @property
@@ -95,11 +105,20 @@ class BlockState:
         return (self.planned_minutes + self.extra_minutes) * 60.0
 
     def actual_seconds(self, now: datetime) -> float | None:
-        """Time spent in this block, interruptions left out."""
+        """Time spent in this block, interruptions (and the breaks it waited through) left out."""
         if self.started_at is None:
             return None
-        end = self.ended_at or now
-        return max(0.0, (end - self.started_at).total_seconds() - self.paused_seconds)
+        ran = sum(((end or now) - start).total_seconds() for start, end in self._runs())
+        return max(0.0, ran - self.paused_seconds)
+
+    def remaining_seconds(self, now: datetime) -> float:
+        """Seconds left of its time (negative when it overran)."""
+        return self.allowed_seconds - (self.actual_seconds(now) or 0.0)
+
+    def _runs(self) -> list[tuple[datetime, datetime | None]]:
+        if self.segments:
+            return self.segments
+        return [] if self.started_at is None else [(self.started_at, self.ended_at)]
 
 
 @dataclass
@@ -169,7 +188,17 @@ class ClockState:
     def pending(self) -> list[BlockState]:
         return [b for b in self.blocks if b.status == "pending"]
 
+    @property
+    def suspended(self) -> list[BlockState]:
+        """Phases a break interrupted, the latest first: they go on before anything new starts."""
+        waiting = [b for b in self.blocks if b.status == "suspended"]
+        return sorted(waiting, key=lambda b: b.ended_at or self.now, reverse=True)
+
     def next_block(self) -> BlockState | None:
+        """What `n` starts: an interrupted phase first, else the next block not yet started."""
+        waiting = self.suspended
+        if waiting:
+            return waiting[0]
         pending = self.pending
         return pending[0] if pending else None
 
@@ -191,6 +220,7 @@ class ClockState:
         if self.closed_at is not None:
             return self.closed_at
         left = sum(b.planned_minutes for b in self.pending) * 60.0
+        left += sum(max(0.0, b.remaining_seconds(self.now)) for b in self.suspended)
         if self.current is not None:
             left += max(0.0, self.block_remaining)
         return self.now + timedelta(seconds=left)
@@ -309,7 +339,7 @@ def refusal(state: ClockState, kind: str, data: dict[str, Any]) -> str | None:
         target = next((b for b in state.blocks if b.key == data.get("key")), None)
         if target is None:
             return f"no block {data.get('key')!r} in this session"
-        if target.status != "pending":
+        if target.status not in ("pending", "suspended"):
             return f"{target.name} has already started"
     elif kind == EXTRA_BREAK and any(b.key == data.get("key") for b in state.blocks):
         return f"a block {data.get('key')!r} is already on the agenda"
@@ -331,15 +361,26 @@ def refusal(state: ClockState, kind: str, data: dict[str, Any]) -> str | None:
 
 
 def effective_events(events: Sequence[ClockEvent]) -> list[ClockEvent]:
-    """The actions still in force: each undo cancels the latest action not yet undone."""
+    """The actions still in force: each undo cancels the latest action not yet undone.
+
+    A declined offer to take time back is not a step of its own for undo: it changes nothing on
+    the clock (`u` would seem to do nothing), and `k` shows the offer again at any time.
+    """
     stack: list[ClockEvent] = []
     for ev in events:
         if ev.kind == UNDO:
-            if stack:
-                stack.pop()
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].kind != DECLINE:
+                    del stack[i]
+                    break
         else:
             stack.append(ev)
     return stack
+
+
+def _undoable(acts: Sequence[ClockEvent]) -> ClockEvent | None:
+    """The action `u` would undo now."""
+    return next((ev for ev in reversed(acts) if ev.kind != DECLINE), None)
 
 
 def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime) -> ClockState:
@@ -360,9 +401,18 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
             pauses[-1] = (paused_since, at)
             paused_since = None
 
-    def end_current(at: datetime) -> None:
-        if current is not None and current.ended_at is None:
-            current.ended_at = at
+    def end_current(at: datetime, *, interrupt: bool = False) -> None:
+        """The running block stops at `at`: for good, or (a phase a break interrupts while it
+        still has time) to go on after the break."""
+        if current is None or current.ended_at is not None:
+            return
+        start, _ = current.segments[-1]
+        current.segments[-1] = (start, at)
+        current.ended_at = at
+        if interrupt and current.block.kind == "phase":
+            current.paused_seconds = _paused_within(pauses, current.segments, at)
+            current.suspended = current.remaining_seconds(at) >= RESUME_AFTER_BREAK_SECONDS
+            current.paused_seconds = 0.0  # counted again for every block below
 
     target: BlockState | None
     for ev in acts:
@@ -390,13 +440,18 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
                 by_key[key] = target
             else:
                 target = by_key.get(str(ev.data.get("key")))
-                if target is None or target.status != "pending":
+                if target is None or target.status not in ("pending", "suspended"):
                     continue
             end_pause(at)
-            end_current(at)
+            end_current(at, interrupt=ev.kind == EXTRA_BREAK or ev.data.get("interrupt") is True)
             if started_at is None:
                 started_at = at
-            target.started_at = at
+            if target.suspended:  # an interrupted phase goes on where it stopped
+                target.suspended = False
+                target.ended_at = None
+            else:
+                target.started_at = at
+            target.segments.append((at, None))
             current = target
         elif ev.kind == PAUSE:
             if started_at is not None and paused_since is None:
@@ -421,19 +476,13 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
                 end_current(at)
                 closed_at = at
                 current = None
+                for s in states:  # what a break interrupted and nobody went back to is over
+                    s.suspended = False
 
     # Interruptions count against the block that was running during them.
-    total_paused = 0.0
-    for start, end in pauses:
-        stop = end or now
-        total_paused += max(0.0, (stop - start).total_seconds())
-        for s in states:
-            if s.started_at is None:
-                continue
-            b_end = s.ended_at or now
-            overlap = (min(stop, b_end) - max(start, s.started_at)).total_seconds()
-            if overlap > 0:
-                s.paused_seconds += overlap
+    total_paused = sum(((end or now) - start).total_seconds() for start, end in pauses)
+    for s in states:
+        s.paused_seconds = _paused_within(pauses, s.segments, now)
 
     return ClockState(
         now=now,
@@ -445,9 +494,28 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
         paused_seconds=total_paused,
         planned_total_minutes=sum(b.minutes for b in blocks),
         declined_late=declined,
-        can_undo=bool(acts),
-        last_action=acts[-1] if acts else None,
+        can_undo=_undoable(acts) is not None,
+        last_action=_undoable(acts),
     )
+
+
+def _paused_within(
+    pauses: Sequence[tuple[datetime, datetime | None]],
+    runs: Sequence[tuple[datetime, datetime | None]],
+    now: datetime,
+) -> float:
+    """Seconds of the interruptions that fall inside a block's stretches (open ends: `now`)."""
+    total = 0.0
+    for p_start, p_end in pauses:
+        for r_start, r_end in runs:
+            overlap = (min(p_end or now, r_end or now) - max(p_start, r_start)).total_seconds()
+            total += max(0.0, overlap)
+    return total
+
+
+def whole_minutes(seconds: float | None) -> int:
+    """Minutes as the agenda and the reports show a block's duration: rounded, never negative."""
+    return max(0, round((seconds or 0.0) / 60.0))
 
 
 def fmt_duration(seconds: float, *, countdown: bool = False, hours: bool = False) -> str:

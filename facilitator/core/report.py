@@ -119,6 +119,9 @@ class PhaseOutput:
         return not any(self.by_kind.values())
 
 
+RESUMED = "resumed"  # a timeline item (not a stored action): an interrupted phase going on
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     """A clock action still in force, for the session timeline."""
@@ -258,13 +261,18 @@ class SessionReport:
         # the first one's minutes, not from the programme's, and never from a started block.
         planned = {b.key: b.block.minutes for b in self.blocks}
         started: set[str] = set()
+        begun: set[str] = set()
         for ev in ck.effective_events(self.data.clock_events):
             if ev.kind in (ck.START, ck.EXTRA_BREAK):
                 started.add(str(ev.data.get("key")))
             if ev.kind == ck.START:
-                block = self._by_key.get(str(ev.data.get("key")))
-                running = block.name if block else str(ev.data.get("key"))
-                items.append(TimelineItem(ev.at, ev.kind, running))
+                key = str(ev.data.get("key"))
+                block = self._by_key.get(key)
+                running = block.name if block else key
+                # A second start of a block: a phase a break interrupted, going on.
+                kind = RESUMED if key in begun else ev.kind
+                begun.add(key)
+                items.append(TimelineItem(ev.at, kind, running))
             elif ev.kind == ck.EXTRA_BREAK:
                 running = str(ev.data.get("name") or "Pauze")
                 items.append(

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from facilitator.core import clock as ck
-from facilitator.core.clock import BlockState
+from facilitator.core.clock import BlockState, whole_minutes
 from facilitator.core.entries import LEVEL_LABELS_NL, Entry
 from facilitator.core.participants import APPENDIX_TITLE, COLUMNS, table
 from facilitator.core.programme import PHASE_NAMES
-from facilitator.core.report import AdviceRow, SeriesReport, SessionReport
+from facilitator.core.report import RESUMED, AdviceRow, SeriesReport, SessionReport
 from facilitator.core.timeutil import local
 
 # -- the elements ----------------------------------------------------------------------------
@@ -145,6 +145,7 @@ KIND_HEADINGS = {
 }
 TIMELINE_WORDS = {
     ck.START: "Start: {block}",
+    RESUMED: "Verder: {block}",
     ck.EXTRA_BREAK: "Extra pauze ingelast: {block} ({minutes} min)",
     ck.PAUSE: "Klok onderbroken",
     ck.RESUME: "Klok loopt weer",
@@ -170,7 +171,7 @@ def hhmm(dt: datetime | None) -> str:
 
 
 def minutes(seconds: float | None) -> int:
-    return round((seconds or 0) / 60)
+    return whole_minutes(seconds)
 
 
 def block_label(b: BlockState) -> str:
@@ -260,9 +261,12 @@ def _actual_cell(b: BlockState, now: datetime) -> str:
         return "—"
     took = minutes(b.actual_seconds(now))
     extra = f" (+{b.extra_minutes} verlengd)" if b.extra_minutes else ""
+    # A phase a break interrupted ran in more than one stretch: "09:00–09:40, 09:55–10:15".
+    runs = b.segments or [(b.started_at, b.ended_at)]
+    spans = ", ".join(f"{hhmm(start)}–{hhmm(end) if end else ''}" for start, end in runs)
     if b.ended_at is None:
-        return f"{hhmm(b.started_at)}– · loopt, {took} min{extra}"
-    return f"{hhmm(b.started_at)}–{hhmm(b.ended_at)} · {took} min{extra}"
+        return f"{spans} · loopt, {took} min{extra}"
+    return f"{spans} · {took} min{extra}"
 
 
 def _programme_table(report: SessionReport) -> Table:

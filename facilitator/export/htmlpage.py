@@ -140,15 +140,16 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
             if planned_at is not None and not b.inserted
             else None
         )
-        actual = None
-        if b.started_at is not None:
-            end = b.ended_at or now
-            actual = (offset(b.started_at), max(0.0, offset(end) - offset(b.started_at)))
+        # One bar per stretch: a phase a break interrupted ran before and after it.
+        runs = b.segments or ([(b.started_at, b.ended_at)] if b.started_at else [])
+        actual = [
+            (offset(start), max(0.0, offset(end or now) - offset(start))) for start, end in runs
+        ]
         spans.append((b, plan, actual))
     horizon = max(
         [clock.planned_total_minutes]
         + [p[0] + p[1] for _, p, _ in spans if p]
-        + [a[0] + a[1] for _, _, a in spans if a]
+        + [a[0] + a[1] for _, _, runs in spans for a in runs]
     )
     horizon = max(30.0, horizon)
     label_w, chart_w, row_h, top = 230, 520, 26, 28
@@ -187,15 +188,14 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
             parts.append(
                 _bar(label_w + plan[0] * scale, y + 3, plan[1] * scale, row_h - 8, PLAN, title)
             )
-        if actual is not None:
+        if actual:
             took = minutes(b.actual_seconds(now))
             colour = LATE if took > b.planned_minutes + b.extra_minutes else DONE
             title = f"{name}: werkelijk {took} min"
-            parts.append(
-                _bar(
-                    label_w + actual[0] * scale, y + 9, actual[1] * scale, row_h - 20, colour, title
+            for at, length in actual:
+                parts.append(
+                    _bar(label_w + at * scale, y + 9, length * scale, row_h - 20, colour, title)
                 )
-            )
     ly = height - 14
     for x, colour, bar_h, label in (
         (0, PLAN, 10, "gepland"),

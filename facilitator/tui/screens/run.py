@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from facilitator.core import clock as ck
-from facilitator.core.clock import ClockEvent, ClockState, compute
+from facilitator.core.clock import ClockEvent, ClockState, compute, fmt_duration
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
@@ -188,8 +188,16 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
                 return
             nxt = state.next_block()
             if nxt is not None:
+                resuming = nxt.status == "suspended"
+                left = fmt_duration(nxt.remaining_seconds(state.now), countdown=True)
                 if await self.record(ck.START, {"key": nxt.key}):
-                    self.notify(t("run.started", name=one_line(nxt.name)), markup=False, timeout=3)
+                    name = one_line(nxt.name)
+                    message = (
+                        t("run.resumed", name=name, left=left)
+                        if resuming
+                        else t("run.started", name=name)
+                    )
+                    self.notify(message, markup=False, timeout=3)
                     self._backup(nxt.name)
                 return
         if self._asking_close:
@@ -221,9 +229,10 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         if state.current is not None and state.current.block.kind == "break":
             self.notify(t("run.already_break"))
             return
+        interrupted = state.current
         planned = state.next_break()
         if planned is not None:
-            ok = await self.record(ck.START, {"key": planned.key})
+            ok = await self.record(ck.START, {"key": planned.key, "interrupt": True})
             name = planned.name
         else:
             n = sum(1 for b in state.blocks if b.inserted) + 1
@@ -232,8 +241,14 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
                 ck.EXTRA_BREAK,
                 {"key": f"extra{n}", "name": name, "minutes": ck.EXTRA_BREAK_MINUTES},
             )
-        if ok:
-            self.notify(t("run.started", name=one_line(name)), markup=False, timeout=3)
+        if not ok:
+            return
+        message = t("run.started", name=one_line(name))
+        waiting = self.state.suspended
+        if interrupted is not None and waiting and waiting[0].key == interrupted.key:
+            left = fmt_duration(waiting[0].remaining_seconds(self.state.now), countdown=True)
+            message += " " + t("run.resumes_after", name=one_line(interrupted.name), left=left)
+        self.notify(message, markup=False, timeout=6)
 
     async def action_extend(self, minutes: int) -> None:
         async with self._clock_lock:

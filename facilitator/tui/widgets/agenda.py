@@ -6,14 +6,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from facilitator.core.clock import ClockState
+from facilitator.core.clock import ClockState, whole_minutes
 from facilitator.core.text import one_line
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 
 
 def _minutes(seconds: float | None) -> str:
-    return "" if seconds is None else f"{int(seconds // 60)}"
+    return "" if seconds is None else str(whole_minutes(seconds))
 
 
 def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
@@ -28,10 +28,13 @@ def agenda_rows(state: ClockState) -> list[tuple[str, ...]]:
         p_start = state.planned_start(b.index)
         actual = "" if b.started_at is None else f"{local(b.started_at):%H:%M}"
         label = str(b.block.phase) if b.block.phase else ""
+        name = one_line(b.name)
+        if b.status == "suspended":
+            name += " " + t("run.suspended_mark")
         rows.append(
             (
                 label,
-                one_line(b.name),
+                name,
                 planned,
                 "" if p_start is None or b.inserted else f"{local(p_start):%H:%M}",
                 actual,

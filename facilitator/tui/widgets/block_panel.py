@@ -114,6 +114,9 @@ class BlockPanel(VerticalScroll):
         nxt = state.next_block()
         if state.state == "closed" or current is None:
             nxt_label.update("")
+        elif nxt is not None and nxt.status == "suspended":
+            left = fmt_duration(nxt.remaining_seconds(state.now), countdown=True)
+            nxt_label.update(Content(t("run.next_up_resume", name=one_line(nxt.name), left=left)))
         elif nxt is not None:
             nxt_label.update(
                 Content(t("run.next_up", name=one_line(nxt.name), minutes=nxt.planned_minutes))
