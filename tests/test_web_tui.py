@@ -269,3 +269,25 @@ async def test_the_remarks_screen_frees_a_batch_whose_block_ended(store, running
         await until(lambda: len(app.screen.remarks) == 1, pilot)
         assert app.screen.remarks[0]["slot"] == "Welkom en kennismaking"
         assert "0 wachten · 1 te lezen" in text_of(app.screen, "#remarks-counts")
+
+
+async def test_no_press_m_notice_while_the_remarks_screen_is_open(store, running, clock, db_path):
+    app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0.05)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await server_started(app, pilot)
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        screen = app.screen
+        other = Store.open(db_path)
+        try:
+            for text in ("a", "b", "c"):
+                other.post_remark(running, text, now=clock(), batch_size=3)
+        finally:
+            other.close()
+        await until(lambda: len(screen.remarks) == 3, pilot)
+        await pilot.pause(0.3)
+        assert not any("Druk op m" in n for n in notes(app))
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, RunScreen), pilot)
+        await pilot.pause(0.3)
+        assert not any("Druk op m" in n for n in notes(app))  # read already: not new

@@ -149,6 +149,10 @@ class RemarkActions:
             return
         readable = counts["shown"] + counts["hidden"]
         before, self._remarks_shown = self._remarks_shown, readable
+        from facilitator.tui.screens.remarks import RemarksScreen
+
+        if isinstance(app.screen, RemarksScreen):
+            return  # the facilitator is reading them already: that screen shows the new ones
         if before is not None and readable > before:
             new = readable - before
             key = "remarks.new_notice_one" if new == 1 else "remarks.new_notice"
