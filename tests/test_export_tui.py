@@ -166,6 +166,10 @@ async def test_command_palette_offers_export_and_profile(store):
             "Reeksrapport…",
             "Deelnemersprofiel…",
         ]
+        from facilitator.tui.commands import KeyCommands
+
+        keys = [hit.text async for hit in KeyCommands(app.screen).discover()]
+        assert "Exporteren" not in keys and not any(k.startswith("Deelnemers") for k in keys)
         hits = [hit async for hit in provider.search("concept")]
         assert hits and str(hits[0].match_display).startswith("Concept")
         hits[0].command()

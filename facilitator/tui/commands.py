@@ -13,7 +13,8 @@ class KeyCommands(Provider):
     def _commands(self) -> list[tuple[str, str, str]]:
         screen = self.screen
         sections = getattr(screen, "HELP_SECTIONS", {})
-        seen: set[str] = set()
+        # Actions another provider offers in its own words ("Exporteren…"): not twice.
+        seen: set[str] = set(getattr(screen, "PALETTE_ELSEWHERE", ()))
         out = []
         for bindings in screen._bindings.key_to_bindings.values():
             for b in bindings:

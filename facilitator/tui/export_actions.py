@@ -88,6 +88,7 @@ class ExportActions:
     """
 
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ExportCommands}
+    PALETTE_ELSEWHERE: ClassVar[tuple[str, ...]] = ("export", "participants")  # ExportCommands
 
     if TYPE_CHECKING:  # what the run screen provides
         session_id: str
@@ -158,7 +159,7 @@ class ExportActions:
     async def action_participants(self) -> None:
         """Show the group's anonymous profile to fill in or correct, and save it."""
         from facilitator.core.participants import total
-        from facilitator.tui.screens.participants import ParticipantsScreen
+        from facilitator.tui.screens.participants import ParticipantsScreen, doubts
 
         app = self._app
         profile = await app.db(app.store.get_participants, self.session_id)
@@ -172,7 +173,11 @@ class ExportActions:
         saved = await app.db(app.store.set_participants, self.session_id, result)
         if saved is None:
             return
-        if saved:
+        detail = doubts(saved, self.session.expected_participants)
+        if detail:
+            message = t("participants.saved_check", n=total(saved), detail=detail)
+            app.notify(message, severity="warning", markup=False, timeout=10)
+        elif saved:
             app.notify(t("participants.saved", n=total(saved)), timeout=4)
         else:
             app.notify(t("participants.cleared"), timeout=4)
