@@ -30,7 +30,7 @@ class FacilitatorApp(Translated, App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
-        Binding("ctrl+q", "quit", "keys.quit", priority=True),
+        Binding("ctrl+q", "quit", "keys.quit", show=False, priority=True),  # q on each screen
     ]
 
     def __init__(
