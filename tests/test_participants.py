@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from facilitator import i18n
 from facilitator.core.participants import (
     CHARACTERISTICS,
     NOT_FILLED,
@@ -228,3 +229,76 @@ def test_every_category_has_words_in_both_languages():
         assert nl[f"participants.characteristic.{char.key}"] == char.label
         for cat, label in char.categories:
             assert nl[f"participants.category.{char.key}.{cat}"] == label
+
+
+def test_counts_past_the_expected_number_or_implausibly_large_are_named():
+    from facilitator.core.participants import PLAUSIBLE_COUNT, implausible, over_expected
+
+    profile = {"age": {"18-30": 12, "30-50": 8}, "gender": {"female": 99999, "male": 3}}
+    assert over_expected(profile, 20) == ["gender"]
+    assert over_expected(profile, None) == []  # no expected number: nothing to compare with
+    assert over_expected({"age": {"18-30": 21}}, 20) == ["age"]
+    assert over_expected({"age": {"18-30": 20}}, 20) == []
+    assert implausible(profile) == [("gender", "female")]
+    assert implausible({"area": {"rural": PLAUSIBLE_COUNT}}) == []
+
+
+async def test_profile_screen_warns_about_a_count_too_large_but_keeps_it(session_id, clock, store):
+    """99999 women with 20 expected: said plainly on the screen and when saving, and kept (the
+    numbers are the facilitator's)."""
+    from textual.widgets import Input, Static
+
+    from facilitator.tui.app import make_app
+
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 50), notifications=True) as pilot:
+        screen = await _open_profile(app, pilot)
+        doubts = screen.query_one("#doubts", Static)
+        assert not doubts.display  # nothing to say yet
+        screen.query_one("#n-age-0", Input).value = "12"
+        screen.query_one("#n-age-1", Input).value = "8"
+        await pilot.pause()
+        assert not doubts.display  # 20 of 20 expected
+        screen.query_one("#n-gender-0", Input).value = "99999"
+        await pilot.pause()
+        text = str(doubts.render())
+        assert doubts.display
+        assert "Geslacht telt 99999 mensen, meer dan de 20 verwachte deelnemers" in text
+        assert "99999 bij Vrouwen is erg veel voor één sessie" in text
+        assert screen.query_one("#total-gender", Static).has_class("-doubtful")
+        assert not screen.query_one("#total-age", Static).has_class("-doubtful")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is not screen  # saved all the same
+        messages = [n for n in app._notifications if "99999" in str(n.message)]
+        assert messages and messages[0].severity == "warning"
+        assert "kijk het na" in str(messages[0].message)
+        assert "meer dan de 20 verwachte deelnemers" in str(messages[0].message)
+    assert store.get_participants(session_id)["gender"]["female"] == 99999
+
+
+async def test_profile_screen_warns_when_a_characteristic_passes_the_expected_number(
+    session_id, clock, store
+):
+    from textual.widgets import Input, Static
+
+    from facilitator.tui.app import make_app
+
+    i18n.set_language("en")
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 50), notifications=True) as pilot:
+        screen = await _open_profile(app, pilot)
+        screen.query_one("#n-area-0", Input).value = "15"
+        screen.query_one("#n-area-1", Input).value = "9"
+        await pilot.pause()
+        text = str(screen.query_one("#doubts", Static).render())
+        assert text == (
+            "Note: Living area adds up to 24 people, more than the 20 participants "
+            "expected. Is that right?"
+        )
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("but check it" in str(n.message) for n in app._notifications)
+    assert store.get_participants(session_id) == {"area": {"urban": 15, "rural": 9}}

@@ -80,6 +80,9 @@ APPENDIX_TITLE = "Bijlage 2: kenmerken deelnemers"
 COLUMNS = ("Kenmerk", "Categorie", "Totaal aantal respondenten")
 # More people than this in one count is a typo (and past what SQLite stores as an integer).
 MAX_COUNT = 1_000_000
+# One count above this is kept, but the screen asks whether it is right: a session is a room of
+# people, and 99999 is a finger that stayed on a key.
+PLAUSIBLE_COUNT = 1000
 # Shown only when a characteristic was filled in for fewer people than the largest one.
 NOT_FILLED = "Niet ingevuld"
 
@@ -133,6 +136,25 @@ def uneven(profile: Profile) -> list[str]:
     """Characteristics filled in for fewer people than the total (worth a second look)."""
     n = total(profile)
     return [k for k, s in sums(profile).items() if k in profile and s != n]
+
+
+def over_expected(profile: Profile, expected: int | None) -> list[str]:
+    """Characteristics that add up to more people than the session expected (none when it
+    expected no number)."""
+    if not expected:
+        return []
+    per = sums(profile)
+    return [k for k in CHARACTERISTICS if k in profile and per[k] > expected]
+
+
+def implausible(profile: Profile) -> list[tuple[str, str]]:
+    """(characteristic, category) of each count over PLAUSIBLE_COUNT, in the report's order."""
+    return [
+        (char.key, cat)
+        for char in CHARACTERISTICS.values()
+        for cat in char.category_keys
+        if profile.get(char.key, {}).get(cat, 0) > PLAUSIBLE_COUNT
+    ]
 
 
 def combine(profiles: Iterable[Profile]) -> Profile:

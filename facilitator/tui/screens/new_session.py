@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -19,12 +19,33 @@ from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated
 
 
+class FormInput(Input):
+    """An Input that runs its own editing keys (Backspace, Ctrl+U, ...) the moment they arrive.
+
+    Textual runs a widget's ordinary bindings only once the key has bubbled up to the app, by
+    which time keys sent right after it (a paste, tmux send-keys, a fast typist) have been typed
+    already, and the binding acts on whichever field has the focus then.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+        await super()._on_key(event)
+
+
 class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
     """Returns the values for `Store.create_session`, or None when cancelled. Does no I/O itself."""
 
     BINDINGS = [
         Binding("escape", "cancel", "keys.cancel"),
         Binding("ctrl+s", "create", "keys.save"),
+        # Priority, as in the capture forms: focus moves the moment Tab arrives, so keys typed
+        # straight after it (fast typing, a paste, tmux send-keys) land in the next field.
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -37,13 +58,13 @@ class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
             yield Label(Content(t("new.programme")))
             yield Select(options, id="programme", allow_blank=False if options else True)
             yield Label(Content(t("new.place")))
-            yield Input(id="place")
+            yield FormInput(id="place")
             yield Label(Content(t("new.date")))
-            yield Input(date.today().isoformat(), id="date")
+            yield FormInput(date.today().isoformat(), id="date")
             yield Label(Content(t("new.facilitators")))
-            yield Input(id="facilitators")
+            yield FormInput(id="facilitators")
             yield Label(Content(t("new.participants")))
-            yield Input("20", id="participants", type="integer")
+            yield FormInput("20", id="participants", type="integer")
             yield Static("", id="form-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content(t("new.create")), variant="primary", id="create")
@@ -51,6 +72,12 @@ class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
 
     def on_mount(self) -> None:
         self.query_one("#place", Input).focus()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
 
     @on(Button.Pressed, "#create")
     @on(Input.Submitted)

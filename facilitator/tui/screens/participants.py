@@ -12,13 +12,45 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from facilitator.core.participants import CHARACTERISTICS, Profile, sums, total, uneven
+from facilitator.core.participants import (
+    CHARACTERISTICS,
+    Profile,
+    implausible,
+    over_expected,
+    sums,
+    total,
+    uneven,
+)
 from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated
 
 
 def _input_id(char: str, index: int) -> str:
     return f"n-{char}-{index}"
+
+
+def doubts(profile: Profile, expected: int | None) -> str:
+    """What to look at again, in words ("" when nothing): characteristics adding up to more than
+    the expected participants, and counts too large for one session. The numbers are kept."""
+    per = sums(profile)
+    parts = [
+        t(
+            "participants.more_than_expected",
+            characteristic=t(f"participants.characteristic.{key}"),
+            n=per[key],
+            expected=expected,
+        )
+        for key in over_expected(profile, expected)
+    ]
+    parts += [
+        t(
+            "participants.very_large",
+            n=profile[key][cat],
+            category=t(f"participants.category.{key}.{cat}"),
+        )
+        for key, cat in implausible(profile)
+    ]
+    return "; ".join(parts)
 
 
 class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
@@ -62,6 +94,7 @@ class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
                             select_on_focus=True,
                         )
             yield Static("", id="uneven")
+            yield Static("", id="doubts")
             yield Static("", id="form-error", classes="error")
             yield Static(Content(t("participants.hint")), classes="hint")
             with Horizontal(classes="dialog-buttons"):
@@ -102,9 +135,13 @@ class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
     def _show_totals(self) -> None:
         profile, _ = self.read()
         per = sums(profile)
+        too_many = set(over_expected(profile, self.expected))
+        too_many.update(key for key, _ in implausible(profile))
         for key in CHARACTERISTICS:
             text = t("participants.total", n=per[key]) if key in profile else t("participants.none")
-            self.query_one(f"#total-{key}", Static).update(Content(text))
+            total_widget = self.query_one(f"#total-{key}", Static)
+            total_widget.update(Content(text))
+            total_widget.set_class(key in too_many, "-doubtful")
         odd = uneven(profile)
         note = self.query_one("#uneven", Static)
         if odd:
@@ -113,6 +150,10 @@ class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
             note.update(Content(t("participants.uneven", detail=detail)))
         else:
             note.update("")
+        detail = doubts(profile, self.expected)
+        check = self.query_one("#doubts", Static)
+        check.update(Content(t("participants.check", detail=detail)) if detail else "")
+        check.display = bool(detail)
 
     @on(Input.Changed)
     def _changed(self) -> None:

@@ -1,17 +1,66 @@
-"""The top line of the run screen: which session, the session clock against 4:30, the expected end."""
+"""The top line of the run screen: which session, the session clock against 4:30, the expected end.
+
+The expected end and how late the day runs matter most during a session: when the line is short
+of room, the title goes first, then the "/ 4:30:00" target, then the demo badge, then the session
+clock, so the end and the lateness stay whole down to 40 columns.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
 from facilitator.core.clock import ClockState, fmt_duration
+from facilitator.core.text import one_line
 from facilitator.core.timeutil import local
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.base import plain_line
+
+CLOCK_PADDING = 4  # #session-clock: padding 0 2
+DEMO_PADDING = 2  # #session-demo: padding-left 2
+
+
+def shown_minute(moment: datetime) -> datetime:
+    """A moment as the screen shows it: local time, cut to the minute (10:49:59 shows 10:49)."""
+    return local(moment).replace(second=0, microsecond=0)
+
+
+def late_minutes(state: ClockState) -> int:
+    """Minutes the day ends after its planned end (negative: before it), counted between the
+    two times as they are shown, so a reader who subtracts them gets the same figure."""
+    if state.planned_end is None:
+        return 0
+    diff = shown_minute(state.projected_end) - shown_minute(state.planned_end)
+    return int(diff.total_seconds() // 60)
+
+
+def end_text(state: ClockState, *, short: bool = False) -> str:
+    """The expected end with the lateness, as "Verwacht einde 13:34 (4 min uitloop)"; the actual
+    end once closed ("Einde 13:34 (...)"); "" before the start. `short` leaves out the words
+    before the time, for the narrowest terminals."""
+    if state.started_at is None:
+        return ""
+    when = f"{shown_minute(state.projected_end):%H:%M}"
+    late = late_minutes(state)
+    if late > 0:
+        drift = t("run.late", minutes=late)
+    elif late < 0:
+        drift = t("run.early", minutes=-late)
+    else:
+        drift = t("run.on_time")
+    if short:
+        return f"{when} ({drift})"
+    head = (
+        t("run.ended", time=when) if state.state == "closed" else t("run.projected_end", time=when)
+    )
+    return f"{head} ({drift})"
 
 
 class SessionBar(Horizontal):
@@ -31,11 +80,10 @@ class SessionBar(Horizontal):
         super().__init__()
         self.session = session
         self.demo_speed = demo_speed
+        self._state: ClockState | None = None
 
     def compose(self) -> ComposeResult:
-        s = self.session
-        title = f"{s.place} · {s.date} · {s.programme.theme}"
-        yield Static(plain_line(title), id="session-title")
+        yield Static("", id="session-title")
         yield Static("", id="session-clock")
         yield Static("", id="session-end")
         if self.demo_speed:
@@ -43,27 +91,77 @@ class SessionBar(Horizontal):
             yield Static(Content(t("run.demo", speed=speed)), id="session-demo")
 
     def update_state(self, state: ClockState) -> None:
+        self._state = state
+        self._show(state)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._state is not None:
+            self._show(self._state)
+
+    def _room(self) -> int:
+        """Cells for the line's contents; the app's width until the bar has been laid out."""
+        width = self.content_size.width
+        return width if width > 0 else max(0, self.app.size.width - 2)
+
+    def _show(self, state: ClockState) -> None:
+        elapsed = fmt_duration(state.session_elapsed, hours=True)
         total = fmt_duration(state.planned_total_minutes * 60)
-        clock = t(
-            "run.session_clock",
-            elapsed=fmt_duration(state.session_elapsed, hours=True),
-            total=total,
-        )
-        self.query_one("#session-clock", Static).update(Content(clock))
-        end = self.query_one("#session-end", Static)
-        if state.started_at is None:
-            end.update("")
-            return
-        when = local(state.projected_end).strftime("%H:%M")
-        late = round(state.late_minutes)
-        if state.state == "closed":
-            drift = ""
-        elif late > 0:
-            drift = " (" + t("run.late", minutes=late) + ")"
-        elif late < 0:
-            drift = " (" + t("run.early", minutes=-late) + ")"
-        else:
-            drift = " (" + t("run.on_time") + ")"
-        end.update(Content(t("run.projected_end", time=when) + drift))
-        end.set_class(0 < late < 10, "-late")
-        end.set_class(late >= 10, "-very-late")
+        full_clock = t("run.session_clock", elapsed=elapsed, total=total)
+        short_clock = t("run.session_clock_short", elapsed=elapsed)
+        end = end_text(state)
+
+        # The most complete line that fits, dropping the least important parts first.
+        room = self._room()
+        options: list[tuple[str, bool, str]] = [
+            (full_clock, True, end),
+            (short_clock, True, end),
+            (short_clock, False, end),
+            ("", False, end),
+            ("", False, end_text(state, short=True)),
+        ]
+        clock, show_demo, end = options[-1]
+        for option in options:
+            if self._width(*option) <= room:
+                clock, show_demo, end = option
+                break
+        # The title takes what is left: as many words of the theme as fit after place and date.
+        title = self._title(room - self._width(clock, show_demo, end))
+        title_widget = self.query_one("#session-title", Static)
+        title_widget.display = bool(title)
+        title_widget.update(plain_line(title))
+        clock_widget = self.query_one("#session-clock", Static)
+        clock_widget.display = bool(clock)
+        clock_widget.update(Content(clock))
+        for badge in self.query("#session-demo"):
+            badge.display = show_demo
+        end_widget = self.query_one("#session-end", Static)
+        end_widget.display = bool(end)
+        end_widget.update(Content(end))
+        late = late_minutes(state)
+        end_widget.set_class(0 < late < 10, "-late")
+        end_widget.set_class(late >= 10, "-very-late")
+
+    def _title(self, room: int) -> str:
+        """Place · date · theme, the theme cut after a whole word; "" when place and date do
+        not fit in `room`."""
+        s = self.session
+        head = one_line(f"{s.place} · {s.date}")
+        if cell_len(head) > room:
+            return ""
+        title = head
+        words = one_line(s.programme.theme).split()
+        for i in range(len(words), 0, -1):
+            longer = f"{head} · {' '.join(words[:i])}"
+            if cell_len(longer) <= room:
+                title = longer
+                break
+        return title
+
+    def _width(self, clock: str, show_demo: bool, end: str) -> int:
+        """Cells taken by the right-hand parts, their padding included."""
+        width = cell_len(end)
+        if clock:
+            width += cell_len(clock) + CLOCK_PADDING
+        if show_demo and self.demo_speed:
+            width += cell_len(t("run.demo", speed=f"{self.demo_speed:g}")) + DEMO_PADDING
+        return width
