@@ -291,3 +291,32 @@ async def test_no_press_m_notice_while_the_remarks_screen_is_open(store, running
         await until(lambda: isinstance(app.screen, RunScreen), pilot)
         await pilot.pause(0.3)
         assert not any("Druk op m" in n for n in notes(app))  # read already: not new
+
+
+@pytest.mark.parametrize("size", [(60, 20), (40, 12)])
+async def test_a_narrow_remarks_screen_gives_the_list_the_width(store, running, clock, size):
+    for text in ("een", "twee", "drie"):
+        store.post_remark(running, text, now=clock(), batch_size=3)
+    app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await server_started(app, pilot)
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        screen = app.screen
+        await until(lambda: len(screen.remarks) == 3, pilot)
+        await pilot.pause()
+        table = screen.query_one("#remarks-table", DataTable)
+        assert table.region.width >= size[0] - 4 and table.region.height >= 3
+        assert not screen.query_one("#remarks-qr").display  # a cut-off code would not scan
+        url = participant_url(PUBLIC, store.get_session(running).remark_token)
+        shown = screen.query_one("#remarks-url", Static)
+        assert shown.region.height >= 1 and text_of(screen, "#remarks-url") == url
+        assert shown.region.width * shown.region.height >= len(url)  # folded, not cut
+    app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await server_started(app, pilot)
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        await pilot.pause()
+        assert app.screen.query_one("#remarks-qr").display
+        assert not app.screen.query_one("#remarks-qr-hint").display

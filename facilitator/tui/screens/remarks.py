@@ -49,7 +49,24 @@ class RemarksScreen(Translated, Screen[None]):
     RemarksScreen #remarks-qr { width: auto; height: auto; padding: 1 0; }
     RemarksScreen #remarks-url { width: auto; max-width: 60; }
     RemarksScreen #remarks-problem { width: 100%; max-width: 60; padding-top: 1; }
+    RemarksScreen #remarks-qr-hint { display: none; color: $text-muted; }
+    /* Too narrow for the list beside a code phones can scan: the list gets the width, the
+       address goes under it, and the code waits for a wider window or the room clock. */
+    RemarksScreen.-narrow #remarks-body { layout: vertical; }
+    RemarksScreen.-narrow #remarks-side { width: 100%; max-width: 100%; height: auto;
+        max-height: 50%; border-left: none; border-top: hkey $panel-lighten-2; }
+    RemarksScreen.-narrow #remarks-url { width: 100%; max-width: 100%; text-overflow: fold; }
+    RemarksScreen.-narrow.-short #remarks-qr-hint, RemarksScreen.-narrow.-short #remarks-batch {
+        display: none; }
+    RemarksScreen.-narrow.-short .pane-title, RemarksScreen.-narrow.-short .screen-title {
+        display: none; }
+    RemarksScreen.-narrow #remarks-qr { display: none; }
+    RemarksScreen.-narrow #remarks-qr-hint { display: block; }
+    RemarksScreen.-narrow #remarks-main { padding: 0 1; }
+    RemarksScreen.-short #remarks-detail-box { max-height: 4; }
     """
+    # The list beside the code needs some 50 columns, the code itself 40.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
     BINDINGS = [
         Binding("h", "toggle_hidden", "remarks.key_hide"),
@@ -82,6 +99,7 @@ class RemarksScreen(Translated, Screen[None]):
                 yield Static(Content(t("remarks.url_label")), classes="pane-title")
                 yield Vertical(id="remarks-qr")
                 yield Static("", id="remarks-url")
+                yield Static(Content(t("remarks.qr_hint")), id="remarks-qr-hint")
                 yield Static("", id="remarks-problem", classes="error")
         yield Footer()
 
