@@ -198,6 +198,25 @@ def test_invalid_file_never_stops_the_valid_ones(tmp_path):
     assert "already used" in progs[3].errors[0].message
 
 
+def test_find_agrees_with_load_all(tmp_path):
+    from facilitator.core.programme import find
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    (first / "a-good.toml").write_text(GOOD, encoding="utf-8")
+    (first / "b-broken.toml").write_text("theme = [", encoding="utf-8")
+    (second / "a-good.toml").write_text('id = "a-good"\n' + GOOD, encoding="utf-8")
+    (second / "z-own.toml").write_text('id = "own"\n' + GOOD, encoding="utf-8")
+    (second / "y-bad.toml").write_text('id = "bad"\n' + GOOD.replace("60", "-1"), encoding="utf-8")
+    dirs = [first, second]
+    for pid in ("a-good", "own", "bad", "b-broken", "nothing"):
+        expected = next((p for p in load_all(dirs) if p.id == pid and p.valid), None)
+        found = find(pid, dirs)
+        assert (found.file if found else None) == (expected.file if expected else None), pid
+    assert find("a-good", dirs).file == str(first / "a-good.toml")  # the later one never wins
+
+
 def test_cli_lists_errors_with_file_line_and_field(tmp_path, monkeypatch):
     own = tmp_path / "own"
     own.mkdir()

@@ -355,8 +355,17 @@ def load_all(dirs: list[Path] | None = None) -> list[Programme]:
 
 
 def find(programme_id: str, dirs: list[Path] | None = None) -> Programme | None:
-    """The valid programme with this id, or None."""
-    for prog in load_all(dirs):
-        if prog.id == programme_id and prog.valid:
-            return prog
+    """The valid programme with this id, or None.
+
+    As `load_all` would have it, but it stops at the first file with that id: a later file with
+    the same id is refused there anyway (it would shadow this one), so this one decides. Reading
+    only up to it keeps the demo's start from parsing every programme.
+    """
+    for folder in dirs if dirs is not None else programme_dirs():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            prog = load_programme(path)
+            if prog.id == programme_id:
+                return prog if prog.valid else None
     return None
