@@ -350,6 +350,17 @@ class Store:
                 (key, value),
             )
 
+    def form_secret(self) -> bytes:
+        """The key that signs the participants' form field: made once, then shared by every remark
+        server on this database, so a restart does not turn away pages already open."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO settings(key, value) VALUES ('form_secret', ?)",
+                (secrets.token_hex(32),),
+            )
+            value = conn.execute("SELECT value FROM settings WHERE key = 'form_secret'").fetchone()
+        return bytes.fromhex(value[0])
+
     def backup(self, dest: str | os.PathLike[str]) -> Path:
         """A consistent copy of the whole database (safe while other processes write)."""
         dest = Path(dest)

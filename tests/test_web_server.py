@@ -416,6 +416,45 @@ async def test_the_form_field_must_be_genuine_fresh_and_for_this_url(
     assert [r["text"] for r in store.list_remarks(session_id)] == ["Lang getypt, nog niet weg"]
 
 
+async def test_a_page_sent_twice_stores_one_remark(client, store, session_id, clock, path):
+    start(store, session_id, clock)
+    field = await form_field(client, path)
+    first = await send(client, path, "dubbel verzonden", field=field)
+    again = await send(client, path, "dubbel verzonden", field=field)  # double tap, or back + send
+    assert first.status == again.status == 303
+    assert again.headers["Location"] == first.headers["Location"]  # the thank-you page
+    assert [r["text"] for r in store.list_remarks(session_id)] == ["dubbel verzonden"]
+    # A page whose remark could not be stored may send it again.
+    field = await form_field(client, path)
+    assert (await send(client, path, "   ", field=field)).status == 400
+    assert (await send(client, path, "nu wel", field=field)).status == 303
+
+
+async def test_a_restart_or_another_app_on_the_database_accepts_pages_already_open(
+    aiohttp_client, store, session_id, clock, path, db_path
+):
+    start(store, session_id, clock)
+    before = await aiohttp_client(create_web_app(store, clock=clock))
+    field = await form_field(before, path)
+    other = Store.open(db_path)  # `facilitator serve`, or the app after a crash, on this file
+    try:
+        after = await aiohttp_client(create_web_app(other, clock=clock))
+        resp = await send(after, path, "na de herstart", field=field)
+        assert resp.status == 303
+    finally:
+        other.close()
+    assert [r["text"] for r in store.list_remarks(session_id)] == ["na de herstart"]
+
+
+async def test_a_field_that_fails_the_check_keeps_the_words(client, store, session_id, clock, path):
+    start(store, session_id, clock)
+    resp = await send(client, path, "Dit wil ik echt kwijt", field="1.2.3")
+    assert resp.status == 403
+    html = await resp.text()
+    assert "Dit wil ik echt kwijt" in html
+    assert (await send(client, path, "Dit wil ik echt kwijt", field=field_of(html))).status == 303
+
+
 async def test_a_post_from_another_site_is_refused(client, store, session_id, clock, path):
     start(store, session_id, clock)
     resp = await send(client, path, "van elders", headers={"Origin": "http://evil.example"})

@@ -319,29 +319,38 @@ async def post_remark(request: web.Request) -> web.Response:
     text = clean(raw).strip()
     if config.limiter is not None and not config.limiter.allow(request.remote or ""):
         return again("slow_down", raw, 429)
-    verdict = config.signer.check(token, fields.get("f"))
+    form_field = fields.get("f", "")
+    verdict = config.signer.check(token, form_field)
     if verdict == "expired":
         return again("expired", raw)
     if verdict != "ok" or not _same_origin(request):
-        return again("bad_request", status=403)
+        # The words stay in the field: an app restarted since the page was opened is not the
+        # writer's fault (and a forged post only sees its own text back, escaped).
+        return again("bad_request", raw, status=403)
     if not text:
         return again("empty")
     if len(text) > config.max_chars:
         return again("too_long", raw, count=len(text))
+    # Post/redirect/get: reloading the thank-you page cannot send the remark twice.
+    thanks = web.Response(
+        status=303, headers={"Location": path + "?" + urlencode({"lang": lang, "sent": "1"})}
+    )
+    if not config.signer.claim(form_field):
+        return thanks  # this page was sent already: once is enough
     try:
         slot, released = await app[WRITER].post(session_id, text)
     except (sqlite3.Error, StoreError, OSError) as exc:
+        config.signer.unclaim(form_field)
         log.error("remark server: could not store a remark (%s)", type(exc).__name__)
         return again("failed", raw, 503)
     if slot is None:
+        config.signer.unclaim(form_field)
         return _html(page.closed_page(lang, path, raw), 409)
     if released:
         app[SCRUB_DUE][0] = True
     if config.on_change is not None:
         config.on_change(session_id, released)
-    # Post/redirect/get: reloading the thank-you page cannot send the remark twice.
-    location = path + "?" + urlencode({"lang": lang, "sent": "1"})
-    return web.Response(status=303, headers={"Location": location})
+    return thanks
 
 
 async def _release_forever(app: web.Application) -> None:
@@ -385,6 +394,9 @@ def create_web_app(
     """The aiohttp app for participants; `options` are WebConfig fields (clock, session_id, ...)."""
     silence_request_loggers()
     config = config or WebConfig(**options)
+    if not config.signer.secret_given:
+        # Shared by every app on this database and kept across restarts: see web.guard.
+        config.signer.use_secret(store.form_secret())
     app = web.Application(middlewares=[_guard], client_max_size=CLIENT_MAX_SIZE)
     app[STORE] = store
     app[CONFIG] = config

@@ -1,7 +1,11 @@
-"""Protection for the participants' form: a signed, expiring hidden field and a rate limit.
+"""Protection for the participants' form: a signed, expiring, single-use hidden field and a rate
+limit.
 
-Both live only in memory. The rate limit keys clients by a keyed hash of their address that
-changes every time the server starts; neither the address nor the hash is written anywhere.
+The field's signing key is kept in the database (`Store.form_secret`), so a page opened before
+the app restarted, or served by another app on the same database, still sends; it says nothing
+about anyone. The fields already used and the rate limit live only in memory. The rate limit keys
+clients by a keyed hash of their address that changes every time the server starts; neither the
+address nor the hash is written anywhere.
 """
 
 from __future__ import annotations
@@ -27,8 +31,15 @@ class FormSigner:
         now: Callable[[], float] = time.time,
     ) -> None:
         self._secret = secret or secrets.token_bytes(32)
+        self.secret_given = secret is not None
         self.ttl = ttl
         self._now = now
+        self._spent: dict[str, int] = {}  # nonce -> expiry of the fields a remark was sent with
+
+    def use_secret(self, secret: bytes) -> None:
+        """Sign with this key from now on (the one kept in the database)."""
+        self._secret = secret
+        self.secret_given = True
 
     def _mac(self, scope: str, expiry: str, nonce: str) -> str:
         msg = f"{scope}|{expiry}|{nonce}".encode()
@@ -52,6 +63,22 @@ class FormSigner:
         if not hmac.compare_digest(mac, self._mac(scope, expiry, nonce)):
             return "bad"
         return "ok" if int(expiry) >= self._now() else "expired"
+
+    def claim(self, value: str) -> bool:
+        """Mark a checked field as used for a remark; False when it was used already (the same
+        page sent twice: a double tap on a slow network, or back and send again)."""
+        expiry, nonce, _ = value.split(".")
+        now = self._now()
+        if len(self._spent) > 50_000:  # a flood: forget what has expired anyway
+            self._spent = {n: e for n, e in self._spent.items() if e >= now}
+        if nonce in self._spent:
+            return False
+        self._spent[nonce] = int(expiry)
+        return True
+
+    def unclaim(self, value: str) -> None:
+        """The remark was not stored after all: the same page may send it again."""
+        self._spent.pop(value.split(".")[1], None)
 
 
 class RateLimiter:
