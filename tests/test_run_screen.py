@@ -376,3 +376,22 @@ async def test_a_break_in_the_middle_of_a_phase_and_back_to_it(store, session_id
         assert "Verder met De diepte in (nog 35:00)" in " ".join(
             str(n.message) for n in app._notifications
         )
+
+
+async def test_the_room_clock_shows_no_messages_the_run_screen_does(store, session_id, clock):
+    from textual.widgets._toast import ToastRack
+
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomClockScreen)
+        app.notify("1 nieuwe anonieme opmerking. Druk op m om haar te lezen.", timeout=30)
+        await pilot.pause()
+        assert not app.screen.get_child_by_type(ToastRack).display  # not on the projector
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        rack = app.screen.get_child_by_type(ToastRack)
+        assert rack.display  # the facilitator sees it
+        assert any("nieuwe anonieme" in str(n.message) for n in app._notifications)

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.message import Message
 
@@ -93,6 +93,17 @@ class FacilitatorApp(Translated, App[None]):
 
     async def on_unmount(self) -> None:
         await self.stop_services()
+
+    def _refresh_notifications(self) -> None:
+        # A screen for the room (the projector) shows none of the facilitator's messages: a
+        # "new remark" notice there would tie it to whoever just put a phone down. They are
+        # kept, and show on the next screen that has them (Textual calls this on every resume).
+        try:
+            quiet = not getattr(self.screen, "SHOWS_NOTIFICATIONS", True)
+        except ScreenStackError:
+            quiet = False
+        if not quiet:
+            super()._refresh_notifications()
 
     def open_session(self, session_id: str) -> None:
         """Show the run screen of a session (replacing the start screen if it is showing)."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 class RoomClockScreen(Translated, Screen[None]):
     """Full screen, large digits; the clock keys keep working so the facilitator need not switch."""
 
+    SHOWS_NOTIFICATIONS = False  # it is on the projector: see FacilitatorApp._refresh_notifications
     BINDINGS = [
         Binding("r,escape", "app.pop_screen", "keys.back", tooltip="help.back_to_run"),
         Binding("n", "run('next_block')", "keys.next", tooltip="help.next"),
