@@ -260,3 +260,10 @@ async def test_session_and_programme_text_from_the_database_is_shown_clean(
         assert isinstance(app.screen, StartScreen)
         assert "Plaats" in assert_clean_screen(app)
     assert clean(evil) != evil
+
+
+def test_bidi_overrides_go_so_text_shows_in_the_order_it_was_typed():
+    disguised = "factuur\u202egpj.exe \u2066geïsoleerd\u2069 \u202aLRE\u202c \u202bRLE\u202c"
+    assert clean(disguised) == "factuurgpj.exe geïsoleerd LRE RLE"
+    arabic = "مرحبا \u200fبالعالم\u200e ok"  # Arabic and the plain direction marks stay
+    assert clean(arabic) == arabic

@@ -622,3 +622,11 @@ async def test_requests_aiohttp_cannot_parse_still_get_the_headers(store, caplog
     for name, value in SECURITY_HEADERS.items():
         assert f"{name}: {value}" in head, name
     assert "127.0.0.1" not in caplog.text
+
+
+async def test_a_remark_cannot_disguise_itself_with_bidi_overrides(
+    client, store, session_id, clock, path
+):
+    start(store, session_id, clock)
+    assert (await send(client, path, "Dit is \u202eslecht\u202c nieuws")).status == 303
+    assert [r["text"] for r in store.list_remarks(session_id)] == ["Dit is slecht nieuws"]
