@@ -114,7 +114,7 @@ def _table(el: Table, counter: Progress) -> list[str]:
                     continue
                 if spans[i] > 1:
                     attrs += f' rowspan="{spans[i]}"'
-            inner = "".join(f"<p>{_runs(p)}</p>" for p in cell if p)
+            inner = "".join(f'<p dir="auto">{_runs(p)}</p>' for p in cell if p)
             cells.append(f"<td{attrs}>{inner}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
         counter.step()
@@ -245,13 +245,13 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
             counter.step()
         elif isinstance(el, Para):
             cls = f' class="{esc(el.style)}"' if el.style else ""
-            out.append(f"<p{cls}>{_runs(el.runs)}</p>")
+            out.append(f'<p{cls} dir="auto">{_runs(el.runs)}</p>')
             counter.step()
         elif isinstance(el, Items):
             tag = "ol" if el.numbered else "ul"
             out.append(f"<{tag}>")
             for item in el.items:
-                out.append(f"<li>{_runs(item)}</li>")
+                out.append(f'<li dir="auto">{_runs(item)}</li>')
                 counter.step()
             out.append(f"</{tag}>")
         elif isinstance(el, Table):
