@@ -198,6 +198,26 @@ def test_invalid_file_never_stops_the_valid_ones(tmp_path):
     assert "already used" in progs[3].errors[0].message
 
 
+def test_a_broken_copy_never_takes_the_id_from_a_good_one(tmp_path):
+    from facilitator.core.programme import find
+
+    broken = GOOD.replace("minutes = 60\n", "minutes = -60\n", 1)
+    (tmp_path / "a-broken.toml").write_text('id = "eigen"\n' + broken, encoding="utf-8")
+    (tmp_path / "b-ok.toml").write_text('id = "eigen"\n' + GOOD, encoding="utf-8")
+    progs = load_all([tmp_path])
+    assert [p.valid for p in progs] == [False, True]
+    assert not any("already used" in e.message for p in progs for e in p.errors)
+    assert find("eigen", [tmp_path]).file == str(tmp_path / "b-ok.toml")
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
+    text = GOOD.replace('name = "', 'name = "Caf\u00e9 ', 1)
+    (tmp_path / "latin1.toml").write_bytes(text.encode("latin-1"))
+    (error,) = load_all([tmp_path])[0].errors
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "Caf" in t)
+    assert error.line == line and "0xe9" in error.message and "UTF-8" in error.message
+
+
 def test_find_agrees_with_load_all(tmp_path):
     from facilitator.core.programme import find
 

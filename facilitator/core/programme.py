@@ -317,10 +317,24 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
 def load_programme(path: Path) -> Programme:
     """Load one programme file; unreadable files become an error, never an exception."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except OSError as exc:
         prog = Programme(id=path.stem, file=str(path))
         prog.errors.append(ProgrammeError(str(path), None, None, f"cannot read the file: {exc}"))
+        return prog
+    except UnicodeDecodeError as exc:
+        prog = Programme(id=path.stem, file=str(path))
+        line = data[: exc.start].count(b"\n") + 1
+        prog.errors.append(
+            ProgrammeError(
+                str(path),
+                line,
+                None,
+                f"cannot read the file: byte 0x{data[exc.start]:02x} is not UTF-8 "
+                "(save the file as UTF-8)",
+            )
+        )
         return prog
     return parse_programme(text, str(path), path.stem)
 
@@ -334,7 +348,12 @@ def programme_dirs(extra: list[Path] | None = None) -> list[Path]:
 
 
 def load_all(dirs: list[Path] | None = None) -> list[Programme]:
-    """Every programme in the given folders; later folders may not shadow an id silently."""
+    """Every programme in the given folders; later folders may not shadow an id silently.
+
+    Only a valid file claims its id: a broken copy never takes the id from a good one, whatever
+    their order. Of two valid files with one id, the first (shipped before the user's own, then
+    by file name) keeps it and the other is marked.
+    """
     result: list[Programme] = []
     ids: dict[str, str] = {}
     for folder in dirs if dirs is not None else programme_dirs():
@@ -342,14 +361,18 @@ def load_all(dirs: list[Path] | None = None) -> list[Programme]:
             continue
         for path in sorted(folder.glob("*.toml")):
             prog = load_programme(path)
-            if prog.id in ids:
-                prog.errors.append(
-                    ProgrammeError(
-                        str(path), None, "id", f"id {prog.id!r} is already used by {ids[prog.id]}"
+            if prog.valid:
+                if prog.id in ids:
+                    prog.errors.append(
+                        ProgrammeError(
+                            str(path),
+                            None,
+                            "id",
+                            f"id {prog.id!r} is already used by {ids[prog.id]}",
+                        )
                     )
-                )
-            else:
-                ids[prog.id] = str(path)
+                else:
+                    ids[prog.id] = str(path)
             result.append(prog)
     return result
 
@@ -357,15 +380,15 @@ def load_all(dirs: list[Path] | None = None) -> list[Programme]:
 def find(programme_id: str, dirs: list[Path] | None = None) -> Programme | None:
     """The valid programme with this id, or None.
 
-    As `load_all` would have it, but it stops at the first file with that id: a later file with
-    the same id is refused there anyway (it would shadow this one), so this one decides. Reading
-    only up to it keeps the demo's start from parsing every programme.
+    As `load_all` would have it, but it stops at the first valid file with that id (a later one
+    with the same id is refused there anyway). Reading only up to it keeps the demo's start from
+    parsing every programme.
     """
     for folder in dirs if dirs is not None else programme_dirs():
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
             prog = load_programme(path)
-            if prog.id == programme_id:
-                return prog if prog.valid else None
+            if prog.id == programme_id and prog.valid:
+                return prog
     return None
