@@ -9,6 +9,7 @@ after `submit` has committed.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -114,6 +115,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         self.ask_initials = ask_initials  # the first capture of an app asks, prefilled
         self._saving = False
         self._finished = False  # saved or cancelled: keys still queued for the form do nothing
+        self._settling = False  # Ctrl+S waits for the keys typed before it (see _settle)
         self._result: Entry | None = None
         self._confirm: ModalScreen[bool] | None = None  # the discard question, while it shows
         self._ready = False
@@ -246,6 +248,22 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
 
     # -- reading the form ----------------------------------------------------------------------
 
+    async def _settle(self) -> None:
+        """Let every field take the keys already sent to it before the form is read.
+
+        Ctrl+S is a priority key: it acts the moment it arrives, while letters typed just
+        before it (fast typing, a paste) may still wait in a field's queue; read then, the form
+        lost them (the tags of a quote saved at paste speed). A callback queued behind them on
+        each field runs once they are in.
+        """
+        for widget in self.query("Input, TextArea"):
+            done = asyncio.Event()
+            if widget.is_attached and widget.call_later(done.set):
+                try:
+                    await asyncio.wait_for(done.wait(), 1.0)
+                except TimeoutError:
+                    pass  # a field that stopped taking messages has nothing waiting either
+
     def collect(self) -> Capture:
         """What the form holds now."""
         fields: dict[str, Any] = {}
@@ -303,6 +321,13 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
 
     async def action_save(self) -> None:
         """Check the required fields, have the entry committed, then close."""
+        if self._saving or self._finished or self._settling:
+            return
+        self._settling = True
+        try:
+            await self._settle()
+        finally:
+            self._settling = False
         if self._saving or self._finished:
             return
         capture = self.collect()
