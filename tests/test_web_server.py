@@ -227,6 +227,7 @@ async def test_closed_before_the_start_and_after_the_close(client, store, sessio
     assert resp.status == 200
     html = await resp.text()
     assert catalogue("nl")["closed_heading"] in html and "<form" not in html
+    assert catalogue("nl")["ended_heading"] not in html  # not begun yet: "closed for now"
     field = FormSigner().issue("x")  # any field: the closed check comes with the store
     resp = await send(client, path, "te vroeg", field=field)
     assert resp.status in (403, 409)
@@ -238,11 +239,12 @@ async def test_closed_before_the_start_and_after_the_close(client, store, sessio
     resp = await send(client, path, "te laat, maar bewaar mijn tekst", field=field)
     assert resp.status == 409
     html = await resp.text()
-    assert catalogue("nl")["closed_text"] in html
+    assert catalogue("nl")["ended_text"] in html  # over: no "try again later"
+    assert catalogue("nl")["closed_text"] not in html
     assert "te laat, maar bewaar mijn tekst" in html  # shown back so it can be copied
     assert store.list_remarks(session_id) == []
     resp = await client.get(f"{path}?lang=en")
-    assert catalogue("en")["closed_heading"] in await resp.text()
+    assert catalogue("en")["ended_heading"] in await resp.text()
 
 
 async def test_a_remark_is_stored_with_its_block_as_slot(client, store, session_id, clock, path):

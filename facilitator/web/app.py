@@ -237,9 +237,18 @@ async def show_form(request: web.Request) -> web.Response:
     store = request.app[STORE]
     slot = await store.call(store.remark_slot_now, session_id, now=config.clock())
     if slot is None:
-        return _html(page.closed_page(lang, path))
+        return _html(page.closed_page(lang, path, ended=await _ended(store, session_id)))
     field_value = config.signer.issue(request.match_info["token"])
     return _html(page.form_page(lang, path, field_value, max_chars=config.max_chars))
+
+
+async def _ended(store: Store, session_id: str) -> bool:
+    """The session is over (not yet begun, it is "closed for now")."""
+    try:
+        info = await store.call(store.get_session, session_id)
+    except (sqlite3.Error, StoreError):
+        return False
+    return info.state == "closed"
 
 
 def _read_form(body: bytes) -> dict[str, str] | None:
@@ -345,7 +354,8 @@ async def post_remark(request: web.Request) -> web.Response:
         return again("failed", raw, 503)
     if slot is None:
         config.signer.unclaim(form_field)
-        return _html(page.closed_page(lang, path, raw), 409)
+        ended = await _ended(app[STORE], session_id)
+        return _html(page.closed_page(lang, path, raw, ended=ended), 409)
     if released:
         app[SCRUB_DUE][0] = True
     if config.on_change is not None:

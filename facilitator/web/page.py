@@ -119,8 +119,9 @@ def thanks_page(lang: str, path: str) -> str:
     return _document(lang, path, body)
 
 
-def closed_page(lang: str, path: str, text: str = "") -> str:
-    """Outside the running session; a text that came too late is shown back, to be copied."""
+def closed_page(lang: str, path: str, text: str = "", *, ended: bool = False) -> str:
+    """Outside the running session (before it, or `ended`); a text that came too late is shown
+    back, to be copied."""
     s = catalogue(lang)
     kept = ""
     if text:
@@ -128,7 +129,8 @@ def closed_page(lang: str, path: str, text: str = "") -> str:
             f'\n<label for="remark">{escape(s["label"])}</label>\n'
             f'<textarea id="remark" readonly dir="auto">{escape(text)}</textarea>'
         )
-    body = f"<h1>{escape(s['closed_heading'])}</h1>\n<p>{escape(s['closed_text'])}</p>{kept}"
+    heading, words = ("ended_heading", "ended_text") if ended else ("closed_heading", "closed_text")
+    body = f"<h1>{escape(s[heading])}</h1>\n<p>{escape(s[words])}</p>{kept}"
     return _document(lang, path, body)
 
 
