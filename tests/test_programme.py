@@ -67,6 +67,27 @@ def only_error(prog):
     return prog.errors[0]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The checks below read the English messages; Dutch (the default) has its own test."""
+    from facilitator import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("nl")
+
+
+def test_messages_speak_dutch_by_default():
+    from facilitator import i18n
+
+    i18n.set_language("nl")
+    prog = parse(GOOD.replace("minutes = 60\n", "minutes = -60\n", 1) + "\ncolour = 1\n")
+    messages = " | ".join(e.message for e in prog.errors)
+    assert "minutes moet meer dan 0 zijn, niet -60" in messages
+    assert "onbekende sleutel 'colour'" in messages
+    assert "must" not in messages
+
+
 def test_the_good_example_is_valid():
     prog = parse(GOOD)
     assert prog.valid, [str(e) for e in prog.errors]
@@ -255,8 +276,8 @@ def test_cli_lists_errors_with_file_line_and_field(tmp_path, monkeypatch):
     progs = {p["id"]: p for p in json.loads(out.stdout)}
     assert len(progs) == 6
     assert progs["mijn"]["errors"] == [
-        f"{own / 'mijn.toml'}:13 [blocks[2].minutes]: minutes must be more than 0, not -1"
-    ]
+        f"{own / 'mijn.toml'}:13 [blocks[2].minutes]: minutes moet meer dan 0 zijn, niet -1"
+    ]  # Dutch by default, as the whole interface
     assert all(not p["errors"] for k, p in progs.items() if k != "mijn")
     text = subprocess.run(
         [exe, "programmes", "--check", "--db", str(tmp_path / "x.db")],

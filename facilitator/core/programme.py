@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.core.text import clean
+from facilitator.i18n import t
 
 PHASE_NAMES = {
     1: "De diepte in",
@@ -181,7 +182,7 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) if m else msg
-        prog.errors.append(ProgrammeError(file, line, None, f"TOML syntax error: {msg}"))
+        prog.errors.append(ProgrammeError(file, line, None, t("programme.syntax", detail=msg)))
         return prog
     lines = _Lines(text)
 
@@ -193,92 +194,92 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
         prog.errors.append(ProgrammeError(file, line, fld, msg))
 
     for key in sorted(set(data) - TOP_KEYS):
-        err(f"unknown key {key!r} (allowed: {', '.join(sorted(TOP_KEYS))})", key)
+        err(t("programme.unknown_key", key=repr(key), allowed=", ".join(sorted(TOP_KEYS))), key)
 
     if "id" in data:
         if isinstance(data["id"], str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", data["id"]):
             prog.id = data["id"]
         else:
-            err("id must be lower-case letters, digits and dashes", "id")
+            err(t("programme.id_format"), "id")
     for key in ("theme", "main_question"):
         if not _text(data.get(key)):
-            err(f"{key} is missing or empty", key)
+            err(t("programme.missing_text", field=key), key)
         else:
             setattr(prog, key, clean(data[key]).strip())
     subs = data.get("sub_questions", [])
     if not isinstance(subs, list) or not all(_text(s) for s in subs):
-        err("sub_questions must be a list of non-empty strings", "sub_questions")
+        err(t("programme.text_list", field="sub_questions"), "sub_questions")
     else:
         prog.sub_questions = [clean(s).strip() for s in subs]
     if "description" in data:
         if isinstance(data["description"], str):
             prog.description = clean(data["description"]).strip()
         else:
-            err("description must be text", "description")
+            err(t("programme.not_text", field="description"), "description")
 
     raw_blocks = data.get("blocks")
     if not isinstance(raw_blocks, list) or not raw_blocks:
-        err("no [[blocks]]: a programme needs its blocks in order", "blocks")
+        err(t("programme.no_blocks"), "blocks")
         return prog
 
     seen_keys: set[str] = set()
     phases_seen: list[tuple[int, int]] = []  # (phase, block index)
     for i, raw in enumerate(raw_blocks):
         if not isinstance(raw, dict):
-            err("each block must be a table", "blocks", None)
+            err(t("programme.block_table"), "blocks", None)
             continue
         ok = True
         for key in sorted(set(raw) - BLOCK_KEYS):
-            err(f"unknown key {key!r} (allowed: {', '.join(sorted(BLOCK_KEYS))})", key, i)
+            err(
+                t("programme.unknown_key", key=repr(key), allowed=", ".join(sorted(BLOCK_KEYS))),
+                key,
+                i,
+            )
             ok = False
         kind = raw.get("kind")
         if kind not in BLOCK_KINDS:
-            err(f"kind must be one of {', '.join(BLOCK_KINDS)}, not {kind!r}", "kind", i)
+            err(t("programme.kind", kinds=", ".join(BLOCK_KINDS), value=repr(kind)), "kind", i)
             ok = False
         minutes = raw.get("minutes")
         if isinstance(minutes, bool) or not isinstance(minutes, int):
-            err(f"minutes must be a whole number, not {minutes!r}", "minutes", i)
+            err(t("programme.minutes_whole", value=repr(minutes)), "minutes", i)
             ok = False
         elif minutes <= 0:
-            err(f"minutes must be more than 0, not {minutes}", "minutes", i)
+            err(t("programme.minutes_positive", value=minutes), "minutes", i)
             ok = False
         elif minutes > MAX_MINUTES:
-            err(f"minutes must be at most {MAX_MINUTES} (a day), not {minutes}", "minutes", i)
+            err(t("programme.minutes_max", max=MAX_MINUTES, value=minutes), "minutes", i)
             ok = False
         phase = raw.get("phase")
         if kind == "phase":
             if phase not in PHASE_NAMES or isinstance(phase, bool):
-                err(f"phase must be 1, 2, 3 or 4, not {phase!r}", "phase", i)
+                err(t("programme.phase_number", value=repr(phase)), "phase", i)
                 ok = False
             else:
                 phases_seen.append((phase, i))
         elif phase is not None:
-            err(
-                f"only a block of kind 'phase' has a phase number (this one is {kind!r})",
-                "phase",
-                i,
-            )
+            err(t("programme.phase_only", kind=repr(kind)), "phase", i)
             ok = False
         name = raw.get("name")
         if name is None and kind == "phase" and phase in PHASE_NAMES:
             name = PHASE_NAMES[phase]
         if not _text(name):
-            err("name is missing or empty", "name", i)
+            err(t("programme.missing_text", field="name"), "name", i)
             ok = False
         lists: dict[str, tuple[str, ...]] = {}
         for key in ("work_forms", "prompts"):
             value = raw.get(key, [])
             if not isinstance(value, list) or not all(_text(v) for v in value):
-                err(f"{key} must be a list of non-empty strings", key, i)
+                err(t("programme.text_list", field=key), key, i)
                 ok = False
             else:
                 lists[key] = tuple(clean(v).strip() for v in value)
         bkey = raw.get("key", f"b{i + 1:02d}")
         if not isinstance(bkey, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", bkey):
-            err("key must be letters, digits, - or _", "key", i)
+            err(t("programme.key_format"), "key", i)
             ok = False
         elif bkey in seen_keys:
-            err(f"key {bkey!r} is used twice", "key", i)
+            err(t("programme.key_twice", value=repr(bkey)), "key", i)
             ok = False
         else:
             seen_keys.add(bkey)
@@ -298,18 +299,13 @@ def parse_programme(text: str, file: str, default_id: str) -> Programme:
     numbers = [p for p, _ in phases_seen]
     for p in PHASE_NAMES:
         if p not in numbers:
-            err(f"phase {p} ({PHASE_NAMES[p]}) is missing", "blocks")
+            err(t("programme.phase_missing", n=p, name=PHASE_NAMES[p]), "blocks")
     for (prev, _), (cur, idx) in zip(phases_seen, phases_seen[1:], strict=False):
         if cur < prev:
-            err(
-                f"phases out of order: phase {cur} ({PHASE_NAMES[cur]}) comes after phase {prev}; "
-                "the four phases run 1, 2, 3, 4",
-                "phase",
-                idx,
-            )
+            err(t("programme.phase_order", cur=cur, name=PHASE_NAMES[cur], prev=prev), "phase", idx)
     if not prog.errors and prog.total_minutes != SESSION_MINUTES:
         prog.warnings.append(
-            f"{file}: the blocks add up to {prog.total_minutes} minutes, not {SESSION_MINUTES}"
+            t("programme.total", file=file, total=prog.total_minutes, expected=SESSION_MINUTES)
         )
     return prog
 
@@ -321,7 +317,9 @@ def load_programme(path: Path) -> Programme:
         text = data.decode("utf-8")
     except OSError as exc:
         prog = Programme(id=path.stem, file=str(path))
-        prog.errors.append(ProgrammeError(str(path), None, None, f"cannot read the file: {exc}"))
+        prog.errors.append(
+            ProgrammeError(str(path), None, None, t("programme.unreadable", detail=exc))
+        )
         return prog
     except UnicodeDecodeError as exc:
         prog = Programme(id=path.stem, file=str(path))
@@ -331,8 +329,7 @@ def load_programme(path: Path) -> Programme:
                 str(path),
                 line,
                 None,
-                f"cannot read the file: byte 0x{data[exc.start]:02x} is not UTF-8 "
-                "(save the file as UTF-8)",
+                t("programme.not_utf8", byte=f"{data[exc.start]:02x}"),
             )
         )
         return prog
@@ -368,7 +365,7 @@ def load_all(dirs: list[Path] | None = None) -> list[Programme]:
                             str(path),
                             None,
                             "id",
-                            f"id {prog.id!r} is already used by {ids[prog.id]}",
+                            t("programme.id_used", id=repr(prog.id), file=ids[prog.id]),
                         )
                     )
                 else:
