@@ -237,7 +237,7 @@ def test_html_grouped_tables_keep_their_columns(store, clock):
             assert len(set(widths)) == 1, widths
     page = export_series(store, "all", "html", now=NOW)
     assert '<td class="c0" rowspan="4"><p dir="auto">Leeftijd</p></td>' in page
-    assert '<td class="c0" rowspan="3"><p>Lokaal</p></td>' in page
+    assert '<td class="c0" rowspan="3"><p dir="auto">Lokaal</p></td>' in page
 
 
 def test_timeline_counts_what_each_rebalance_cut(store, session_id, clock):
