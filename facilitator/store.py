@@ -575,7 +575,9 @@ class Store:
                     raise StoreError(f"level must be one of {', '.join(LEVELS)}, not {value!r}")
                 out[name] = value
             else:
-                out[name] = clean(str(value or ""))
+                # Leading and trailing blank space is no part of what was said: a story ended
+                # with Enter left an empty line before the initials in the report.
+                out[name] = clean(str(value or "")).strip()
         for name in spec.required:
             if not str(out.get(name) or "").strip():
                 raise StoreError(f"a {kind} needs a {name}")

@@ -263,3 +263,13 @@ def test_fts_stays_in_step_with_rows_written_by_a_bare_connection(
     conn.commit()
     conn.close()
     assert [e.id for e in store.find_entries(session_id, search="ander proces")] == ["raw1"]
+
+
+def test_blank_space_around_typed_text_is_not_kept_inside_it_is(store, session_id, clock):
+    story = store.add_entry(
+        session_id,
+        "story",
+        {"text": "\n  Eerste regel\n\n  tweede regel  \n\n"},
+        now=clock(),
+    )
+    assert story.text == "Eerste regel\n\n  tweede regel"

@@ -139,7 +139,7 @@ def _comparable(name: str, value: Any) -> Any:
         return [b for b in (clean(str(v)).strip() for v in value or []) if b]
     if name == "level":
         return value or None
-    return clean(str(value or ""))
+    return clean(str(value or "")).strip()
 
 
 @dataclass
