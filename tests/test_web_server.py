@@ -110,10 +110,8 @@ async def test_the_qr_url_path_opens_the_form_and_everything_else_is_a_plain_404
     wrong = [
         "/",
         "/R/",
-        path.lower(),
         path + "X",
         path[:-1],
-        "/r/" + path[3:],
         "/favicon.ico",
         "/R/" + "A" * 24,
         "/R/%FF%FE",
@@ -632,3 +630,14 @@ async def test_a_remark_cannot_disguise_itself_with_bidi_overrides(
     start(store, session_id, clock)
     assert (await send(client, path, "Dit is \u202eslecht\u202c nieuws")).status == 303
     assert [r["text"] for r in store.list_remarks(session_id)] == ["Dit is slecht nieuws"]
+
+
+async def test_an_address_typed_in_lower_case_works_too(client, store, session_id, clock, path):
+    start(store, session_id, clock)
+    typed = path.lower()
+    assert typed != path
+    resp = await client.get(typed)
+    assert resp.status == 200
+    assert (await send(client, typed, "met de hand getypt")).status == 303
+    assert [r["text"] for r in store.list_remarks(session_id)] == ["met de hand getypt"]
+    assert (await client.get(typed[:-1] + "x")).status == 404  # still the whole token

@@ -157,9 +157,14 @@ def _language(request: web.Request) -> str:
     return pick(_query_value(request, "lang"))
 
 
+def _token(request: web.Request) -> str:
+    """The token in the path, as the QR code prints it: a hand-typed lower-case address works."""
+    return request.match_info.get("token", "").upper()
+
+
 async def _session_for(request: web.Request) -> str | None:
     """The session whose URL this is, or None (every unknown token looks the same: a 404)."""
-    token = request.match_info.get("token", "")
+    token = _token(request)
     app = request.app
     tokens: dict[str, str] = app[TOKENS]
     if token not in tokens:
@@ -238,7 +243,7 @@ async def show_form(request: web.Request) -> web.Response:
     slot = await store.call(store.remark_slot_now, session_id, now=config.clock())
     if slot is None:
         return _html(page.closed_page(lang, path, ended=await _ended(store, session_id)))
-    field_value = config.signer.issue(request.match_info["token"])
+    field_value = config.signer.issue(_token(request))
     return _html(page.form_page(lang, path, field_value, max_chars=config.max_chars))
 
 
@@ -291,7 +296,7 @@ async def post_remark(request: web.Request) -> web.Response:
     config = app[CONFIG]
     lang = _language(request)
     path = request.path
-    token = request.match_info["token"]
+    token = _token(request)
 
     def again(error: str, text: str = "", status: int = 400, **values: int) -> web.Response:
         fresh = config.signer.issue(token)
@@ -417,6 +422,7 @@ def create_web_app(
     app.on_response_prepare.append(_security_headers)
     _guard_unparsed_requests(app)
     app.cleanup_ctx.append(_releaser)
-    app.router.add_get(PATH_PREFIX + "{token}", show_form)
-    app.router.add_post(PATH_PREFIX + "{token}", post_remark)
+    for prefix in (PATH_PREFIX, PATH_PREFIX.lower()):  # /R/ as printed, /r/ as hand-typed
+        app.router.add_get(prefix + "{token}", show_form)
+        app.router.add_post(prefix + "{token}", post_remark)
     return app
