@@ -256,13 +256,15 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         lost them (the tags of a quote saved at paste speed). A callback queued behind them on
         each field runs once they are in.
         """
+        waits = []
         for widget in self.query("Input, TextArea"):
             done = asyncio.Event()
             if widget.is_attached and widget.call_later(done.set):
-                try:
-                    await asyncio.wait_for(done.wait(), 1.0)
-                except TimeoutError:
-                    pass  # a field that stopped taking messages has nothing waiting either
+                waits.append(done.wait())
+        try:
+            await asyncio.wait_for(asyncio.gather(*waits), 1.0)  # all fields at once
+        except TimeoutError:
+            pass  # a field that stopped taking messages has nothing waiting either
 
     def collect(self) -> Capture:
         """What the form holds now."""
