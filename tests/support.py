@@ -68,3 +68,16 @@ class Terminal:
 
     def close(self) -> None:
         self.tmux("kill-server")
+
+
+def burst(app, *keys: str) -> None:
+    """Queue every key at once, as a paste or a fast typist sends them: the app handles none of
+    them before the last has arrived."""
+    from textual import events
+
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = {" ": "space", ",": "comma", "-": "minus"}.get(key, key)
+        event = events.Key(name, char)
+        event.set_sender(app)
+        app._driver.send_message(event)

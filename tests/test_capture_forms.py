@@ -18,6 +18,7 @@ from facilitator.tui.screens.draft_offer import DraftOfferScreen
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.entry_table import EntryTable
+from tests.support import burst
 
 SIZE = (120, 40)
 
@@ -464,23 +465,13 @@ async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_for
 
 async def test_ctrl_s_at_paste_speed_keeps_every_field(store, session_id, clock):
     """Ctrl+S acts the moment it arrives; what was typed just before it is saved all the same."""
-    from textual import events
-
-    def burst(*keys: str) -> None:
-        for key in keys:
-            char = key if len(key) == 1 else None
-            name = {" ": "space", ",": "comma"}.get(key, key)
-            event = events.Key(name, char)
-            event.set_sender(app)
-            app._driver.send_message(event)
-
     in_phase_one(store, session_id, clock)
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("c")
         assert isinstance(app.screen, CaptureScreen)
-        burst(*"Snel gezegd", "tab", *"deelnemer", "tab", *"snel1, snel2", "ctrl+s")
+        burst(app, *"Snel gezegd", "tab", *"deelnemer", "tab", *"snel1, snel2", "ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         await settle(pilot, app)
     (quote,) = store.list_entries(session_id)

@@ -3,21 +3,11 @@ being left, and editing keys act where they were typed (a fast typist, a paste, 
 
 from __future__ import annotations
 
-from textual import events
 from textual.widgets import Input
 
 from facilitator.tui.app import make_app
 from facilitator.tui.screens.new_session import NewSessionScreen
-
-
-def burst(app, *keys: str) -> None:
-    """Queue every key at once: the app handles none of them before the last has arrived."""
-    for key in keys:
-        char = key if len(key) == 1 else None
-        name = {" ": "space", ",": "comma", "-": "minus"}.get(key, key)
-        event = events.Key(name, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
+from tests.support import burst
 
 
 def values(screen) -> dict[str, str]:
