@@ -67,7 +67,14 @@ def time_to_paint(
 def startup(runs: int = 15) -> None:
     exe = Path(sys.executable).with_name("facilitator")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "TERM": "xterm-256color", "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
+        # TMPDIR too: the demo killed mid-run leaves its throw-away database there, not in /tmp.
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "XDG_CONFIG_HOME": tmp,
+            "XDG_DATA_HOME": tmp,
+            "TMPDIR": tmp,
+        }
         # As on a user's machine: byte-code is cached (the warm-up run writes it).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         minimal = Path(tmp) / "minimal.py"
