@@ -75,13 +75,21 @@ class BlockState:
     index: int
     planned_minutes: int  # after any rebalance
     extra_minutes: int = 0  # extensions while it ran
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
     paused_seconds: float = 0.0
     inserted: bool = False  # an unplanned break
     # Each stretch the block ran: more than one when a break interrupted it and it went on after.
     segments: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     suspended: bool = False  # interrupted by a break, with time left: it goes on after the break
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When it first started (None: not yet)."""
+        return self.segments[0][0] if self.segments else None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When its last stretch ended (None: not started, or running now)."""
+        return self.segments[-1][1] if self.segments else None
 
     @property
     def key(self) -> str:
@@ -106,19 +114,13 @@ class BlockState:
 
     def actual_seconds(self, now: datetime) -> float | None:
         """Time spent in this block, interruptions (and the breaks it waited through) left out."""
-        if self.started_at is None:
+        if not self.segments:
             return None
-        ran = sum(((end or now) - start).total_seconds() for start, end in self._runs())
-        return max(0.0, ran - self.paused_seconds)
+        return max(0.0, _ran(self.segments, now) - self.paused_seconds)
 
     def remaining_seconds(self, now: datetime) -> float:
         """Seconds left of its time (negative when it overran)."""
         return self.allowed_seconds - (self.actual_seconds(now) or 0.0)
-
-    def _runs(self) -> list[tuple[datetime, datetime | None]]:
-        if self.segments:
-            return self.segments
-        return [] if self.started_at is None else [(self.started_at, self.ended_at)]
 
 
 @dataclass
@@ -408,11 +410,9 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
             return
         start, _ = current.segments[-1]
         current.segments[-1] = (start, at)
-        current.ended_at = at
         if interrupt and current.block.kind == "phase":
-            current.paused_seconds = _paused_within(pauses, current.segments, at)
-            current.suspended = current.remaining_seconds(at) >= RESUME_AFTER_BREAK_SECONDS
-            current.paused_seconds = 0.0  # counted again for every block below
+            ran = _ran(current.segments, at) - _paused_within(pauses, current.segments, at)
+            current.suspended = current.allowed_seconds - ran >= RESUME_AFTER_BREAK_SECONDS
 
     target: BlockState | None
     for ev in acts:
@@ -446,11 +446,7 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
             end_current(at, interrupt=ev.kind == EXTRA_BREAK or ev.data.get("interrupt") is True)
             if started_at is None:
                 started_at = at
-            if target.suspended:  # an interrupted phase goes on where it stopped
-                target.suspended = False
-                target.ended_at = None
-            else:
-                target.started_at = at
+            target.suspended = False  # an interrupted phase goes on where it stopped
             target.segments.append((at, None))
             current = target
         elif ev.kind == PAUSE:
@@ -484,6 +480,7 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
     for s in states:
         s.paused_seconds = _paused_within(pauses, s.segments, now)
 
+    undoable = _undoable(acts)
     return ClockState(
         now=now,
         blocks=states,
@@ -494,9 +491,14 @@ def compute(blocks: Sequence[Block], events: Sequence[ClockEvent], now: datetime
         paused_seconds=total_paused,
         planned_total_minutes=sum(b.minutes for b in blocks),
         declined_late=declined,
-        can_undo=_undoable(acts) is not None,
-        last_action=_undoable(acts),
+        can_undo=undoable is not None,
+        last_action=undoable,
     )
+
+
+def _ran(runs: Sequence[tuple[datetime, datetime | None]], now: datetime) -> float:
+    """Seconds from the start to the end (open end: `now`) of each stretch, added up."""
+    return sum(((end or now) - start).total_seconds() for start, end in runs)
 
 
 def _paused_within(

@@ -262,8 +262,7 @@ def _actual_cell(b: BlockState, now: datetime) -> str:
     took = minutes(b.actual_seconds(now))
     extra = f" (+{b.extra_minutes} verlengd)" if b.extra_minutes else ""
     # A phase a break interrupted ran in more than one stretch: "09:00–09:40, 09:55–10:15".
-    runs = b.segments or [(b.started_at, b.ended_at)]
-    spans = ", ".join(f"{hhmm(start)}–{hhmm(end) if end else ''}" for start, end in runs)
+    spans = ", ".join(f"{hhmm(start)}–{hhmm(end) if end else ''}" for start, end in b.segments)
     if b.ended_at is None:
         return f"{spans} · loopt, {took} min{extra}"
     return f"{spans} · {took} min{extra}"

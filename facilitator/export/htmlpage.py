@@ -141,9 +141,9 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
             else None
         )
         # One bar per stretch: a phase a break interrupted ran before and after it.
-        runs = b.segments or ([(b.started_at, b.ended_at)] if b.started_at else [])
         actual = [
-            (offset(start), max(0.0, offset(end or now) - offset(start))) for start, end in runs
+            (offset(start), max(0.0, offset(end or now) - offset(start)))
+            for start, end in b.segments
         ]
         spans.append((b, plan, actual))
     horizon = max(
