@@ -81,6 +81,8 @@ class SessionBar(Horizontal):
         self.session = session
         self.demo_speed = demo_speed
         self._state: ClockState | None = None
+        self._shown: dict[str, str] = {}  # widget id -> the text it shows
+        self._title_for: tuple[int, str] | None = None  # (room, title) of the last title worked out
 
     def compose(self) -> ComposeResult:
         yield Static("", id="session-title")
@@ -126,24 +128,36 @@ class SessionBar(Horizontal):
                 break
         # The title takes what is left: as many words of the theme as fit after place and date.
         title = self._title(room - self._width(clock, show_demo, end))
-        title_widget = self.query_one("#session-title", Static)
-        title_widget.display = bool(title)
-        title_widget.update(plain_line(title))
-        clock_widget = self.query_one("#session-clock", Static)
-        clock_widget.display = bool(clock)
-        clock_widget.update(Content(clock))
+        # Four times a second: only what changed is touched (an update re-renders the widget).
+        self._put("session-title", plain_line(title), title)
+        self._put("session-clock", Content(clock), clock)
+        self._put("session-end", Content(end), end)
         for badge in self.query("#session-demo"):
             badge.display = show_demo
         end_widget = self.query_one("#session-end", Static)
-        end_widget.display = bool(end)
-        end_widget.update(Content(end))
         late = late_minutes(state)
         end_widget.set_class(0 < late < 10, "-late")
         end_widget.set_class(late >= 10, "-very-late")
 
+    def _put(self, widget_id: str, content: Content, text: str) -> None:
+        """Show `text` in the widget (hidden when empty), unless it shows that already."""
+        if self._shown.get(widget_id) == text:
+            return
+        self._shown[widget_id] = text
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.display = bool(text)
+        widget.update(content)
+
     def _title(self, room: int) -> str:
         """Place · date · theme, the theme cut after a whole word; "" when place and date do
         not fit in `room`."""
+        if self._title_for is not None and self._title_for[0] == room:
+            return self._title_for[1]
+        title = self._fit_title(room)
+        self._title_for = (room, title)
+        return title
+
+    def _fit_title(self, room: int) -> str:
         s = self.session
         head = one_line(f"{s.place} · {s.date}")
         if cell_len(head) > room:
