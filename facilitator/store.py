@@ -959,18 +959,17 @@ class Store:
         *,
         now: datetime,
         batch_size: int | None = None,
-        scrub: bool = True,
     ) -> tuple[str | None, int]:
         """Store a participant's remark if the session runs: (its slot or None, how many got released).
 
-        Only the slot is kept, never the time; nothing about the sender reaches this method. With
-        `scrub=False` the caller scrubs the WAL after a release itself (the web server does so
-        every few seconds, to keep the fsyncs of a checkpoint out of each post).
+        Only the slot is kept, never the time; nothing about the sender reaches this method. After
+        a release the WAL is scrubbed here; the web server posts through `post_remarks` and scrubs
+        every few seconds instead, to keep the fsyncs of a checkpoint out of each post.
         """
         ((slot, released),) = self.post_remarks(
             [(session_id, text)], now=now, batch_size=batch_size
         )
-        if released and scrub:
+        if released:
             self.scrub_remark_journal()
         return slot, released
 
