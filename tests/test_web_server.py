@@ -14,6 +14,7 @@ from facilitator.web.app import (
     CLIENT_MAX_SIZE,
     MAX_CHARS,
     SECURITY_HEADERS,
+    WRITER,
     WebConfig,
     create_web_app,
 )
@@ -45,7 +46,10 @@ def changes():
 @pytest.fixture
 async def client(aiohttp_client, store, clock, changes):
     config = WebConfig(
-        clock=clock, release_interval=3600, on_change=lambda sid, n: changes.append((sid, n))
+        clock=clock,
+        release_interval=3600,
+        hold=1,  # each remark written at once; holding them is tested in test_web_burst.py
+        on_change=lambda sid, n: changes.append((sid, n)),
     )
     return await aiohttp_client(create_web_app(store, config))
 
@@ -386,7 +390,7 @@ async def test_the_form_field_must_be_genuine_fresh_and_for_this_url(
     now = [1_000_000.0]
     signer = FormSigner(now=lambda: now[0], ttl=3600)
     client = await aiohttp_client(
-        create_web_app(store, clock=clock, signer=signer, limiter=None)  # many posts here
+        create_web_app(store, clock=clock, signer=signer, limiter=None, hold=1)  # many posts here
     )
     good = await form_field(client, path)
     exp, nonce, mac = good.split(".")
@@ -434,11 +438,11 @@ async def test_a_restart_or_another_app_on_the_database_accepts_pages_already_op
     aiohttp_client, store, session_id, clock, path, db_path
 ):
     start(store, session_id, clock)
-    before = await aiohttp_client(create_web_app(store, clock=clock))
+    before = await aiohttp_client(create_web_app(store, clock=clock, hold=1))
     field = await form_field(before, path)
     other = Store.open(db_path)  # `facilitator serve`, or the app after a crash, on this file
     try:
-        after = await aiohttp_client(create_web_app(other, clock=clock))
+        after = await aiohttp_client(create_web_app(other, clock=clock, hold=1))
         resp = await send(after, path, "na de herstart", field=field)
         assert resp.status == 303
     finally:
@@ -475,7 +479,7 @@ async def test_rate_limit_per_client_held_in_memory(aiohttp_client, store, sessi
     start(store, session_id, clock)
     now = [0.0]
     limiter = RateLimiter(capacity=3, per_seconds=60, now=lambda: now[0])
-    client = await aiohttp_client(create_web_app(store, clock=clock, limiter=limiter))
+    client = await aiohttp_client(create_web_app(store, clock=clock, limiter=limiter, hold=1))
     for i in range(3):
         assert (await send(client, path, f"snel {i}")).status == 303
     resp = await send(client, path, "te snel")
@@ -541,7 +545,9 @@ async def test_the_server_releases_by_itself_when_a_block_ends(
     client = await aiohttp_client(create_web_app(store, config))
     assert (await send(client, path, "alleen ik")).status == 303
     await asyncio.sleep(0.2)
-    assert store.remark_counts(session_id)["waiting"] == 1
+    # Held in memory, not on disk, until its block ends.
+    assert client.server.app[WRITER].held_count(session_id) == 1
+    assert store.remark_counts(session_id)["waiting"] == 0
     store.add_clock_event(session_id, ck.START, clock.advance(minutes=21), {"key": "fase1"})
     await asyncio.wait_for(released.wait(), 5)
     assert store.remark_counts(session_id) == {"waiting": 0, "shown": 1, "hidden": 0}
@@ -558,7 +564,7 @@ async def test_a_database_failure_is_a_polite_503_that_keeps_the_text(
     def broken(*a, **kw):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "post_remarks", broken)
+    monkeypatch.setattr(store, "write_remark_group", broken)
     resp = await send(client, path, "Mijn tekst blijft staan", field=field)
     assert resp.status == 503
     html = await resp.text()

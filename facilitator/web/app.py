@@ -15,6 +15,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -68,6 +69,7 @@ class WebConfig:
     max_chars: int = MAX_CHARS
     batch_size: int | None = None  # None: the store's setting, read on every post
     release_interval: float = RELEASE_INTERVAL
+    hold: int = 3  # remarks of a session written together (HOLD; 1: each at once, for tests)
     on_change: OnChange | None = None
     signer: FormSigner = field(default_factory=FormSigner)
     limiter: RateLimiter | None = field(default_factory=RateLimiter)
@@ -81,17 +83,35 @@ RELEASER = web.AppKey("releaser", asyncio.Task)
 SCRUB_DUE = web.AppKey("scrub_due", list)  # [True when a batch was released since the last scrub]
 
 
-class GroupCommit:
-    """Remarks that arrive while a commit is under way share the next one.
+# At most HOLD - 1 remarks of a session wait in memory; the HOLD-th is written with them.
+HOLD = 3
 
-    Each phone still gets its answer only after its remark is committed; under load a group of
-    posts costs one transaction (one fsync, one look at the clock) instead of one each.
+
+class RemarkBuffer:
+    """Holds the newest remarks in memory and writes them in shuffled groups.
+
+    Why: one commit per post leaves the WAL with one frame per remark in arrival order, and
+    rows inserted one by one sit in the file in the order they came. So remarks wait here until
+    HOLD of a session have come (or fewer, when that fills a batch or their block has ended),
+    and are then written as one shuffled group with the table rewritten at random
+    (Store.write_remark_group). The price, said in the README: a kill -9 or a power cut loses the
+    remarks still held (at most HOLD - 1 per session); a clean stop writes them (`park`).
+
+    Posts that arrive while the database thread is busy share its next call. `held` and
+    `db_waiting` are touched only on the store's database thread (every method below but `post`
+    runs there), so they need no lock.
     """
 
     def __init__(self, store: Store, config: WebConfig) -> None:
         self.store, self.config = store, config
         self.pending: list[tuple[str, str, asyncio.Future[tuple[str | None, int]]]] = []
         self.draining = False
+        self.held: dict[str, list[tuple[str, str]]] = {}  # session -> [(slot, text)]
+        self.db_waiting: dict[str, int] = {}  # session -> waiting rows of its slot on disk
+        self.scrub_due = False
+
+    def held_count(self, session_id: str) -> int:
+        return len(self.held.get(session_id, ()))
 
     async def post(self, session_id: str, text: str) -> tuple[str | None, int]:
         future: asyncio.Future[tuple[str | None, int]] = asyncio.get_running_loop().create_future()
@@ -107,7 +127,7 @@ class GroupCommit:
                 group, self.pending = self.pending, []
                 try:
                     results = await self.store.call(
-                        self.store.post_remarks,
+                        self.accept,
                         [(sid, text) for sid, text, _ in group],
                         now=self.config.clock(),
                         batch_size=self.config.batch_size,
@@ -123,8 +143,85 @@ class GroupCommit:
         finally:
             self.draining = False
 
+    def accept(
+        self, items: list[tuple[str, str]], *, now: datetime, batch_size: int | None
+    ) -> list[tuple[str | None, int]]:
+        """(slot or None, released) for each (session, text); writes a group when one is due."""
+        store = self.store
+        batch = store.remark_batch_size() if batch_size is None else batch_size
+        slots: dict[str, str | None] = {}
+        results: list[tuple[str | None, int]] = []
+        last: dict[str, int] = {}
+        new: dict[str, int] = {}
+        for i, (sid, text) in enumerate(items):
+            if sid not in slots:
+                slots[sid] = store.remark_slot_now(sid, now=now)
+            slot = slots[sid]
+            results.append((slot, 0))
+            if slot is None:
+                continue
+            self.held.setdefault(sid, []).append((slot, text))
+            last[sid] = i
+            new[sid] = new.get(sid, 0) + 1
+        for sid, i in last.items():
+            if self._due(sid, batch):
+                try:
+                    released = self._flush(sid, now, batch)
+                except BaseException:
+                    # This call's remarks are refused (their phones say so and keep the words);
+                    # the ones held from before stay for the next try.
+                    self.held[sid] = self.held[sid][: -new[sid]]
+                    raise
+                results[i] = (slots[sid], released)
+        return results
 
-WRITER = web.AppKey("writer", GroupCommit)
+    def _due(self, sid: str, batch: int) -> bool:
+        n = self.held_count(sid)
+        return n >= max(1, self.config.hold) or (0 < batch <= n + self.db_waiting.get(sid, 0))
+
+    def _flush(self, sid: str, now: datetime, batch: int | None) -> int:
+        items = self.held.get(sid, [])
+        if not items:
+            return 0
+        released, waiting = self.store.write_remark_group(sid, items, now=now, batch_size=batch)
+        self.held.pop(sid, None)
+        self.db_waiting[sid] = waiting
+        # The WAL now holds the group's pages: checkpoint it away at once (or at the next tick,
+        # when another process's reader is in the way).
+        self.scrub_due = not self.store.scrub_remark_journal()
+        return released
+
+    def tick(self, *, now: datetime, batch_size: int | None) -> dict[str, int]:
+        """Write held remarks whose block has ended; release what the clock made due."""
+        store = self.store
+        out: dict[str, int] = {}
+        if self.scrub_due:
+            self.scrub_due = not store.scrub_remark_journal()
+        for sid in list(self.held):
+            slot = store.remark_slot_now(sid, now=now)
+            if any(held_slot != slot for held_slot, _ in self.held[sid]):
+                out[sid] = out.get(sid, 0) + self._flush(sid, now, batch_size)
+        for sid in store.sessions_with_waiting_remarks():
+            if self.config.session_id is not None and sid != self.config.session_id:
+                continue
+            released = store.release_due_remarks(sid, now=now, batch_size=batch_size)
+            if released:
+                out[sid] = out.get(sid, 0) + released
+                self.db_waiting[sid] = 0
+        return {sid: n for sid, n in out.items() if n}
+
+    def park(self, session_id: str | None = None, *, now: datetime) -> int:
+        """Write what is held (of one session, or all) as waiting remarks: a clean stop, or the
+        facilitator asked to release now. Returns how many were released by the way."""
+        released = 0
+        for sid in [session_id] if session_id is not None else list(self.held):
+            if self.held.get(sid):
+                # batch_size 0: a release happens only when their block has ended anyway.
+                released += self._flush(sid, now, 0)
+        return released
+
+
+WRITER = web.AppKey("writer", RemarkBuffer)
 
 
 def silence_request_loggers() -> None:
@@ -377,15 +474,13 @@ async def _release_forever(app: web.Application) -> None:
         try:
             if app[SCRUB_DUE][0] and await store.call(store.scrub_remark_journal):
                 app[SCRUB_DUE][0] = False
-            sessions = await store.call(store.sessions_with_waiting_remarks)
-            for sid in sessions:
-                if config.session_id is not None and sid != config.session_id:
-                    continue
-                released = await store.call(
-                    store.release_due_remarks, sid, now=config.clock(), batch_size=config.batch_size
-                )
-                if released and config.on_change is not None:
-                    config.on_change(sid, released)
+            buffer = app[WRITER]
+            released = await store.call(
+                buffer.tick, now=config.clock(), batch_size=config.batch_size
+            )
+            for sid, count in released.items():
+                if config.on_change is not None:
+                    config.on_change(sid, count)
         except (sqlite3.Error, StoreError, OSError) as exc:
             log.warning("remark server: release check failed (%s)", type(exc).__name__)
 
@@ -397,8 +492,17 @@ async def _releaser(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    store = app[STORE]
+    buffer = app[WRITER]
+    if buffer.held:
+        # A clean stop loses nothing: what was held is written as one shuffled group.
+        try:
+            await store.call(buffer.park, now=app[CONFIG].clock())
+        except sqlite3.ProgrammingError:  # the store was closed first (a test's teardown)
+            pass
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            log.error("remark server: could not write the held remarks (%s)", type(exc).__name__)
     if app[SCRUB_DUE][0]:
-        store = app[STORE]
         with contextlib.suppress(sqlite3.Error):
             await store.call(store.scrub_remark_journal)
 
@@ -418,7 +522,7 @@ def create_web_app(
     app[TOKENS] = {}
     app[TOKENS_STAMP] = [None]
     app[SCRUB_DUE] = [False]
-    app[WRITER] = GroupCommit(store, config)
+    app[WRITER] = RemarkBuffer(store, config)
     app.on_response_prepare.append(_security_headers)
     _guard_unparsed_requests(app)
     app.cleanup_ctx.append(_releaser)
