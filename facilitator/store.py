@@ -1004,10 +1004,15 @@ class Store:
             before = int(self.conn.execute("PRAGMA secure_delete").fetchone()[0])
             if before != 1:
                 self.conn.execute("PRAGMA secure_delete=ON")
+            # Foreign keys off (the session is checked by hand) so that `DELETE FROM remarks`
+            # in _rewrite_remarks clears the table at once: every page freed and zeroed, the
+            # root page too, where a row-by-row delete would leave old bytes in its free space.
+            self.conn.execute("PRAGMA foreign_keys=OFF")
             try:
                 with self.transaction() as conn:
                     yield conn
             finally:
+                self.conn.execute("PRAGMA foreign_keys=ON")
                 if before != 1:
                     self.conn.execute(f"PRAGMA secure_delete={before}")
 
