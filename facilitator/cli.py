@@ -584,6 +584,8 @@ async def _serve(store: Any, info: Any, options: Any, qr_dir: Path | None) -> No
     from facilitator.web.server import RemarkServer
 
     server = RemarkServer(store, options, config=WebConfig(session_id=info.id))
+    # Out of file descriptors: one plain line, never a traceback per accept (see web.conn).
+    server.on_trouble = lambda _kind: click.echo(t("remarks.serve_out_of_files"), err=True)
     try:
         await server.start()
     except OSError as exc:

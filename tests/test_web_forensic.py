@@ -77,12 +77,16 @@ def correlations(files: dict[str, bytes], texts: list[str]) -> dict[str, float]:
     the last place of each remark are both measured.
     """
     out = {}
+    # Each remark starts with its own marker, which sits in the row itself even when the rest of
+    # a long remark spills onto overflow pages.
+    markers = [t.split(" ")[0].encode() for t in texts]
     for name, raw in files.items():
-        first = [raw.find(t.encode()) for t in texts]
-        last = [raw.rfind(t.encode()) for t in texts]
+        first = [raw.find(m) for m in markers]
+        last = [raw.rfind(m) for m in markers]
         found = [i for i, p in enumerate(first) if p >= 0]
         if len(found) < N // 2:
             continue  # the file holds (almost) none of them: nothing to order
+        assert len(found) == N, (name, len(found))  # all or nothing: one group is no order
         arrival = [float(i) for i in found]
         out[name] = spearman(arrival, [float(first[i]) for i in found])
         out[name + ":last"] = spearman(arrival, [float(last[i]) for i in found])

@@ -7,7 +7,7 @@ import re
 
 import aiohttp
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from facilitator.core import clock as ck
 from facilitator.store import Store
@@ -17,6 +17,7 @@ from facilitator.tui.screens.remarks import RemarksScreen
 from facilitator.tui.screens.room import RoomClockScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.qr import QRCode
+from facilitator.tui.widgets.remark_list import RemarkList
 from facilitator.web.qr import participant_url, remark_path
 
 LOCAL = {"enabled": True, "host": "127.0.0.1", "port": 0}
@@ -119,7 +120,7 @@ async def test_the_remarks_screen_reads_hides_and_releases(
         assert "1 wachten · 3 te lezen · 0 verborgen" in text_of(screen, "#remarks-counts")
         assert "per 3 tegelijk" in text_of(screen, "#remarks-batch")
         # Typed text is shown as text: the markup stays visible, the escapes are gone.
-        table = screen.query_one(DataTable)
+        table = screen.query_one(RemarkList)
         shown = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert any("[@click=app.quit]klik[/]" in s for s in shown)
         assert not any("\x1b" in s or "\x07" in s for s in shown)
@@ -305,7 +306,7 @@ async def test_a_narrow_remarks_screen_gives_the_list_the_width(store, running, 
         screen = app.screen
         await until(lambda: len(screen.remarks) == 3, pilot)
         await pilot.pause()
-        table = screen.query_one("#remarks-table", DataTable)
+        table = screen.query_one("#remarks-table", RemarkList)
         assert table.region.width >= size[0] - 4 and table.region.height >= 3
         assert not screen.query_one("#remarks-qr").display  # a cut-off code would not scan
         url = participant_url(PUBLIC, store.get_session(running).remark_token)

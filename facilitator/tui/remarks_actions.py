@@ -35,6 +35,31 @@ REMARK_BINDINGS: list[BindingType] = [
 REMARK_HELP_SECTIONS: dict[str, str] = {"remarks": "view"}
 
 
+NOTIFY_EVERY = 0.25  # seconds: news of remarks reaches the screens at most this often
+
+
+def _local_buffer(app: Any) -> Any:
+    server = getattr(app, "remark_server", None)
+    if server is None or server.app is None:
+        return None
+    from facilitator.web.app import WRITER
+
+    return server.app.get(WRITER)
+
+
+def held_remarks(app: Any, session_id: str) -> int:
+    """Remarks of a session the server in this app holds in memory (not yet in the database)."""
+    buffer = _local_buffer(app)
+    return buffer.held_count(session_id) if buffer is not None else 0
+
+
+async def park_held_remarks(app: Any, session_id: str) -> None:
+    """Write what this app's server holds of a session (before releasing by hand)."""
+    buffer = _local_buffer(app)
+    if buffer is not None and buffer.held_count(session_id):
+        await app.db(buffer.park, session_id, now=app.clock())
+
+
 class RemarksChanged(Message, bubble=False):
     """The remark server in this process stored a remark or released a batch."""
 
@@ -66,9 +91,22 @@ async def start_remark_server(app: Any) -> None:
         return
     from facilitator.web.app import WebConfig
 
+    # A burst (a thousand posts in a second) must not become a thousand messages to every
+    # screen: changes are summed and told at most every NOTIFY_EVERY seconds.
+    pending: dict[str, int] = {}
+    loop = asyncio.get_running_loop()
+
+    def tell() -> None:
+        news = dict(pending)
+        pending.clear()
+        for session_id, released in news.items():
+            for screen in app.screen_stack:
+                screen.post_message(RemarksChanged(session_id, released))
+
     def changed(session_id: str, released: int) -> None:
-        for screen in app.screen_stack:
-            screen.post_message(RemarksChanged(session_id, released))
+        if not pending:
+            loop.call_later(NOTIFY_EVERY, tell)
+        pending[session_id] = pending.get(session_id, 0) + released
 
     extra = {
         k: app.web_options[k]
@@ -108,6 +146,8 @@ def remark_url(app: App[Any], session: SessionInfo) -> tuple[str | None, str | N
     options = getattr(app, "remark_options", None)
     if server is not None and server.running:
         url, problem = server.url_for(session.remark_token)
+        if getattr(server, "trouble", None) == "out_of_files":
+            return url, t("remarks.out_of_files")
         if problem == "no_network":
             return url, t("remarks.no_network")
         if problem == "loopback":

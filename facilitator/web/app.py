@@ -25,9 +25,10 @@ from facilitator.core.clock import Clock, utcnow
 from facilitator.core.text import clean
 from facilitator.store import Store, StoreError
 from facilitator.web import page
+from facilitator.web.conn import BODY_TIMEOUT
 from facilitator.web.guard import FormSigner, RateLimiter
 from facilitator.web.qr import PATH_PREFIX, public_token
-from facilitator.web.strings import pick
+from facilitator.web.strings import LANGUAGES, from_accept_language, pick
 
 log = logging.getLogger("facilitator.web")
 
@@ -237,10 +238,9 @@ def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
 
-def _not_found() -> web.Response:
-    return web.Response(
-        text="404: Not Found", status=404, content_type="text/plain", charset="utf-8"
-    )
+def _not_found(request: web.Request) -> web.Response:
+    """One page for every unknown address (in the phone's language; it repeats nothing sent)."""
+    return _html(page.not_found_page(_language(request)), 404)
 
 
 def _query_value(request: web.Request, name: str) -> str | None:
@@ -251,7 +251,12 @@ def _query_value(request: web.Request, name: str) -> str | None:
 
 
 def _language(request: web.Request) -> str:
-    return pick(_query_value(request, "lang"))
+    """?lang= when it names one of the five; else the phone's Accept-Language; else Dutch.
+    Used for this answer only: never stored or logged."""
+    chosen = _query_value(request, "lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return pick(from_accept_language(request.headers.get("Accept-Language")))
 
 
 def _token(request: web.Request) -> str:
@@ -286,7 +291,7 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Any]) ->
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status in (404, 405):
-            return _not_found()
+            return _not_found(request)
         if exc.status < 400:
             raise
         lang = _language(request)
@@ -327,10 +332,20 @@ def _guard_unparsed_requests(app: web.Application) -> None:
         object.__setattr__(app, "_make_request", guarded)
 
 
+def error_response(status: int) -> web.Response:
+    """Our page for a request aiohttp could not parse (web.conn.GuardedHandler.handle_error):
+    no route, no language known, so Dutch with the five language links; the security headers."""
+    key = "too_big" if status == 413 else "failed" if status >= 500 else "bad_request"
+    resp = _html(page.message_page(pick(None), None, key, status=status), status)
+    for name, value in SECURITY_HEADERS.items():
+        resp.headers[name] = value
+    return resp
+
+
 async def show_form(request: web.Request) -> web.Response:
     session_id = await _session_for(request)
     if session_id is None:
-        return _not_found()
+        return _not_found(request)
     config = request.app[CONFIG]
     lang = _language(request)
     path = request.path
@@ -388,7 +403,7 @@ def _same_origin(request: web.Request) -> bool:
 async def post_remark(request: web.Request) -> web.Response:
     session_id = await _session_for(request)
     if session_id is None:
-        return _not_found()
+        return _not_found(request)
     app = request.app
     config = app[CONFIG]
     lang = _language(request)
@@ -418,7 +433,10 @@ async def post_remark(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > CLIENT_MAX_SIZE:
         return again("too_big", status=413)
     try:
-        body = await request.read()
+        async with asyncio.timeout(BODY_TIMEOUT):  # a body shorter than it says: see web.conn
+            body = await request.read()
+    except TimeoutError:
+        return _html(page.message_page(lang, path, "too_slow"), 408)
     except web.HTTPRequestEntityTooLarge:
         return again("too_big", status=413)
     except web.RequestPayloadError:  # a body that is not what its headers say (bad gzip, chunks)

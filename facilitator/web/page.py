@@ -63,15 +63,18 @@ def _lang_nav(path: str, lang: str) -> str:
     )
 
 
-def _document(lang: str, path: str, body: str) -> str:
+def _document(lang: str, path: str | None, body: str, title: str = "title") -> str:
+    """A whole page; `path` None: no language links (a request we could not even parse, an
+    unknown address: the page must not repeat what was sent)."""
     s = catalogue(lang)
+    nav = _lang_nav(path, lang) if path is not None else ""
     return (
         "<!doctype html>\n"
         f'<html lang="{lang}" dir="{escape(s["dir"])}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n<meta name="color-scheme" content="light">\n'
-        f"<title>{escape(s['title'])}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f"{_lang_nav(path, lang)}\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<title>{escape(s[title])}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"{nav}\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
@@ -107,7 +110,7 @@ def form_page(
         f'<input type="hidden" name="f" value="{escape(form_field)}">\n'
         f'<button type="submit">{escape(s["send"])}</button>\n</form>'
     )
-    return _document(lang, path, body)
+    return _document(lang, path, body, "title_error" if error else "title")
 
 
 def thanks_page(lang: str, path: str) -> str:
@@ -116,7 +119,7 @@ def thanks_page(lang: str, path: str) -> str:
         f"<h1>{escape(s['thanks_heading'])}</h1>\n<p>{escape(s['thanks_text'])}</p>\n"
         f'<p><a class="button" href="{escape(path + _query(lang))}">{escape(s["another"])}</a></p>'
     )
-    return _document(lang, path, body)
+    return _document(lang, path, body, "title_thanks")
 
 
 def closed_page(lang: str, path: str, text: str = "", *, ended: bool = False) -> str:
@@ -131,15 +134,27 @@ def closed_page(lang: str, path: str, text: str = "", *, ended: bool = False) ->
         )
     heading, words = ("ended_heading", "ended_text") if ended else ("closed_heading", "closed_text")
     body = f"<h1>{escape(s[heading])}</h1>\n<p>{escape(s[words])}</p>{kept}"
-    return _document(lang, path, body)
+    return _document(lang, path, body, "title_ended" if ended else "title_closed")
 
 
-def message_page(lang: str, path: str, key: str) -> str:
-    """A short page for a request we could not use, with a way back to the form."""
+def message_page(lang: str, path: str | None, key: str, *, status: int = 400) -> str:
+    """A short page for a request we could not use, with a way back to the form (when we know
+    where the form is)."""
+    s = catalogue(lang)
+    back = ""
+    if path is not None:
+        back = (
+            f'\n<p><a class="button" href="{escape(path + _query(lang))}">'
+            f"{escape(s['heading'])}</a></p>"
+        )
+    body = f"<h1>{escape(s['heading'])}</h1>\n" f'<p class="error" role="alert">{escape(s[key])}</p>{back}'
+    return _document(lang, path, body, "title_error")
+
+
+def not_found_page(lang: str) -> str:
+    """The same page for every unknown address (it repeats nothing of the address)."""
     s = catalogue(lang)
     body = (
-        f"<h1>{escape(s['heading'])}</h1>\n"
-        f'<p class="error" role="alert">{escape(s[key])}</p>\n'
-        f'<p><a class="button" href="{escape(path + _query(lang))}">{escape(s["heading"])}</a></p>'
+        f"<h1>{escape(s['not_found_heading'])}</h1>\n<p>{escape(s['not_found_text'])}</p>"
     )
-    return _document(lang, path, body)
+    return _document(lang, None, body, "title_not_found")

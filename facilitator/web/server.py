@@ -5,6 +5,7 @@ Uses AppRunner and TCPSite, never `web.run_app`, which would take over the loop.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import os
@@ -16,7 +17,14 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from facilitator.store import Store
-from facilitator.web.app import WebConfig, create_web_app
+from facilitator.web.app import WebConfig, create_web_app, error_response
+from facilitator.web.conn import (
+    BACKLOG,
+    HEADER_TIMEOUT,
+    ConnectionGuard,
+    GuardedRunner,
+    install_fd_watch,
+)
 from facilitator.web.net import detect_lan_address, usable
 from facilitator.web.qr import participant_url
 
@@ -107,6 +115,11 @@ class RemarkServer:
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.guard: ConnectionGuard | None = None
+        # "out_of_files" once the process ran out of file descriptors (said once, plainly).
+        self.trouble: str | None = None
+        self.on_trouble: Callable[[str], None] | None = None
+        self._undo_fd_watch: Callable[[], None] | None = None
 
     @property
     def running(self) -> bool:
@@ -117,13 +130,24 @@ class RemarkServer:
         if self._runner is not None:
             return
         self.app = create_web_app(self.store, self.config)
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2, handle_signals=False)
+        self.guard = ConnectionGuard()
+        runner = GuardedRunner(
+            self.app,
+            guard=self.guard,
+            error_page=error_response,
+            access_log=None,
+            shutdown_timeout=2,
+            handle_signals=False,
+            keepalive_timeout=HEADER_TIMEOUT,  # also the time to send headers: see web.conn
+        )
         await runner.setup()
         tries = 1 if self.options.port_given or self.options.port == 0 else PORT_TRIES
         last: OSError | None = None
         try:
             for offset in range(tries):
-                site = web.TCPSite(runner, self.options.host, self.options.port + offset)
+                site = web.TCPSite(
+                    runner, self.options.host, self.options.port + offset, backlog=BACKLOG
+                )
                 try:
                     await site.start()
                 except OSError as exc:
@@ -133,6 +157,9 @@ class RemarkServer:
                     continue
                 self._runner = runner
                 self.port = int(runner.addresses[0][1])
+                self._undo_fd_watch = install_fd_watch(
+                    asyncio.get_running_loop(), self._out_of_files
+                )
                 return
         except BaseException:  # cancelled while starting (the app quit): leave nothing listening
             await runner.cleanup()
@@ -145,8 +172,21 @@ class RemarkServer:
             last.errno, f"cannot listen on {self.options.host}:{self.options.port}: {last.strerror}"
         )
 
+    def _out_of_files(self) -> None:
+        """asyncio could not accept a connection: no file descriptors left. Said once; the least
+        useful connections make room."""
+        if self.guard is not None:
+            self.guard.shed()
+        if self.trouble is None:
+            self.trouble = "out_of_files"
+            if self.on_trouble is not None:
+                self.on_trouble(self.trouble)
+
     async def stop(self) -> None:
         """Stop listening; safe to call twice, or without a start."""
+        if self._undo_fd_watch is not None:
+            self._undo_fd_watch()
+            self._undo_fd_watch = None
         runner, self._runner = self._runner, None
         self.port = None
         if runner is not None:

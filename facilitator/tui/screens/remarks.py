@@ -3,6 +3,10 @@ hide and show again, the participants' URL and QR code, and files for table card
 
 Remarks are shown as plain text, never markup, and in an order that says nothing about arrival:
 by block, then by their random id.
+
+A burst (a thousand remarks in a second) must not freeze the screen: news from the server and
+from other processes only marks the list stale, and at most `REFRESH_MIN` apart a reload reads
+the remarks on the database thread and swaps the list, which draws only the rows in view.
 """
 
 from __future__ import annotations
@@ -10,25 +14,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from facilitator.core.clock import compute
 from facilitator.core.text import clean, one_line
 from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated, plain
-from facilitator.tui.remarks_actions import RemarksChanged, remark_url
+from facilitator.tui.remarks_actions import (
+    RemarksChanged,
+    held_remarks,
+    park_held_remarks,
+    remark_url,
+)
+from facilitator.tui.widgets.remark_list import SLOT_WIDTH, STATE_WIDTH, RemarkList
 
 # Batch sizes the facilitator can step through: 0 means "only when the block ends".
 BATCH_CHOICES = (3, 5, 10, 0, 1)
 REFRESH_SECONDS = 5.0
+REFRESH_MIN = 0.3  # seconds between two reloads at the most, however fast remarks come
 
 
 class RemarksScreen(Translated, Screen[None]):
@@ -41,6 +51,7 @@ class RemarksScreen(Translated, Screen[None]):
     RemarksScreen #remarks-main { width: 1fr; padding: 1 2; }
     RemarksScreen #remarks-counts { text-style: bold; }
     RemarksScreen #remarks-table { height: 1fr; min-height: 5; }
+    RemarksScreen #remarks-head { text-style: bold; color: $text-muted; }
     RemarksScreen #remarks-detail-box { height: auto; max-height: 10;
         border-top: hkey $panel-lighten-2; }
     RemarksScreen #remarks-detail { padding: 1 0 0 0; }
@@ -92,7 +103,8 @@ class RemarksScreen(Translated, Screen[None]):
                 yield Static(Content(t("remarks.title")), classes="screen-title")
                 yield Static("", id="remarks-counts")
                 yield Static("", id="remarks-batch", classes="hint")
-                yield DataTable(id="remarks-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="remarks-head")
+                yield RemarkList(id="remarks-table")
                 with VerticalScroll(id="remarks-detail-box"):
                     yield Static("", id="remarks-detail")
             with Vertical(id="remarks-side"):
@@ -104,18 +116,29 @@ class RemarksScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(Text(t("remarks.col_slot")), key="slot")
-        table.add_column(Text(t("remarks.col_state")), key="state")
-        table.add_column(Text(t("remarks.col_text")), key="text")
+        head = (
+            t("remarks.col_slot").ljust(SLOT_WIDTH)[:SLOT_WIDTH]
+            + t("remarks.col_state").ljust(STATE_WIDTH)[:STATE_WIDTH]
+            + t("remarks.col_text")
+        )
+        self.query_one("#remarks-head", Static).update(Content(head))
+        self._stale = False
+        self._loading = False
         self.refresh_url()
         await self.reload()
         self.set_interval(REFRESH_SECONDS, self._tick)
-        table.focus()
+        self.set_interval(REFRESH_MIN, self._reload_if_stale)
+        self.query_one(RemarkList).focus()
 
     async def _tick(self) -> None:
         self.refresh_url()
-        await self.reload()
+        self._stale = True
+
+    async def _reload_if_stale(self) -> None:
+        """At most one reload per REFRESH_MIN, whatever the number of changes in between."""
+        if self._stale and not self._loading:
+            self._stale = False
+            await self.reload()
 
     # -- the URL and the QR code ---------------------------------------------------------
 
@@ -137,6 +160,13 @@ class RemarksScreen(Translated, Screen[None]):
 
     async def reload(self) -> None:
         """Release what is due, then show the readable remarks, the waiting count and the rule."""
+        self._loading = True
+        try:
+            await self._reload()
+        finally:
+            self._loading = False
+
+    async def _reload(self) -> None:
         app = self.app
         store = app.store
         counts = await app.db(store.remark_counts, self.session_id)
@@ -149,6 +179,8 @@ class RemarksScreen(Translated, Screen[None]):
         batch = await app.db(store.remark_batch_size)
         if remarks is None or counts is None or events is None or batch is None:
             return
+        # Remarks the server in this app still holds in memory wait too (see web.app.RemarkBuffer).
+        counts = {**counts, "waiting": counts["waiting"] + held_remarks(app, self.session_id)}
         self.batch_size = batch
         state = compute(self.session.programme.blocks, events, app.clock())
         order = {b.name: i for i, b in enumerate(state.blocks)}
@@ -173,30 +205,20 @@ class RemarksScreen(Translated, Screen[None]):
         return rule
 
     def _fill_table(self) -> None:
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one(RemarkList)
+        hidden_text, hidden_mark = t("remarks.hidden_text"), t("remarks.hidden_mark")
+        rows = []
         for r in self.remarks:
             hidden = bool(r["hidden"])
-            text = (
-                t("remarks.hidden_text")
-                if hidden and not self.reveal_hidden
-                else one_line(r["text"], 200)
-            )
-            table.add_row(
-                Text(one_line(r["slot"], 30)),
-                Text(t("remarks.hidden_mark") if hidden else ""),
-                Text(text, style="dim" if hidden else ""),
-                key=r["id"],
-            )
-        if self.remarks:
-            table.move_cursor(row=min(max(keep, 0), len(self.remarks) - 1))
-        else:
+            text = hidden_text if hidden and not self.reveal_hidden else one_line(r["text"], 200)
+            rows.append((r["slot"], hidden_mark if hidden else "", text, hidden))
+        table.set_rows([r["id"] for r in self.remarks], rows)
+        if not self.remarks:
             self.query_one("#remarks-detail", Static).update(Content(t("remarks.empty")))
         self._show_detail()
 
     def _selected(self) -> dict[str, Any] | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(RemarkList)
         if not self.remarks or table.cursor_row < 0 or table.cursor_row >= len(self.remarks):
             return None
         return self.remarks[table.cursor_row]
@@ -212,18 +234,18 @@ class RemarksScreen(Translated, Screen[None]):
             # Typed text: Content, never markup, control characters stripped again on the way out.
             detail.update(plain(clean(remark["text"])))
 
-    @on(DataTable.RowHighlighted)
+    @on(RemarkList.Highlighted)
     def _highlighted(self) -> None:
         self._show_detail()
 
     @on(RemarksChanged)
-    async def _remarks_changed(self, message: RemarksChanged) -> None:
+    def _remarks_changed(self, message: RemarksChanged) -> None:
         if message.session_id == self.session_id:
-            await self.reload()
+            self._stale = True
 
     @on(DatabaseChanged)
-    async def _database_changed(self) -> None:
-        await self.reload()
+    def _database_changed(self) -> None:
+        self._stale = True
 
     # -- actions -------------------------------------------------------------------------
 
@@ -241,6 +263,8 @@ class RemarksScreen(Translated, Screen[None]):
         counts = await self.app.db(self.app.store.remark_counts, self.session_id)
         if counts is None:
             return
+        held = held_remarks(self.app, self.session_id)
+        counts["waiting"] += held
         if counts["waiting"] == 0:
             self.notify(t("remarks.release_none"))
             return
@@ -248,6 +272,8 @@ class RemarksScreen(Translated, Screen[None]):
             # One remark on its own would point at whoever just put their phone away.
             self.notify(t("remarks.release_one"), timeout=8)
             return
+        if held:
+            await park_held_remarks(self.app, self.session_id)
         released = await self.app.db(self.app.store.release_remarks, self.session_id)
         if released:
             self.notify(t("remarks.released", count=released), timeout=4)
