@@ -142,15 +142,16 @@ def addresses(n: int) -> list[str]:
     return [f"127.0.1.{i}" for i in range(1, n + 1)]
 
 
-def test_a_phone_gets_through_while_2000_connections_hold_on(
-    store, session_id, db_path, tmp_path
-):
+def test_a_phone_gets_through_while_2000_connections_hold_on(store, session_id, db_path, tmp_path):
     store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
     store.set_remark_batch_size(1)  # each remark written at once, to count them afterwards
-    with more_descriptors(ATTACKERS * 2 + 200), serve(db_path, session_id, 1024, tmp_path) as (
-        port,
-        url,
-        err_path,
+    with (
+        more_descriptors(ATTACKERS * 2 + 200),
+        serve(db_path, session_id, 1024, tmp_path) as (
+            port,
+            url,
+            err_path,
+        ),
     ):
         base = "http" + url[4:]
         path = urllib.parse.urlsplit(base).path

@@ -128,9 +128,7 @@ def summarise(per_trial: list[dict[str, float]]) -> dict[str, tuple[float, float
         for name, rho in trial.items():
             kind = "backup" + name[7:] if name.startswith("backup") else name
             kinds.setdefault(kind, []).append(rho)
-    return {
-        k: (sum(map(abs, v)) / len(v), sum(v) / len(v), len(v)) for k, v in kinds.items()
-    }
+    return {k: (sum(map(abs, v)) / len(v), sum(v) / len(v), len(v)) for k, v in kinds.items()}
 
 
 def test_no_file_tells_the_order_remarks_came_in(tmp_path):

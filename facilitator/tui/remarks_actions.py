@@ -103,10 +103,14 @@ async def start_remark_server(app: Any) -> None:
             for screen in app.screen_stack:
                 screen.post_message(RemarksChanged(session_id, released))
 
-    def changed(session_id: str, released: int) -> None:
+    def note(session_id: str, released: int) -> None:
         if not pending:
             loop.call_later(NOTIFY_EVERY, tell)
         pending[session_id] = pending.get(session_id, 0) + released
+
+    def changed(session_id: str, released: int) -> None:
+        # Called in the server's thread (see web.server.ThreadedRemarkServer).
+        loop.call_soon_threadsafe(note, session_id, released)
 
     extra = {
         k: app.web_options[k]
@@ -114,13 +118,19 @@ async def start_remark_server(app: Any) -> None:
         if k in app.web_options
     }
     config = WebConfig(clock=app.clock, on_change=changed, **extra)
-    server = server_mod.RemarkServer(app.store, options, config=config)
+    server = server_mod.ThreadedRemarkServer(app.store, options, config=config)
     try:
         await server.start()
     except OSError as exc:
         app.remark_server_error = exc.strerror or str(exc)
         return
     app.remark_server = server
+    # aiohttp and the server's objects live as long as the app: moved out of the collector's
+    # later scans (as facilitator.launch does for the screens), a full collection during a
+    # burst of remarks stays short.
+    import gc
+
+    gc.freeze()
 
 
 async def stop_remark_server(app: Any) -> None:

@@ -147,14 +147,14 @@ def message_page(lang: str, path: str | None, key: str, *, status: int = 400) ->
             f'\n<p><a class="button" href="{escape(path + _query(lang))}">'
             f"{escape(s['heading'])}</a></p>"
         )
-    body = f"<h1>{escape(s['heading'])}</h1>\n" f'<p class="error" role="alert">{escape(s[key])}</p>{back}'
+    body = (
+        f'<h1>{escape(s["heading"])}</h1>\n<p class="error" role="alert">{escape(s[key])}</p>{back}'
+    )
     return _document(lang, path, body, "title_error")
 
 
 def not_found_page(lang: str) -> str:
     """The same page for every unknown address (it repeats nothing of the address)."""
     s = catalogue(lang)
-    body = (
-        f"<h1>{escape(s['not_found_heading'])}</h1>\n<p>{escape(s['not_found_text'])}</p>"
-    )
+    body = f"<h1>{escape(s['not_found_heading'])}</h1>\n<p>{escape(s['not_found_text'])}</p>"
     return _document(lang, None, body, "title_not_found")

@@ -9,6 +9,7 @@ import asyncio
 import errno
 import ipaddress
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -215,6 +216,79 @@ class RemarkServer:
         """(the participant URL of a session, a problem or None)."""
         base, problem = self.base_url()
         return participant_url(base, remark_token), problem
+
+
+class ThreadedRemarkServer:
+    """A RemarkServer in a thread of its own, with its own event loop (the TUI's choice).
+
+    Why: in the app's loop, 200 phones arriving together meant one loop pass parsing and
+    answering 200 requests (some 100 ms) while no frame could be drawn and no key handled.
+    In its own thread the server takes turns with the screen at Python's switch interval
+    (5 ms). Everything else is the RemarkServer's (its attributes are read through); store
+    calls from both loops go to the one database thread.
+    """
+
+    def __init__(self, store: Store, *args: Any, **kwargs: Any) -> None:
+        self.inner = RemarkServer(store, *args, **kwargs)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def start(self) -> None:
+        store = self.inner.store
+        await store.call(int)  # the database thread exists before a second loop uses it
+        if self._thread is None:
+            ready = threading.Event()
+            loop = asyncio.new_event_loop()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                ready.set()
+                try:
+                    loop.run_forever()
+                finally:
+                    loop.close()
+
+            self._loop = loop
+            self._thread = threading.Thread(target=run, name="facilitator-web", daemon=True)
+            self._thread.start()
+            ready.wait()
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self.inner.start(), self._loop)
+        try:
+            await asyncio.wrap_future(future)
+        except BaseException:  # could not listen, or the app quit while it started
+            future.cancel()
+            self._end_now()
+            raise
+
+    async def stop(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.inner.stop(), loop))
+        finally:
+            thread, self._thread, self._loop = self._thread, None, None
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                await asyncio.to_thread(thread.join, 10)
+
+    def _end_now(self) -> None:
+        """Stop and end the thread, waiting here (a start that failed or was cancelled)."""
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.inner.stop(), loop).result(10)
+        except Exception:  # it never listened: nothing to stop
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(10)
 
 
 def _host_part(address: str) -> str:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from facilitator.core.clock import compute
-from facilitator.core.text import clean, one_line
+from facilitator.core.text import clean
 from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated, plain
@@ -96,6 +96,7 @@ class RemarksScreen(Translated, Screen[None]):
         self.reveal_hidden = False
         self.batch_size = 3
         self._url: str | None = None
+        self._shown_text: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="remarks-body"):
@@ -145,8 +146,8 @@ class RemarksScreen(Translated, Screen[None]):
     def refresh_url(self) -> None:
         """Show the URL and QR code (the laptop's network may have changed since last time)."""
         url, problem = remark_url(self.app, self.session)
-        self.query_one("#remarks-url", Static).update(Content(url or ""))
-        self.query_one("#remarks-problem", Static).update(Content(problem or ""))
+        self._set_text("#remarks-url", url or "")
+        self._set_text("#remarks-problem", problem or "")
         if url != self._url:
             self._url = url
             box = self.query_one("#remarks-qr", Vertical)
@@ -187,11 +188,21 @@ class RemarksScreen(Translated, Screen[None]):
         # By block in the day's order; within a block the list keeps the store's random-id order.
         remarks.sort(key=lambda r: order.get(r["slot"], len(order)))
         self.remarks = remarks
-        self.query_one("#remarks-counts", Static).update(Content(t("remarks.counts", **counts)))
-        self.query_one("#remarks-batch", Static).update(
-            Content(self._batch_rule(batch, state.state))
-        )
+        self._set_text("#remarks-counts", t("remarks.counts", **counts))
+        self._set_text("#remarks-batch", self._batch_rule(batch, state.state))
         self._fill_table()
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Show plain text in a Static; nothing when it is already shown, and no new layout of
+        the screen when old and new fit on the line (a burst changes the counts many times)."""
+        widget = self.query_one(selector, Static)
+        old = self._shown_text.get(selector)
+        if old == text:
+            return
+        self._shown_text[selector] = text
+        width = widget.content_region.width
+        same_size = old is not None and "\n" not in old + text and max(len(old), len(text)) <= width
+        widget.update(plain(text), layout=not same_size)
 
     def _batch_rule(self, batch: int, state: str) -> str:
         if state != "running":
@@ -210,11 +221,12 @@ class RemarksScreen(Translated, Screen[None]):
         rows = []
         for r in self.remarks:
             hidden = bool(r["hidden"])
-            text = hidden_text if hidden and not self.reveal_hidden else one_line(r["text"], 200)
+            # Flattened to one line when drawn (only the rows in view): see RemarkList.
+            text = hidden_text if hidden and not self.reveal_hidden else r["text"]
             rows.append((r["slot"], hidden_mark if hidden else "", text, hidden))
         table.set_rows([r["id"] for r in self.remarks], rows)
         if not self.remarks:
-            self.query_one("#remarks-detail", Static).update(Content(t("remarks.empty")))
+            self._set_text("#remarks-detail", t("remarks.empty"))
         self._show_detail()
 
     def _selected(self) -> dict[str, Any] | None:
@@ -225,14 +237,13 @@ class RemarksScreen(Translated, Screen[None]):
 
     def _show_detail(self) -> None:
         remark = self._selected()
-        detail = self.query_one("#remarks-detail", Static)
         if remark is None:
             return
         if remark["hidden"] and not self.reveal_hidden:
-            detail.update(Content(t("remarks.hidden_text")))
+            self._set_text("#remarks-detail", t("remarks.hidden_text"))
         else:
             # Typed text: Content, never markup, control characters stripped again on the way out.
-            detail.update(plain(clean(remark["text"])))
+            self._set_text("#remarks-detail", clean(remark["text"]))
 
     @on(RemarkList.Highlighted)
     def _highlighted(self) -> None:

@@ -9,6 +9,7 @@ markup), flattened to one line and cleaned of control characters.
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -55,6 +56,9 @@ class RemarkList(ScrollView, can_focus=True):
         self.rows: list[tuple[str, str, str, bool]] = []  # slot, state, text, dim
         self.keys: list[str] = []
         self.cursor_row = 0
+        # Drawn lines by row, for the current width and theme: a frame redraws only what moved.
+        self._strips: dict[int, Strip] = {}
+        self._strips_for: tuple[int, str] = (0, "")
 
     # -- the data --------------------------------------------------------------------------
 
@@ -64,8 +68,11 @@ class RemarkList(ScrollView, can_focus=True):
 
     def set_rows(self, keys: list[str], rows: list[tuple[str, str, str, bool]]) -> None:
         """Replace the rows; the cursor stays on the same key when it is still there."""
+        if keys == self.keys and rows == self.rows:
+            return  # nothing changed: nothing to draw
         current = self.keys[self.cursor_row] if 0 <= self.cursor_row < len(self.keys) else None
         self.keys, self.rows = keys, rows
+        self._strips.clear()
         row = self.cursor_row
         if current is not None and (row >= len(keys) or keys[row] != current):
             try:
@@ -85,6 +92,8 @@ class RemarkList(ScrollView, can_focus=True):
             return
         row = min(max(row, 0), len(self.rows) - 1)
         if row != self.cursor_row:
+            self._strips.pop(self.cursor_row, None)
+            self._strips.pop(row, None)
             self.cursor_row = row
             self.refresh()
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
@@ -99,6 +108,16 @@ class RemarkList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= len(self.rows):
             return Strip.blank(width, base)
+        stamp = (width, self.app.theme)
+        if stamp != self._strips_for:
+            self._strips.clear()
+            self._strips_for = stamp
+        strip = self._strips.get(index)
+        if strip is None:
+            strip = self._strips[index] = self._draw(index, width, base)
+        return strip
+
+    def _draw(self, index: int, width: int, base: Style) -> Strip:
         slot, state, text, dim = self.rows[index]
         style = base
         if index == self.cursor_row:
