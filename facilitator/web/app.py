@@ -284,6 +284,19 @@ async def _session_for(request: web.Request) -> str | None:
     return tokens.get(token)
 
 
+_UNEXPECTED_LOGGED = [0]
+UNEXPECTED_LOG_LIMIT = 20  # a flood of one failure must not become a flood of log lines
+
+
+def _log_unexpected(exc: BaseException) -> None:
+    """Log the kind of an unexpected error (nothing of the request), the first few times."""
+    count = _UNEXPECTED_LOGGED[0] = _UNEXPECTED_LOGGED[0] + 1
+    if count < UNEXPECTED_LOG_LIMIT:
+        log.error("remark server: unexpected %s", type(exc).__name__)
+    elif count == UNEXPECTED_LOG_LIMIT:
+        log.error("remark server: unexpected %s; further errors are not logged", type(exc).__name__)
+
+
 @web.middleware
 async def _guard(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     """Every failure becomes a short page: a plain 404 for unknown paths, never a traceback."""
@@ -302,7 +315,7 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Any]) ->
     except (
         Exception
     ) as exc:  # a bug: answer plainly, log the kind of error and nothing of the request
-        log.error("remark server: unexpected %s", type(exc).__name__)
+        _log_unexpected(exc)
         return _html(page.message_page(_language(request), request.path, "failed"), 500)
 
 
@@ -437,6 +450,8 @@ async def post_remark(request: web.Request) -> web.Response:
             body = await request.read()
     except TimeoutError:
         return _html(page.message_page(lang, path, "too_slow"), 408)
+    except RuntimeError:  # aiohttp's "Connection closed.": the phone (or our guard) hung up
+        raise ConnectionResetError("the connection closed while the remark was sent") from None
     except web.HTTPRequestEntityTooLarge:
         return again("too_big", status=413)
     except web.RequestPayloadError:  # a body that is not what its headers say (bad gzip, chunks)

@@ -14,12 +14,13 @@ PITFALLS (aiohttp 3.14, asyncio, Linux), and what this module chose:
   `per_client` per client address (kept in memory only, as the rate limit does, never
   logged or stored) and `total` in all, where `total` also stays well below the process's
   open-file limit (RLIMIT_NOFILE). Over a cap, the least useful connections go first: idle
-  keep-alive ones, then those that have not sent a whole request (oldest activity first),
-  and only then those being answered.
+  keep-alive ones, then those that have not sent a whole request, and only then those being
+  answered; within each, those of a client holding many connections before a client's only
+  one (a phone opening the page), then the longest quiet.
 - asyncio accepts up to `backlog` connections per loop pass before any protocol sees one, so
-  `FD_RESERVE` keeps that many descriptors (and the database's, the terminal's) free. The
-  backlog is raised from aiohttp's 128 to `BACKLOG`: with a full accept queue the kernel drops a
-  phone's SYN and the phone tries again only a second later.
+  `FD_RESERVE` keeps a few times that many descriptors (and the database's, the terminal's)
+  free. (A larger backlog would keep the kernel from dropping a phone's SYN in a flood, which
+  costs it a second, but every pass would then accept more before we can count.)
 - When the descriptors run out anyway, asyncio's accept loop reports EMFILE through the
   loop's exception handler with a traceback, and retries a second later, for as long as it
   lasts. `install_fd_watch` replaces that report with one plain sentence for the screen and
@@ -50,8 +51,12 @@ MAX_PER_CLIENT = 16  # per address: a browser opens up to six per site
 # The listen backlog: the kernel queues this many connections not yet accepted; when that queue
 # is full it drops new SYNs and the phone retries only a second later. asyncio then accepts up
 # to this many per loop pass before any protocol sees them, so as many descriptors stay free.
-BACKLOG = 512
-FD_RESERVE = BACKLOG + 64  # and the database, the terminal, the loop's own
+BACKLOG = 128
+# Besides the connections we keep: up to BACKLOG accepted in each loop pass while the two
+# passes before them are not yet counted (asyncio makes the transport one pass after the
+# accept and calls connection_made one pass later), as many dropped and not yet closed, and
+# the database's, the terminal's and the loop's own.
+FD_RESERVE = 4 * BACKLOG + 128
 OUT_OF_FILES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
@@ -87,11 +92,11 @@ class ConnectionGuard:
         mine = self.by_client.setdefault(address, set())
         mine.add(handler)
         if len(mine) > self.per_client:
-            self._drop(sorted(mine, key=_usefulness)[: len(mine) - self.per_client])
+            self._drop(sorted(mine, key=self._usefulness)[: len(mine) - self.per_client])
         if len(self.open) > self.total:
             # Shed a sixteenth at once, so a flood costs one sort per many connections.
             over = len(self.open) - self.total + max(1, self.total // 16)
-            self._drop(sorted(self.open, key=_usefulness)[:over])
+            self._drop(sorted(self.open, key=self._usefulness)[:over])
 
     def forget(self, handler: GuardedHandler) -> None:
         address = self.open.pop(handler, None)
@@ -106,7 +111,14 @@ class ConnectionGuard:
     def shed(self, fraction: float = 0.25) -> None:
         """Drop the least useful part of the connections (the descriptors ran out)."""
         count = max(1, int(len(self.open) * fraction))
-        self._drop(sorted(self.open, key=_usefulness)[:count])
+        self._drop(sorted(self.open, key=self._usefulness)[:count])
+
+    def _usefulness(self, handler: GuardedHandler) -> tuple[int, int, float]:
+        """Lower is less useful: its state (see _state); then connections of a client that
+        holds many go before those of a client with few (a phone opening the page has one);
+        then the longest quiet first."""
+        crowd = len(self.by_client.get(self.open.get(handler, ""), ()))
+        return _state(handler), -crowd, handler.last_activity
 
     def _drop(self, handlers: list[GuardedHandler]) -> None:
         for handler in handlers:
@@ -115,13 +127,12 @@ class ConnectionGuard:
             handler.drop()
 
 
-def _usefulness(handler: GuardedHandler) -> tuple[int, float]:
-    """Lower is less useful: (idle keep-alive 0, no whole request yet 1, being answered 2;
-    the time of its last activity)."""
+def _state(handler: GuardedHandler) -> int:
+    """0 idle keep-alive, 1 no whole request yet, 2 being answered."""
     waiting = handler._waiter is not None and not handler._waiter.done()
     if waiting and not handler._messages:
-        return (0 if handler.answered else 1), handler.last_activity
-    return 2, handler.last_activity
+        return 0 if handler.answered else 1
+    return 2
 
 
 class GuardedHandler(RequestHandler):
