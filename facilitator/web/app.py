@@ -73,7 +73,11 @@ class WebConfig:
     hold: int = 3  # remarks of a session written together (HOLD; 1: each at once, for tests)
     on_change: OnChange | None = None
     signer: FormSigner = field(default_factory=FormSigner)
-    limiter: RateLimiter | None = field(default_factory=RateLimiter)
+    limiter: RateLimiter | None = field(default_factory=RateLimiter)  # remarks kept
+    # Posts refused (empty, too long, an old page): a separate, looser limit.
+    refused_limiter: RateLimiter | None = field(
+        default_factory=lambda: RateLimiter(capacity=30, per_seconds=60)
+    )
 
 
 STORE = web.AppKey("store", Store)
@@ -461,34 +465,53 @@ async def post_remark(request: web.Request) -> web.Response:
         return _html(page.message_page(lang, path, "bad_request"), 400)
     raw = fields.get("text", "")
     text = clean(raw).strip()
-    if config.limiter is not None and not config.limiter.allow(request.remote or ""):
+    client = request.remote or ""  # in memory for this answer only (see web.guard)
+
+    def refused(error: str, text: str = "", status: int = 400, **values: int) -> web.Response:
+        # A refused post spends from its own, looser limit: correcting a too-long remark a few
+        # times must not end in "slow down" instead of the real message.
+        if config.refused_limiter is not None and not config.refused_limiter.allow(client):
+            return again("slow_down", text, 429)
+        return again(error, text, status, **values)
+
+    if config.limiter is not None and not config.limiter.can(client):
         return again("slow_down", raw, 429)
     form_field = fields.get("f", "")
     verdict = config.signer.check(token, form_field)
     if verdict == "expired":
-        return again("expired", raw)
+        return refused("expired", raw)
     if verdict != "ok" or not _same_origin(request):
         # The words stay in the field: an app restarted since the page was opened is not the
         # writer's fault (and a forged post only sees its own text back, escaped).
-        return again("bad_request", raw, status=403)
+        return refused("bad_request", raw, status=403)
     if not text:
-        return again("empty")
+        return refused("empty")
     if len(text) > config.max_chars:
-        return again("too_long", raw, count=len(text))
+        return refused("too_long", raw, count=len(text))
+    # Only a remark that is kept spends from the rate limit (taken now, given back below if
+    # it is not kept after all).
+    if config.limiter is not None and not config.limiter.allow(client):
+        return again("slow_down", raw, 429)
     # Post/redirect/get: reloading the thank-you page cannot send the remark twice.
     thanks = web.Response(
         status=303, headers={"Location": path + "?" + urlencode({"lang": lang, "sent": "1"})}
     )
     if not config.signer.claim(form_field):
+        if config.limiter is not None:
+            config.limiter.give_back(client)
         return thanks  # this page was sent already: once is enough
     try:
         slot, released = await app[WRITER].post(session_id, text)
     except (sqlite3.Error, StoreError, OSError) as exc:
         config.signer.unclaim(form_field)
+        if config.limiter is not None:
+            config.limiter.give_back(client)
         log.error("remark server: could not store a remark (%s)", type(exc).__name__)
         return again("failed", raw, 503)
     if slot is None:
         config.signer.unclaim(form_field)
+        if config.limiter is not None:
+            config.limiter.give_back(client)
         ended = await _ended(app[STORE], session_id)
         return _html(page.closed_page(lang, path, raw, ended=ended), 409)
     if released:

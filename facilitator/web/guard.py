@@ -102,12 +102,27 @@ class RateLimiter:
     def _client(self, address: str) -> bytes:
         return hmac.new(self._key, address.encode("utf-8", "replace"), hashlib.sha256).digest()[:12]
 
+    def _tokens(self, key: bytes, now: float) -> float:
+        tokens, last = self._buckets.get(key, (float(self.capacity), now))
+        return min(float(self.capacity), tokens + (now - last) * self.rate)
+
+    def can(self, address: str) -> bool:
+        """Whether this client has a token left, without taking it."""
+        return self._tokens(self._client(address), self._now()) >= 1.0
+
+    def give_back(self, address: str) -> None:
+        """Return the token taken for a post that was not kept after all."""
+        key = self._client(address)
+        now = self._now()
+        if key in self._buckets:
+            self._buckets[key] = (min(float(self.capacity), self._tokens(key, now) + 1.0), now)
+
     def allow(self, address: str) -> bool:
         """Take one token for this client; False when its bucket is empty."""
         key = self._client(address)
         now = self._now()
-        tokens, last = self._buckets.pop(key, (float(self.capacity), now))
-        tokens = min(float(self.capacity), tokens + (now - last) * self.rate)
+        tokens = self._tokens(key, now)
+        self._buckets.pop(key, None)
         allowed = tokens >= 1.0
         if allowed:
             tokens -= 1.0
