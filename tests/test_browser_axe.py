@@ -108,7 +108,14 @@ async def test_every_page_state_passes_axe_on_desktop_and_mobile(store, session_
                     context = await browser.new_context(bypass_csp=True, **options)
                     page = await context.new_page()
 
-                    async def check(state: str, *, url: str | None = None, html: str = "") -> None:
+                    async def check(
+                        state: str,
+                        *,
+                        url: str | None = None,
+                        html: str = "",
+                        page=page,
+                        device=device,
+                    ) -> None:
                         if url is not None:
                             await page.goto(origin + url)
                         else:
