@@ -7,13 +7,13 @@ import re
 
 import aiohttp
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from facilitator.core import clock as ck
 from facilitator.store import Store
 from facilitator.tui.app import make_app
 from facilitator.tui.remarks_actions import RemarkInvite
-from facilitator.tui.screens.remarks import RemarksScreen
+from facilitator.tui.screens.remarks import FolderPrompt, RemarksScreen
 from facilitator.tui.screens.room import RoomClockScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.qr import QRCode
@@ -106,6 +106,7 @@ async def test_the_remarks_screen_reads_hides_and_releases(
     store, running, clock, tmp_path, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "docs"))
     nasty = "[@click=app.quit]klik[/] [link=x \x1b]0;title\x07 \x1b[31mrood"
     for text in (nasty, "Gewoon een opmerking", "Nog een"):
         store.post_remark(running, text, now=clock(), batch_size=3)
@@ -165,13 +166,36 @@ async def test_the_remarks_screen_reads_hides_and_releases(
         await until(lambda: store.remark_batch_size() == 0, pilot)
         assert "eind van hun blok" in text_of(screen, "#remarks-batch")
 
-        # Files for table cards, in the folder the app was started from.
+        # Files for table cards: into Documents/facilitator unless another folder is typed,
+        # and the notice says where.
         await pilot.press("w")
-        await server_started(app, pilot)
-        await pilot.pause()
-        assert (tmp_path / f"opmerkingen-{running}.png").stat().st_size > 100
-        assert (tmp_path / f"opmerkingen-{running}.svg").read_text().startswith("<?xml")
-        assert any(str(tmp_path) in n for n in notes(app))
+        await until(lambda: isinstance(app.screen, FolderPrompt), pilot)
+        field = app.screen.query_one(Input)
+        assert field.value == str(tmp_path / "docs" / "facilitator")
+        await pilot.press("enter")
+        await until(
+            lambda: (tmp_path / "docs" / "facilitator" / f"opmerkingen-{running}.svg").exists(),
+            pilot,
+        )
+        await until(lambda: any("docs/facilitator" in n for n in notes(app)), pilot)
+        await pilot.press("w")
+        await until(lambda: isinstance(app.screen, FolderPrompt), pilot)
+        field = app.screen.query_one(Input)
+        field.value = str(tmp_path / "kaartjes")
+        await pilot.press("enter")
+        await until(lambda: (tmp_path / "kaartjes" / f"opmerkingen-{running}.png").exists(), pilot)
+        await until(lambda: any(str(tmp_path / "kaartjes") in n for n in notes(app)), pilot)
+        assert (tmp_path / "kaartjes" / f"opmerkingen-{running}.png").stat().st_size > 100
+        assert (
+            (tmp_path / "kaartjes" / f"opmerkingen-{running}.svg").read_text().startswith("<?xml")
+        )
+        assert not (tmp_path / f"opmerkingen-{running}.png").exists()  # not the current folder
+        # The folder chosen is offered the next time.
+        await pilot.press("w")
+        await until(lambda: isinstance(app.screen, FolderPrompt), pilot)
+        assert app.screen.query_one(Input).value == str(tmp_path / "kaartjes")
+        await pilot.press("escape")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         await pilot.press("escape")
         assert isinstance(app.screen, RunScreen)
 

@@ -19,14 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Static
 
 from facilitator.core.clock import compute
 from facilitator.core.text import clean
 from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
-from facilitator.tui.base import Translated, plain
+from facilitator.tui.base import DismissOnce, Translated, plain
 from facilitator.tui.remarks_actions import (
     RemarksChanged,
     held_remarks,
@@ -303,9 +303,27 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(self._batch_rule(nxt, "running"), timeout=6)
         await self.reload()
 
+    CARD_FOLDER_SETTING = "remarks.card_folder"
+
+    async def action_write_files(self) -> None:
+        """Ask where (the folder used last time, else Documents/facilitator), then write."""
+        if self._url is None:
+            self.notify(t("remarks.no_url"), severity="warning")
+            return
+        from facilitator.tui.export_actions import export_folder
+
+        kept = await self.app.db(self.app.store.get_setting, self.CARD_FOLDER_SETTING)
+        default = kept or str(export_folder())
+
+        def chosen(folder: str | None) -> None:
+            if folder:
+                self._write_files(Path(folder).expanduser())
+
+        self.app.push_screen(FolderPrompt(t("remarks.files_where"), default), chosen)
+
     @work(exclusive=True, group="remark-files", thread=True)
-    def action_write_files(self) -> None:
-        """Write the QR code as PNG and SVG into the current folder (in a thread: PNG is slow)."""
+    def _write_files(self, folder: Path) -> None:
+        """Write the QR code as PNG and SVG into `folder` (in a thread: PNG is slow)."""
         from facilitator.web.qr import write_card_files
 
         url = self._url
@@ -313,7 +331,8 @@ class RemarksScreen(Translated, Screen[None]):
             self.app.call_from_thread(self.notify, t("remarks.no_url"), severity="warning")
             return
         try:
-            png, svg = write_card_files(url, Path.cwd(), f"opmerkingen-{self.session_id}")
+            png, svg = write_card_files(url, folder, f"opmerkingen-{self.session_id}")
+            self.app.store.set_setting(self.CARD_FOLDER_SETTING, str(folder))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify,
@@ -328,3 +347,30 @@ class RemarksScreen(Translated, Screen[None]):
             markup=False,
             timeout=12,
         )
+
+
+class FolderPrompt(DismissOnce, ModalScreen[str | None]):
+    """One line to type a folder in, filled in already; Enter takes it, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, question: str, default: str) -> None:
+        super().__init__()
+        self.question, self.default = question, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.question), classes="dialog-title")
+            yield Input(self.default, id="folder", select_on_focus=False)
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
