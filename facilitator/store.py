@@ -1027,8 +1027,8 @@ class Store:
         """Store a participant's remark if the session runs: (its slot or None, how many got released).
 
         Only the slot is kept, never the time; nothing about the sender reaches this method. After
-        a release the WAL is scrubbed here; the web server posts through `post_remarks` and scrubs
-        every few seconds instead, to keep the fsyncs of a checkpoint out of each post.
+        a release the WAL is scrubbed here. The web server does not post one by one: it holds
+        the newest remarks and writes them in shuffled groups (`write_remark_group`).
         """
         ((slot, released),) = self.post_remarks(
             [(session_id, text)], now=now, batch_size=batch_size

@@ -86,3 +86,30 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         await until(lambda: len(app.screen.remarks) == len(sent) + len(more), pilot)
+
+
+async def test_releasing_by_hand_includes_what_the_server_holds(store, session_id, clock):
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    web = {"enabled": True, "host": "127.0.0.1", "port": 0, "release_interval": 3600}
+    app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
+    path = remark_path(store.get_session(session_id).remark_token)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(lambda: app.remark_server is not None, pilot)
+        url = f"http://127.0.0.1:{app.remark_server.port}{path}"
+        async with aiohttp.ClientSession() as http:
+            for text in ("eerste", "tweede"):
+                async with http.get(url) as page:
+                    field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
+                async with http.post(
+                    url, data={"text": text, "f": field}, allow_redirects=False
+                ) as resp:
+                    assert resp.status == 303
+        # Held in memory: not in the file, but counted as waiting on the screen.
+        assert store.remark_counts(session_id)["waiting"] == 0
+        await pilot.press("m")
+        await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        screen = app.screen
+        await until(lambda: "2 wachten" in str(screen.query_one("#remarks-counts").visual), pilot)
+        await pilot.press("a")
+        await until(lambda: len(screen.remarks) == 2, pilot)
+        assert store.remark_counts(session_id) == {"waiting": 0, "shown": 2, "hidden": 0}
