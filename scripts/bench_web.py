@@ -173,7 +173,124 @@ def bench_remarks() -> None:
     print(f"  ratio        {ratio:8.2f} of bare (target >= 0.50: {verdict})")
 
 
-BENCHES = {"web_remarks": bench_remarks}
+# -- a normal phone while 2,000 connections hold the server (ulimit -n 1024) ---------------
+
+FLOOD = 2000
+FLOOD_SERVER = r"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+from facilitator.core import clock as ck
+from facilitator.core.programme import find
+from facilitator.store import Store
+path = sys.argv[1]
+store = Store.open(path)
+sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+store.close()
+sys.argv = ["facilitator", "--db", path, "serve", sid, "--host", "127.0.0.1", "--port", "0"]
+from facilitator.cli import run
+run()
+"""
+
+
+def _hold(port: int, count: int, payload: bytes) -> list:
+    """`count` connections from 90 loopback addresses (127.0.1.x), each sending `payload`."""
+    import select
+    import socket
+
+    socks = []
+    for i in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.bind((f"127.0.1.{i % 90 + 1}", 0))
+            s.connect_ex(("127.0.0.1", port))
+        except OSError:
+            s.close()
+            continue
+        socks.append(s)
+    if payload:
+        poller = select.poll()
+        waiting = {s.fileno(): s for s in socks}
+        for fd in waiting:
+            poller.register(fd, select.POLLOUT)
+        end = time.monotonic() + 3
+        while waiting and time.monotonic() < end:
+            for fd, _ in poller.poll(100):
+                poller.unregister(fd)
+                sock = waiting.pop(fd)
+                try:
+                    sock.send(payload)
+                except OSError:
+                    pass
+    return socks
+
+
+def _normal_phone(url: str) -> float:
+    """Seconds for a phone from 127.0.0.1 to open the page and send a remark."""
+    import urllib.parse
+    import urllib.request
+
+    began = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        field = re.search(r'name="f" value="([^"]+)"', resp.read().decode()).group(1)
+    body = urllib.parse.urlencode({"text": "gewoon een telefoon", "f": field}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as resp:
+        resp.read()
+    return time.perf_counter() - began
+
+
+def bench_flood() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 3 * FLOOD), hard))
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
+            env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+            proc = subprocess.Popen(
+                [sys.executable, "-c", FLOOD_SERVER, str(Path(tmp) / "bench.db")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env=env,
+            )
+            try:
+                url = "http" + proc.stdout.readline().strip()[4:]
+                port = int(re.search(r":(\d+)/", url).group(1))
+                path = url.split(str(port), 1)[1].encode()
+                print(f"a normal phone (page + remark) while {FLOOD} connections hold on,")
+                print("server under ulimit -n 1024; the idle server is the baseline")
+                base = min(_normal_phone(url) for _ in range(3))
+                print(f"  {'idle server':<12} {base * 1000:8.1f} ms")
+                kinds = {
+                    "idle": b"",
+                    "slow-header": b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+                    "slow-body": b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: 900\r\n\r\ntext=traag",
+                }
+                for name, payload in kinds.items():
+                    held = _hold(port, FLOOD, payload)
+                    try:
+                        seconds = _normal_phone(url)
+                    finally:
+                        for sock in held:
+                            sock.close()
+                    verdict = "meets" if seconds < 1.0 else "MISSES"
+                    print(
+                        f"  {name:<12} {seconds * 1000:8.1f} ms  ({seconds / base:5.1f}x idle;"
+                        f" target < 1 s: {verdict})"
+                    )
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+BENCHES = {"web_remarks": bench_remarks, "web_flood": bench_flood}
 
 if __name__ == "__main__":
     bench_remarks()
+    bench_flood()

@@ -19,8 +19,10 @@ PITFALLS (aiohttp 3.14, asyncio, Linux), and what this module chose:
   one (a phone opening the page), then the longest quiet.
 - asyncio accepts up to `backlog` connections per loop pass before any protocol sees one, so
   `FD_RESERVE` keeps a few times that many descriptors (and the database's, the terminal's)
-  free. (A larger backlog would keep the kernel from dropping a phone's SYN in a flood, which
-  costs it a second, but every pass would then accept more before we can count.)
+  free. A larger backlog would make every pass accept more before we can count, but a small
+  kernel queue drops a phone's SYN in a flood (it tries again a second later): so the queue is
+  deepened to `LISTEN_QUEUE` by listening again on the socket, and asyncio keeps accepting
+  `BACKLOG` per pass.
 - When the descriptors run out anyway, asyncio's accept loop reports EMFILE through the
   loop's exception handler with a traceback, and retries a second later, for as long as it
   lasts. `install_fd_watch` replaces that report with one plain sentence for the screen and
@@ -52,6 +54,10 @@ MAX_PER_CLIENT = 16  # per address: a browser opens up to six per site
 # is full it drops new SYNs and the phone retries only a second later. asyncio then accepts up
 # to this many per loop pass before any protocol sees them, so as many descriptors stay free.
 BACKLOG = 128
+# The kernel's own queue of connections not yet accepted is deepened after listening (see
+# deepen_listen_queue): with a full queue the kernel drops a phone's SYN, and the phone tries
+# again only a second later. asyncio still accepts BACKLOG per pass, so the counts hold.
+LISTEN_QUEUE = 4096
 # Besides the connections we keep: up to BACKLOG accepted in each loop pass while the two
 # passes before them are not yet counted (asyncio makes the transport one pass after the
 # accept and calls connection_made one pass later), as many dropped and not yet closed, and
@@ -256,3 +262,22 @@ def install_fd_watch(
             loop.set_exception_handler(previous)
 
     return undo
+
+
+def deepen_listen_queue(sockets: Any, depth: int = LISTEN_QUEUE) -> None:
+    """listen() again with a deeper queue on the server's sockets (asyncio's accept loop keeps
+    its own, smaller count per pass). Best effort: the kernel caps it at net.core.somaxconn."""
+    import os
+    import socket
+
+    for transport_socket in sockets or ():
+        try:
+            dup = socket.socket(fileno=os.dup(transport_socket.fileno()))
+        except OSError:
+            continue
+        try:
+            dup.listen(depth)
+        except OSError:
+            pass
+        finally:
+            dup.close()

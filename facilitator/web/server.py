@@ -24,6 +24,7 @@ from facilitator.web.conn import (
     HEADER_TIMEOUT,
     ConnectionGuard,
     GuardedRunner,
+    deepen_listen_queue,
     install_fd_watch,
 )
 from facilitator.web.net import detect_lan_address, usable
@@ -158,6 +159,8 @@ class RemarkServer:
                     continue
                 self._runner = runner
                 self.port = int(runner.addresses[0][1])
+                server = getattr(site, "_server", None)
+                deepen_listen_queue(getattr(server, "sockets", None))
                 self._undo_fd_watch = install_fd_watch(
                     asyncio.get_running_loop(), self._out_of_files
                 )
