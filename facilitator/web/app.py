@@ -25,7 +25,7 @@ from facilitator.core.clock import Clock, utcnow
 from facilitator.core.text import clean
 from facilitator.store import Store, StoreError
 from facilitator.web import page
-from facilitator.web.conn import BODY_TIMEOUT
+from facilitator.web.conn import BODY_TIMEOUT, HEADER_TIMEOUT
 from facilitator.web.guard import FormSigner, RateLimiter
 from facilitator.web.qr import PATH_PREFIX, public_token
 from facilitator.web.strings import LANGUAGES, from_accept_language, pick
@@ -71,6 +71,8 @@ class WebConfig:
     batch_size: int | None = None  # None: the store's setting, read on every post
     release_interval: float = RELEASE_INTERVAL
     hold: int = 3  # remarks of a session written together (HOLD; 1: each at once, for tests)
+    body_timeout: float = BODY_TIMEOUT  # seconds to send a remark's body (see web.conn)
+    header_timeout: float = HEADER_TIMEOUT  # seconds to send a request (RemarkServer uses it)
     on_change: OnChange | None = None
     signer: FormSigner = field(default_factory=FormSigner)
     limiter: RateLimiter | None = field(default_factory=RateLimiter)  # remarks kept
@@ -450,10 +452,12 @@ async def post_remark(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > CLIENT_MAX_SIZE:
         return again("too_big", status=413)
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):  # a body shorter than it says: see web.conn
+        async with asyncio.timeout(config.body_timeout):  # a body shorter than it says: web.conn
             body = await request.read()
     except TimeoutError:
-        return _html(page.message_page(lang, path, "too_slow"), 408)
+        slow = _html(page.message_page(lang, path, "too_slow"), 408)
+        slow.force_close()  # and no lingering for the rest of the body (aiohttp's 10 s)
+        return slow
     except RuntimeError:  # aiohttp's "Connection closed.": the phone (or our guard) hung up
         raise ConnectionResetError("the connection closed while the remark was sent") from None
     except web.HTTPRequestEntityTooLarge:

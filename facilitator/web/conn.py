@@ -8,7 +8,8 @@ PITFALLS (aiohttp 3.14, asyncio, Linux), and what this module chose:
   in. So one setting, `HEADER_TIMEOUT`, bounds both a connection that never sends a byte or
   sends its headers a byte at a time, and an idle keep-alive connection. The body is read by
   our handler under `BODY_TIMEOUT` (asyncio.timeout around request.read()): a body shorter
-  than its Content-Length gets a 408 instead of holding the connection for ever.
+  than its Content-Length gets a 408 instead of holding the connection for ever; and aiohttp's
+  "lingering" read of an unread body after the answer is cut from 10 s to `LINGER`.
 - aiohttp and asyncio have no cap on open connections. `ConnectionGuard` counts them in
   `connection_made`/`connection_lost` of our RequestHandler subclass: at most
   `per_client` per client address (kept in memory only, as the rate limit does, never
@@ -48,6 +49,9 @@ from aiohttp.web_protocol import RequestHandler
 
 HEADER_TIMEOUT = 15.0  # seconds to send a whole request after connecting or after a response
 BODY_TIMEOUT = 10.0  # seconds to send a remark's body once its headers are in
+# After an answer sent before the whole body came (a 408, a 413), aiohttp reads and drops the
+# rest for up to `lingering_time` (10 s by default); a slow body would keep its connection.
+LINGER = 1.0
 MAX_TOTAL = 512  # open connections in all (a room of phones needs a few hundred at most)
 MAX_PER_CLIENT = 16  # per address: a browser opens up to six per site
 # The listen backlog: the kernel queues this many connections not yet accepted; when that queue

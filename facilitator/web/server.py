@@ -21,7 +21,7 @@ from facilitator.store import Store
 from facilitator.web.app import WebConfig, create_web_app, error_response
 from facilitator.web.conn import (
     BACKLOG,
-    HEADER_TIMEOUT,
+    LINGER,
     ConnectionGuard,
     GuardedRunner,
     deepen_listen_queue,
@@ -140,7 +140,8 @@ class RemarkServer:
             access_log=None,
             shutdown_timeout=2,
             handle_signals=False,
-            keepalive_timeout=HEADER_TIMEOUT,  # also the time to send headers: see web.conn
+            keepalive_timeout=self.config.header_timeout,  # also for the headers: web.conn
+            lingering_time=LINGER,
         )
         await runner.setup()
         tries = 1 if self.options.port_given or self.options.port == 0 else PORT_TRIES

@@ -1,0 +1,127 @@
+"""The remark server's time limits and connection caps, one at a time, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from facilitator.core import clock as ck
+from facilitator.web.app import WebConfig
+from facilitator.web.conn import ConnectionGuard, total_cap
+from facilitator.web.qr import remark_path
+from facilitator.web.server import RemarkServer, WebOptions
+
+
+@pytest.fixture
+async def server(store, session_id, clock):
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    config = WebConfig(clock=clock, header_timeout=0.5, body_timeout=0.5, hold=1)
+    srv = RemarkServer(store, WebOptions(host="127.0.0.1", port=0), config=config)
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+async def closed_by_server(reader: asyncio.StreamReader, seconds: float = 20.0) -> bytes:
+    """Everything the server sends until it closes (generous deadline: a busy machine)."""
+    data = b""
+    async with asyncio.timeout(seconds):
+        while chunk := await reader.read(65536):
+            data += chunk
+    return data
+
+
+async def test_a_silent_connection_is_closed(server):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    assert await closed_by_server(reader) == b""
+    writer.close()
+
+
+async def test_headers_sent_a_byte_at_a_time_are_cut_off(server, store, session_id):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    request = f"GET {remark_path(store.get_session(session_id).remark_token)} HTTP/1.1\r\n"
+    trickle = asyncio.create_task(_trickle(writer, request.encode() + b"X-Slow: " + b"a" * 400))
+    try:
+        assert await closed_by_server(reader) == b""
+    finally:
+        trickle.cancel()
+        writer.close()
+
+
+async def _trickle(writer: asyncio.StreamWriter, data: bytes) -> None:
+    for byte in data:
+        writer.write(bytes([byte]))
+        await writer.drain()
+        await asyncio.sleep(0.1)
+
+
+async def test_a_body_shorter_than_it_says_gets_a_408(server, store, session_id):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    path = remark_path(store.get_session(session_id).remark_token)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+        "text=begin".encode()
+    )
+    await writer.drain()
+    answer = await closed_by_server(reader)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"Content-Security-Policy" in answer
+
+
+async def test_an_idle_keep_alive_connection_is_closed(server, store, session_id):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    path = remark_path(store.get_session(session_id).remark_token)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    answer = await closed_by_server(reader)  # answered, then closed once idle too long
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
+class FakeHandler:
+    """What ConnectionGuard looks at in a connection, and whether it was dropped."""
+
+    def __init__(self, state: int, last: float) -> None:
+        loop_future = asyncio.get_running_loop().create_future()
+        if state == 2:
+            loop_future.set_result(None)
+        self._waiter = loop_future
+        self._messages = []
+        self.answered = state == 0
+        self.last_activity = last
+        self.dropped = False
+
+    def drop(self) -> None:
+        self.dropped = True
+
+
+async def test_the_least_useful_connections_go_first():
+    guard = ConnectionGuard(total=4, per_client=3)
+    busy = FakeHandler(2, 1.0)
+    idle = FakeHandler(0, 5.0)
+    phone = FakeHandler(1, 2.0)  # one connection of its own, not yet a whole request
+    guard.admit(busy, "10.0.0.1")
+    guard.admit(idle, "10.0.0.2")
+    guard.admit(phone, "10.0.0.3")
+    # One client opens many: its own cap drops its least useful first.
+    hog = [FakeHandler(1, 10.0 + i) for i in range(4)]
+    for h in hog[:3]:
+        guard.admit(h, "10.0.0.9")
+    assert idle.dropped  # over the total: the idle keep-alive connection went first
+    guard.admit(hog[3], "10.0.0.9")
+    assert sum(h.dropped for h in hog) >= 1 and len(guard.by_client["10.0.0.9"]) <= 3
+    assert not busy.dropped and not phone.dropped  # the busy one and the phone's only one stay
+    assert len(guard) <= 4
+    # Addresses are kept in memory only, and forgotten with their last connection.
+    for h in list(guard.open):
+        guard.forget(h)
+    assert guard.by_client == {} and len(guard) == 0
+
+
+def test_the_cap_stays_below_the_open_file_limit():
+    assert total_cap(1024) < 1024 - 500
+    assert total_cap(64) == 8  # a tiny limit still serves a few
+    assert total_cap(1 << 20) == 512
