@@ -125,3 +125,54 @@ def test_the_cap_stays_below_the_open_file_limit():
     assert total_cap(1024) < 1024 - 500
     assert total_cap(64) == 8  # a tiny limit still serves a few
     assert total_cap(1 << 20) == 512
+
+
+async def test_out_of_descriptors_is_caught_once_and_other_errors_pass_through():
+    import errno
+
+    from facilitator.web.conn import install_fd_watch
+
+    loop = asyncio.get_running_loop()
+    seen: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    told: list[int] = []
+    undo = install_fd_watch(loop, lambda: told.append(1))
+    try:
+        for _ in range(50):  # asyncio retries the accept every second while it lasts
+            loop.call_exception_handler(
+                {
+                    "message": "socket.accept() out of system resource",
+                    "exception": OSError(errno.EMFILE, "Too many open files"),
+                }
+            )
+        loop.call_exception_handler({"message": "something else", "exception": KeyError("x")})
+    finally:
+        undo()
+        loop.set_exception_handler(None)
+    assert len(told) == 50  # the server says it once (RemarkServer._out_of_files) and sheds
+    assert [c["message"] for c in seen] == ["something else"]
+
+
+async def test_the_remarks_screen_says_plainly_when_descriptors_ran_out(store, session_id, clock):
+    from facilitator.i18n import t
+    from facilitator.tui.app import make_app
+    from facilitator.tui.screens.remarks import RemarksScreen
+
+    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    web = {"enabled": True, "host": "127.0.0.1", "port": 0}
+    app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
+    async with app.run_test(size=(140, 45)) as pilot, asyncio.timeout(60):
+        while app.remark_server is None:
+            await pilot.pause(0.05)
+        server = app.remark_server
+        told: list[str] = []
+        server.inner.on_trouble = told.append
+        for _ in range(3):
+            server.inner._out_of_files()
+        assert told == ["out_of_files"]  # once
+        await pilot.press("m")
+        while not isinstance(app.screen, RemarksScreen):
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        shown = str(app.screen.query_one("#remarks-problem").visual)
+        assert shown == t("remarks.out_of_files")
