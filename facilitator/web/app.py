@@ -1,8 +1,10 @@
 """The participants' remark server: an aiohttp app over the store, built by `create_web_app`.
 
 What it keeps about a participant: nothing. No access log, no cookie; the address is used only
-in memory for the rate limit (keyed by a hash that changes every start); the chosen language
-travels in the URL; a remark is stored with its slot, not its time (see Store.post_remark).
+in memory for the rate limit (keyed by a hash that changes every start) and the connection caps
+(web.conn); the chosen language travels in the URL, the phone's Accept-Language is read for the
+answer only; a remark is stored with its slot, not its time, and not alone: the newest wait in
+memory and are written as a shuffled group (RemarkBuffer, Store.write_remark_group).
 """
 
 from __future__ import annotations
