@@ -475,26 +475,19 @@ def import_command(
     profile come back as they were; a session already in the database is refused.
     """
     path = setup(ctx, db, lang)
-    from facilitator.export.jsondoc import DocError, loads
+    from facilitator.export import read_import
+    from facilitator.export.jsondoc import DocError
     from facilitator.store import StoreError
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        fail(f"no file {file}")
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text (a JSON export of facilitator is)")
-    try:
-        data = loads(text)
+        data = read_import(file)  # names the file, entry and field of anything wrong
     except DocError as exc:
-        fail(f"{file}: {exc}")
+        fail(str(exc))
     store = open_store(path)
     try:
         sid = store.import_session(data)
     except StoreError as exc:
-        fail(str(exc))
+        fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
         fail(f"{file} could not be imported: {exc}")
     finally:

@@ -153,10 +153,48 @@ def write_file(path: str | os.PathLike[str], content: str | bytes) -> Path:
     return path
 
 
-def import_file(store: Store, path: str | os.PathLike[str]) -> str:
-    """Load a JSON export into `store` and return the session id (DocError, StoreError or
-    OSError when it cannot)."""
-    from facilitator.export.jsondoc import loads
+def read_import(path: str | os.PathLike[str]):  # noqa: ANN201
+    """The `SessionData` in a JSON export file; DocError naming the file (and the entry and field)
+    when it is not one. A file over `jsondoc.MAX_IMPORT_BYTES` is refused before it is read."""
+    from facilitator.export import jsondoc
+    from facilitator.export.jsondoc import DocError
 
-    text = Path(path).read_text(encoding="utf-8-sig")
-    return store.import_session(loads(text))
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            limit = jsondoc.MAX_IMPORT_BYTES
+            if size > limit:
+                raise DocError(
+                    f"{path}: {size / 2**20:.0f} MiB is more than an import takes "
+                    f"({limit // 2**20} MiB); import the sessions one by one"
+                )
+            raw = fh.read(limit + 1)  # a pipe or a growing file says nothing true in fstat
+    except FileNotFoundError:
+        raise DocError(f"no file {path}") from None
+    except IsADirectoryError:
+        raise DocError(f"{path} is a folder, not a JSON export") from None
+    except OSError as exc:
+        raise DocError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise DocError(f"{path}: more than an import takes ({limit // 2**20} MiB)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DocError(f"{path} is not UTF-8 text (a JSON export of facilitator is)") from None
+    try:
+        return jsondoc.loads(text)
+    except DocError as exc:
+        raise DocError(f"{path}: {exc}") from None
+
+
+def import_file(store: Store, path: str | os.PathLike[str]) -> str:
+    """Load a JSON export into `store` and return the session id; DocError or StoreError naming
+    the file, entry index and field when it cannot."""
+    from facilitator.store import StoreError
+
+    data = read_import(path)
+    try:
+        return store.import_session(data)
+    except StoreError as exc:
+        raise type(exc)(f"{Path(path)}: {exc}") from None
