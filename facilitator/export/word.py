@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import docx
 from docx.oxml import OxmlElement
@@ -27,6 +28,7 @@ from facilitator.export.document import (
     Progress,
     Run,
     Table,
+    photo_file,
 )
 
 # XML 1.0 cannot hold these (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/FFFF).
@@ -42,6 +44,7 @@ PARAGRAPH_STYLES = (
     "List Bullet",
     "List Number",
     "Intense Quote",
+    "TOC Heading",
 )
 
 
@@ -55,19 +58,75 @@ def _property(text: str) -> str:
     return flat if len(flat) <= 255 else flat[:254] + "…"
 
 
+# Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, their presentation
+# forms): a paragraph whose first strong letter is one of them reads right to left.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_STRONG = re.compile(r"[^\W\d_]")  # a letter (strong direction): digits and marks are neutral
+
+
+def rtl_text(text: str) -> bool:
+    """True when `text` reads right to left: its first letter is Arabic, Hebrew, ... (as the
+    browser's dir="auto" decides)."""
+    if not _RTL.search(text):
+        return False
+    first = _STRONG.search(text)
+    return first is not None and bool(_RTL.match(first.group()))
+
+
+# <w:pPr> children that come after <w:bidi> in the schema's order.
+_AFTER_BIDI = tuple(
+    qn(f"w:{name}")
+    for name in (
+        "adjustRightInd",
+        "snapToGrid",
+        "spacing",
+        "ind",
+        "contextualSpacing",
+        "mirrorIndents",
+        "suppressOverlap",
+        "jc",
+        "textDirection",
+        "textAlignment",
+        "textboxTightWrap",
+        "outlineLvl",
+        "divId",
+        "cnfStyle",
+        "rPr",
+        "sectPr",
+        "pPrChange",
+    )
+)
+
+
+def _bidi(p) -> None:  # noqa: ANN001
+    """A right-to-left paragraph (Word's "Right-to-left" paragraph direction)."""
+    ppr = p.get_or_add_pPr()
+    ppr.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+
+
 def _add_runs(p, runs: Line, *, muted: bool = False) -> None:  # noqa: ANN001
     """Runs written straight into a <w:p> (python-docx's own run API costs ~10x more per run):
-    text only ever lands in <w:t> elements, newlines become <w:br/>, tabs <w:tab/>."""
+    text only ever lands in <w:t> elements, newlines become <w:br/>, tabs <w:tab/>. A paragraph
+    that reads right to left gets <w:bidi/>, and a run in a right-to-left script <w:rtl/>."""
+    if rtl_text("".join(r.text for r in runs)):
+        _bidi(p)
     for r in runs:
         run = SubElement(p, qn("w:r"))
-        if r.bold or r.italic or muted:
-            rpr = SubElement(run, qn("w:rPr"))  # children in the schema's order: b, i, color
+        rtl = bool(_RTL.search(r.text))
+        if r.bold or r.italic or muted or rtl:
+            rpr = SubElement(run, qn("w:rPr"))  # children in the schema's order: b, i, color, rtl
             if r.bold:
                 SubElement(rpr, qn("w:b"))
+                if rtl:
+                    SubElement(rpr, qn("w:bCs"))
             if r.italic:
                 SubElement(rpr, qn("w:i"))
+                if rtl:
+                    SubElement(rpr, qn("w:iCs"))
             if muted:
                 SubElement(rpr, qn("w:color")).set(qn("w:val"), MUTED)
+            if rtl:
+                SubElement(rpr, qn("w:rtl"))
         for i, line in enumerate(xml_safe(r.text).split("\n")):
             if i:
                 SubElement(run, qn("w:br"))
@@ -137,6 +196,70 @@ def _table(document, el: Table, counter: Progress) -> None:  # noqa: ANN001
         group_top.merge(group_end)
 
 
+def _field(p, instruction: str, placeholder: str) -> None:  # noqa: ANN001
+    """A Word field (PAGE, TOC, ...) in paragraph `p`, showing `placeholder` until Word updates
+    it."""
+
+    def char(kind: str) -> None:
+        run = SubElement(p, qn("w:r"))
+        mark = SubElement(run, qn("w:fldChar"))
+        mark.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            mark.set(qn("w:dirty"), "true")  # Word fills it in when it opens the file
+
+    char("begin")
+    run = SubElement(p, qn("w:r"))
+    instr = SubElement(run, qn("w:instrText"))
+    instr.text = f" {instruction} "
+    instr.set(XML_SPACE, "preserve")
+    char("separate")
+    _add_runs(p, [Run(placeholder)])
+    char("end")
+
+
+def _page_numbers(section) -> None:  # noqa: ANN001
+    """Page numbers centred in the footer: "Pagina 3"."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _add_runs(paragraph._p, [Run("Pagina ")])
+    _field(paragraph._p, "PAGE", "1")
+
+
+def _update_fields_on_open(document) -> None:  # noqa: ANN001
+    """Word asks to update the fields (the table of contents) when it opens the file."""
+    settings = document.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    # After the elements the schema puts before it; appending is accepted by Word when the
+    # settings part has none of the later ones, so insert it early enough to be safe.
+    anchor = settings.find(qn("w:defaultTabStop"))
+    if anchor is not None:
+        anchor.addprevious(update)
+    else:
+        settings.append(update)
+
+
+def _photo(document, paragraph, path: str) -> None:  # noqa: ANN001
+    """The photo below its list item, 10 cm wide, or a note naming the missing file."""
+    from docx.shared import Cm
+
+    file, note = photo_file(path)
+    if file is not None:
+        try:
+            p = paragraph()
+            run = SubElement(p, qn("w:r"))
+            from docx.text.run import Run as DocxRun
+
+            DocxRun(run, document._body).add_picture(str(file), width=Cm(10))
+            return
+        except Exception:  # noqa: BLE001 - a file that is no image python-docx can read
+            p.getparent().remove(p)
+            note = f"Foto niet getoond (geen afbeelding die Word kan lezen): {path}"
+    _add_runs(paragraph(), [Run(note, italic=True)], muted=True)
+
+
 def build(doc: Document, progress: Callable[[int, int], None] | None = None):  # noqa: ANN201
     """The python-docx Document for `doc`."""
     from docx.enum.section import WD_ORIENT
@@ -162,6 +285,19 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
     props.subject = _property(doc.subtitle)
     props.language = "nl-NL"
     props.author = "facilitator"
+    props.last_modified_by = "facilitator"
+    props.comments = ""
+    props.keywords = "burgerconsultatie"
+    props.category = "Verslag"
+    props.revision = 1
+    # The template's own dates (2013) are no part of this document: created is the export.
+    created = (doc.created or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    props.created = created
+    props.modified = created
+    for stale in props._element.findall(qn("cp:lastPrinted")):  # the template's, from 2013
+        props._element.remove(stale)
+    _page_numbers(section)
+    _update_fields_on_open(document)
 
     numbering = _Numbering(document)
     # python-docx looks a style up by name on every paragraph, scanning all styles each time;
@@ -181,10 +317,19 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
 
     _add_runs(paragraph("Title"), [Run(doc.title)])
     _add_runs(paragraph("Subtitle"), [Run(doc.subtitle)])
+    _add_runs(paragraph("TOC Heading"), [Run("Inhoud")])
+    _field(
+        paragraph(),
+        'TOC \\o "1-3" \\h \\z \\u',
+        "Klik met de rechtermuisknop en kies Veld bijwerken om de inhoudsopgave te tonen.",
+    )
     for el in doc.body:
         if isinstance(el, Heading):
             heading = f"Heading {min(9, el.level)}"
-            _add_runs(paragraph(heading), [Run(" ".join(el.text.split()))])
+            p = paragraph(heading)
+            if el.level == 1:
+                p.get_or_add_pPr().pageBreakBefore_val = True  # a chapter starts a new page
+            _add_runs(p, [Run(" ".join(el.text.split()))])
             counter.step()
         elif isinstance(el, Para):
             style = "Intense Quote" if el.style == "intro" else None
@@ -192,11 +337,13 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
             counter.step()
         elif isinstance(el, Items):
             num_id = numbering.new_list() if el.numbered else None
-            for item in el.items:
+            for i, item in enumerate(el.items):
                 p = paragraph("List Number" if el.numbered else "List Bullet")
                 if num_id is not None:
                     numbering.apply(p, num_id)
                 _add_runs(p, item)
+                if el.photo(i):
+                    _photo(document, paragraph, el.photo(i))
                 counter.step()
         elif isinstance(el, Table):
             _table(document, el, counter)
