@@ -352,7 +352,7 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "json", "csv", "docx"]),
+    type=click.Choice(["md", "html", "json", "csv", "docx", "qdpx"]),
     default="md",
     show_default=True,
     help="What to write.",
@@ -360,15 +360,16 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write; without it md, html, json and csv go to stdout and docx to "
-    "SESSION.docx in the current folder ('-' sends docx to stdout).",
+    help="File to write; without it md, html, json and csv go to stdout and docx and qdpx "
+    "(a REFI-QDA project for ATLAS.ti, NVivo, MAXQDA, QualCoder) to SESSION.docx or "
+    "SESSION.qdpx in the current folder ('-' sends them to stdout).",
 )
 @click.option(
     "--series",
     "series",
     metavar="all|THEME",
-    help="The series report over all sessions or one theme's (programme id or theme), "
-    "instead of one session: md, html or docx.",
+    help="The series over all sessions or one theme's (programme id or theme), instead of "
+    "one session: the report (md, html, docx), one spreadsheet (csv) or a qdpx project.",
 )
 @click.option(
     "--for-participants",
@@ -404,7 +405,9 @@ def export_command(
     path = setup(ctx, db, lang)
     from facilitator.core.clock import utcnow
     from facilitator.export import (
+        BINARY_FORMATS,
         REPORT_FORMATS,
+        SERIES_FORMATS,
         ExportError,
         default_name,
         export_series,
@@ -415,8 +418,8 @@ def export_command(
 
     if bool(session_id) == bool(series):
         fail("name one SESSION to export, or --series all|THEME (see `facilitator export --help`)")
-    if series and fmt not in REPORT_FORMATS:
-        fail(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt}")
+    if series and fmt not in SERIES_FORMATS:
+        fail(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt}")
     if series and participants:
         fail("--for-participants is for one session's draft, not for the series report")
     if participants and fmt not in REPORT_FORMATS:
@@ -424,10 +427,12 @@ def export_command(
     store = open_store(path)
     progress = _progress_printer()
     try:
+        sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
         if series:
-            content = export_series(store, series, fmt, now=utcnow(), progress=progress)
+            content = export_series(
+                store, series, fmt, now=utcnow(), progress=progress, delimiter=sep
+            )
         else:
-            sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
             assert session_id is not None  # checked above: a session or a series
             content = export_session(
                 store,
@@ -442,7 +447,7 @@ def export_command(
         fail(str(exc))
     finally:
         store.close()
-    if out is None and fmt == "docx":
+    if out is None and fmt in BINARY_FORMATS:
         subject = f"reeks-{series}" if series else str(session_id)
         out = Path(default_name(subject, fmt, audience="participants" if participants else "team"))
     if out is None or str(out) == "-":

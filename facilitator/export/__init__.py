@@ -19,9 +19,19 @@ if TYPE_CHECKING:
     from facilitator.core.report import SeriesReport, SessionReport
     from facilitator.store import Store
 
-FORMATS = ("md", "html", "json", "csv", "docx")
+FORMATS = ("md", "html", "json", "csv", "docx", "qdpx")
 REPORT_FORMATS = ("md", "html", "docx")  # the draft report (and the series report)
-EXTENSIONS = {"md": ".md", "html": ".html", "json": ".json", "csv": ".csv", "docx": ".docx"}
+# The series: the report, one spreadsheet for all its sessions, a REFI-QDA project.
+SERIES_FORMATS = (*REPORT_FORMATS, "csv", "qdpx")
+BINARY_FORMATS = ("docx", "qdpx")  # written to a file, not to the terminal
+EXTENSIONS = {
+    "md": ".md",
+    "html": ".html",
+    "json": ".json",
+    "csv": ".csv",
+    "docx": ".docx",
+    "qdpx": ".qdpx",
+}
 
 ProgressFn = Callable[[int, int], None]
 
@@ -34,8 +44,8 @@ def check(fmt: str, *, audience: str = "team", series: bool = False) -> None:
     """ExportError when this combination cannot be exported."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    if series and fmt not in REPORT_FORMATS:
-        raise ExportError(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt!r}")
+    if series and fmt not in SERIES_FORMATS:
+        raise ExportError(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt!r}")
     if audience != "team" and fmt not in REPORT_FORMATS:
         raise ExportError(
             f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}"
@@ -59,19 +69,43 @@ def render_session(
         from facilitator.export import csvrows
 
         return csvrows.render(report, progress, delimiter=delimiter)
+    if fmt == "qdpx":
+        from facilitator.export import qdpx
+
+        s = report.session
+        title = f"Burgerconsultatie {s.programme.theme}: {s.place}, {s.date}"
+        return qdpx.render([report], title, report.now, progress)
     from facilitator.export.document import session_document
 
     return _render(session_document(report), fmt, progress)
 
 
 def render_series(
-    series: SeriesReport, fmt: str, progress: ProgressFn | None = None
+    series: SeriesReport, fmt: str, progress: ProgressFn | None = None, *, delimiter: str = ","
 ) -> str | bytes:
-    """A built series report in md, html or docx."""
+    """A built series in md, html or docx (the report), csv (one table) or qdpx (REFI-QDA)."""
+    check(fmt, series=True)
+    if fmt == "csv":
+        from facilitator.export import csvrows
+
+        return csvrows.render_series(series, progress, delimiter=delimiter)
+    if fmt == "qdpx":
+        from facilitator.export import qdpx
+        from facilitator.export.document import series_document
+
+        title = series_document_title(series)
+        return qdpx.render(series.reports, title, series.now, progress)
     from facilitator.export.document import series_document
 
-    check(fmt, series=True)
     return _render(series_document(series), fmt, progress)
+
+
+def series_document_title(series: SeriesReport) -> str:
+    """ "Burgerconsultaties", or "Burgerconsultaties: THEME" for one theme's sessions."""
+    themes = series.themes()
+    if series.selection.strip().casefold() == "all" or len(themes) != 1:
+        return "Burgerconsultaties"
+    return f"Burgerconsultaties: {themes[0].theme}"
 
 
 def export_session(
@@ -93,13 +127,19 @@ def export_session(
 
 
 def export_series(
-    store: Store, selection: str, fmt: str, *, now: datetime, progress: ProgressFn | None = None
+    store: Store,
+    selection: str,
+    fmt: str,
+    *,
+    now: datetime,
+    progress: ProgressFn | None = None,
+    delimiter: str = ",",
 ) -> str | bytes:
-    """The series report over `all` sessions or one theme's, in md, html or docx."""
+    """The series over `all` sessions or one theme's, in md, html, docx, csv or qdpx."""
     from facilitator.core.report import build_series
 
     check(fmt, series=True)
-    return render_series(build_series(store, selection, now), fmt, progress)
+    return render_series(build_series(store, selection, now), fmt, progress, delimiter=delimiter)
 
 
 def _render(doc, fmt: str, progress: ProgressFn | None) -> str | bytes:  # noqa: ANN001
