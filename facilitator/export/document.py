@@ -351,6 +351,7 @@ def _prototypes(
     """Prototypes grouped by building block, with the count, as chapter 5 of the report."""
     owner = {id(e): r for e, r in placed}
     out: list[Element] = []
+    pictured: set[str] = set()  # a prototype under two building blocks shows its photo once
     for block, es in by_building_block([e for e, _ in placed]):
         n = len(es)
         label = block or "Zonder bouwsteen"
@@ -368,7 +369,8 @@ def _prototypes(
             if authors and e.author:
                 line.append(Run(f" [{e.author}]", italic=True))
             lines.append(line)
-            photos.append(e.photo)
+            photos.append("" if e.id in pictured else e.photo)
+            pictured.add(e.id)
         out.append(Items(lines, photos=photos))
     return out
 

@@ -75,7 +75,7 @@ def rtl_text(text: str) -> bool:
 
 # <w:pPr> children that come after <w:bidi> in the schema's order.
 _AFTER_BIDI = tuple(
-    qn(f"w:{name}")
+    f"w:{name}"
     for name in (
         "adjustRightInd",
         "snapToGrid",
