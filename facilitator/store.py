@@ -616,12 +616,12 @@ class Store:
         for name, value in fields.items():
             if name == "building_blocks":
                 if not spec.building_blocks:
-                    raise FieldError(name, f"a {kind} has no building blocks")
+                    raise FieldError(name, f"{_a(kind)} has no building blocks")
                 items = [clean(str(v)).strip() for v in value or []]
                 out[name] = [v for v in items if v]
             elif name not in spec.fields:
                 raise FieldError(
-                    name, f"a {kind} has no field {name!r} (it has {', '.join(spec.fields)})"
+                    name, f"{_a(kind)} has no field {name!r} (it has {', '.join(spec.fields)})"
                 )
             elif name == "level":
                 if value not in LEVELS:
@@ -635,7 +635,7 @@ class Store:
                 out[name] = clean(str(value or "")).strip()
         for name in spec.required:
             if not str(out.get(name) or "").strip():
-                raise FieldError(name, f"a {kind} needs a {name}")
+                raise FieldError(name, f"{_a(kind)} needs a {name}")
         return out
 
     def add_entry(
@@ -1519,6 +1519,11 @@ class Store:
             )
             self._write_participants(conn, info.id, profile)
         return info.id
+
+
+def _a(kind: str) -> str:
+    """ "a quote", "an emblem"."""
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind.replace("_", " ")
 
 
 def _check_expected(n: int | None) -> None:

@@ -150,6 +150,7 @@ class SessionReport:
         self.clock = compute(self.data.session.programme.blocks, self.data.clock_events, self.now)
         self._by_key = {b.key: b for b in self.clock.blocks}
         self._by_id = {e.id: e for e in self.data.entries}
+        self._linked_from: dict[str, list[str]] | None = None  # built when first asked
 
     @property
     def session(self) -> SessionInfo:
@@ -256,10 +257,13 @@ class SessionReport:
 
     def linked(self, entry: Entry, kinds: tuple[str, ...]) -> list[Entry]:
         """Entries of `kinds` linked to `entry`, either way round, in the order captured."""
-        ids = list(entry.links)
-        for e in self.data.entries:
-            if entry.id in e.links and e.kind in kinds:
-                ids.append(e.id)
+        if self._linked_from is None:
+            back: dict[str, list[str]] = {}
+            for e in self.data.entries:
+                for target in e.links:
+                    back.setdefault(target, []).append(e.id)
+            self._linked_from = back
+        ids = [*entry.links, *self._linked_from.get(entry.id, [])]
         found = [x for x in (self.entry(i) for i in dict.fromkeys(ids)) if x and x.kind in kinds]
         return sorted(found, key=lambda x: (x.created_at, x.id))
 

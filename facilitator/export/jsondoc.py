@@ -339,7 +339,8 @@ def from_doc(doc: Any) -> SessionData:
         unknown = [k for k in e if k not in known]
         if unknown:
             raise DocError(
-                f"{where}.{unknown[0]}: a {kind} has no field {unknown[0]!r} "
+                f"{where}.{unknown[0]}: {'an' if kind[:1] in 'aeiou' else 'a'} "
+                f"{kind.replace('_', ' ')} has no field {unknown[0]!r} "
                 f"(it has {', '.join(sorted(known))})"
             )
         index = _need(e, "block", int, where, null=True)
