@@ -775,40 +775,54 @@ class Store:
             conn.execute("UPDATE entries SET deleted_at = NULL WHERE id = ?", (entry_id,))
 
     def _entries(self, where: str, params: list[Any]) -> list[Entry]:
-        rows = self.query(
+        sql = (
             "SELECT e.*, "
             "(SELECT json_group_array(tag) FROM "
             "  (SELECT tag FROM entry_tags WHERE entry_id = e.id ORDER BY tag)) AS tags, "
             "(SELECT json_group_array(target_id) FROM "
             "  (SELECT target_id FROM entry_links WHERE entry_id = e.id ORDER BY target_id)) AS links "
-            f"FROM entries e WHERE {where}",
-            params,
+            f"FROM entries e WHERE {where}"
         )
+        # Values many entries share (kind, block, author, speaker label, sub-question, an empty
+        # list) are kept once: a series of 70,000 entries otherwise holds 70,000 copies of each.
+        shared: dict[Any, Any] = {}
+
+        def one(value: Any) -> Any:
+            return shared.setdefault(value, value)
+
+        def many(text: str) -> list[str]:
+            return [] if text == "[]" else [one(x) for x in json.loads(text)]
+
         out = []
-        for r in rows:
-            out.append(
-                Entry(
-                    id=r["id"],
-                    session_id=r["session_id"],
-                    kind=r["kind"],
-                    block_key=r["block_key"],
-                    created_at=r["created_at"],
-                    updated_at=r["updated_at"],
-                    author=r["author"],
-                    text=r["text"],
-                    title=r["title"],
-                    speaker=r["speaker"],
-                    source=r["source"],
-                    level=r["level"],
-                    photo=r["photo"],
-                    sub_question=r.get("sub_question") or "",
-                    building_blocks=json.loads(r["building_blocks"]),
-                    tags=json.loads(r["tags"]),
-                    links=json.loads(r["links"]),
-                    revision=r["revision"],
-                    deleted_at=r["deleted_at"],
-                )
-            )
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            while rows := cur.fetchmany(500):
+                for row in rows:
+                    r = dict(zip(cols, row, strict=True))
+                    out.append(
+                        Entry(
+                            id=r["id"],
+                            session_id=one(r["session_id"]),
+                            kind=one(r["kind"]),
+                            block_key=one(r["block_key"]),
+                            created_at=r["created_at"],
+                            updated_at=r["updated_at"],
+                            author=one(r["author"]),
+                            text=r["text"],
+                            title=one(r["title"]),
+                            speaker=one(r["speaker"]),
+                            source=one(r["source"]),
+                            level=one(r["level"]),
+                            photo=one(r["photo"]),
+                            sub_question=one(r.get("sub_question") or ""),
+                            building_blocks=many(r["building_blocks"]),
+                            tags=many(r["tags"]),
+                            links=many(r["links"]),
+                            revision=r["revision"],
+                            deleted_at=r["deleted_at"],
+                        )
+                    )
         return out
 
     def get_entry(self, entry_id: str) -> Entry:

@@ -301,6 +301,7 @@ def test_amsterdam_time_without_the_systems_time_zone_data(store, programme, clo
         raise zoneinfo.ZoneInfoNotFoundError(name)
 
     monkeypatch.setattr(zoneinfo, "ZoneInfo", missing)
+    monkeypatch.setattr(timeutil, "_ZONES", {})  # nothing looked up before this test counts
     assert "without tzdata" in repr(timeutil.zone("Europe/Amsterdam"))
     sid = store.create_session(programme, "Utrecht", "2026-07-01", now=clock())
     store.add_clock_event(sid, ck.START, at(60 * 24 * 122), {"key": "welkom"})
@@ -333,4 +334,4 @@ def test_qdpx_of_the_series_is_valid(store, series):
 
     data = export_series(store, "all", "qdpx", now=NOW)
     check_qdpx(data)
-    assert zipfile.ZipFile(io.BytesIO(data)).namelist()[0] == "project.qde"
+    assert "project.qde" in zipfile.ZipFile(io.BytesIO(data)).namelist()

@@ -62,9 +62,9 @@ BUILDING_BLOCKS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One captured entry, as the store returns it."""
+    """One captured entry, as the store returns it (slots: a series holds 70,000 of them)."""
 
     id: str
     session_id: str

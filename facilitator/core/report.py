@@ -477,8 +477,8 @@ def select_sessions(sessions: list[SessionInfo], selection: str) -> list[Session
     return sorted(chosen, key=lambda s: (s.date, s.place, s.id))
 
 
-def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
-    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+def series_sessions(store: Store, selection: str) -> list[SessionInfo]:
+    """The sessions of `all` or one theme, by date; StoreError when none matches."""
     from facilitator.store import StoreError
 
     chosen = select_sessions(store.list_sessions(), selection)
@@ -486,4 +486,18 @@ def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
         themes = sorted({s.programme.id for s in store.list_sessions()})
         known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
         raise StoreError(f"no sessions for {selection!r}{known}")
+    return chosen
+
+
+def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
+    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+    chosen = series_sessions(store, selection)
     return SeriesReport(selection, [build(store, s.id, now) for s in chosen])
+
+
+def series_title(selection: str, sessions: list[SessionInfo]) -> str:
+    """ "Burgerconsultaties", or "Burgerconsultaties: THEME" for one theme's sessions."""
+    themes = {s.programme.id: s.programme.theme for s in sessions}
+    if selection.strip().casefold() == "all" or len(themes) != 1:
+        return "Burgerconsultaties"
+    return f"Burgerconsultaties: {next(iter(themes.values()))}"

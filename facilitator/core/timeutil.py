@@ -94,6 +94,16 @@ def zone(name: str | None) -> tzinfo:
     """The time zone called `name` (IANA, e.g. Europe/Amsterdam); ValueError for an unknown one.
     Central European zones work without the system's time-zone data too."""
     name = (name or DEFAULT_ZONE).strip()
+    found = _ZONES.get(name)
+    if found is None:
+        found = _ZONES[name] = _zone(name)
+    return found
+
+
+_ZONES: dict[str, tzinfo] = {}  # looked up once per name: an export asks for every time
+
+
+def _zone(name: str) -> tzinfo:
     if name.upper() == "UTC":
         return UTC
     try:

@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from facilitator.core.timeutil import parse_iso
+
 if TYPE_CHECKING:
     from facilitator.core.report import SeriesReport, SessionReport
     from facilitator.store import Store
@@ -90,22 +92,14 @@ def render_series(
 
         return csvrows.render_series(series, progress, delimiter=delimiter)
     if fmt == "qdpx":
+        from facilitator.core.report import series_title
         from facilitator.export import qdpx
-        from facilitator.export.document import series_document
 
-        title = series_document_title(series)
+        title = series_title(series.selection, [r.session for r in series.reports])
         return qdpx.render(series.reports, title, series.now, progress)
     from facilitator.export.document import series_document
 
     return _render(series_document(series), fmt, progress)
-
-
-def series_document_title(series: SeriesReport) -> str:
-    """ "Burgerconsultaties", or "Burgerconsultaties: THEME" for one theme's sessions."""
-    themes = series.themes()
-    if series.selection.strip().casefold() == "all" or len(themes) != 1:
-        return "Burgerconsultaties"
-    return f"Burgerconsultaties: {themes[0].theme}"
 
 
 def export_session(
@@ -136,9 +130,28 @@ def export_series(
     delimiter: str = ",",
 ) -> str | bytes:
     """The series over `all` sessions or one theme's, in md, html, docx, csv or qdpx."""
-    from facilitator.core.report import build_series
+    from facilitator.core.report import build, build_series, series_sessions, series_title
 
     check(fmt, series=True)
+    if fmt in ("csv", "qdpx"):
+        # One session at a time: a series of 70,000 entries never sits in memory whole.
+        chosen = series_sessions(store, selection)
+        marks = ", ".join("?" * len(chosen))
+        total = store.query(
+            f"SELECT COUNT(*) AS n FROM entries WHERE deleted_at IS NULL "
+            f"AND session_id IN ({marks})",
+            [s.id for s in chosen],
+        )[0]["n"]
+        reports = (build(store, s.id, now) for s in chosen)
+        if fmt == "csv":
+            from facilitator.export import csvrows
+
+            return csvrows.render_reports(reports, total, progress, delimiter=delimiter)
+        from facilitator.export import qdpx
+
+        moment = max([now, *(parse_iso(s.created_at) for s in chosen)])
+        title = series_title(selection, chosen)
+        return qdpx.render(reports, title, moment, progress, total=total)
     return render_series(build_series(store, selection, now), fmt, progress, delimiter=delimiter)
 
 

@@ -55,10 +55,10 @@ def rows(report: SessionReport) -> list[list[str]]:
     return [list(COLUMNS), *([neutralise(v) for v in values] for values in _entry_values(report))]
 
 
-def series_rows(series: SeriesReport) -> Iterator[list[str]]:
+def series_rows(reports: Iterable[SessionReport]) -> Iterator[list[str]]:
     """The series' header, then per session its entries and its visible remarks."""
     yield list(SERIES_COLUMNS)
-    for report in series.reports:
+    for report in reports:
         s = report.session
         where = [s.programme.theme, s.place, s.date]
         for values in _entry_values(report):
@@ -120,7 +120,19 @@ def render_series(
 ) -> str:
     """The whole series as one CSV text, starting with a byte-order mark."""
     total = 1 + sum(len(r.data.entries) + len(r.data.remarks) for r in series.reports)
-    return _write(series_rows(series), total, progress, delimiter)
+    return _write(series_rows(series.reports), total, progress, delimiter)
+
+
+def render_reports(
+    reports: Iterable[SessionReport],
+    entries: int,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    delimiter: str = ",",
+) -> str:
+    """The series as one CSV text from sessions built one at a time (`entries`: how many
+    entries they hold, for the progress bar)."""
+    return _write(series_rows(reports), 1 + entries, progress, delimiter)
 
 
 def _write(

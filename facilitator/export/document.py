@@ -33,7 +33,7 @@ from facilitator.core.timeutil import DEFAULT_ZONE, in_zone
 # -- the elements ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
     """A piece of text with its emphasis."""
 
@@ -709,10 +709,11 @@ def _theme_chapter(series: SeriesReport, number: int, group: ThemeGroup) -> list
         body.append(Para([Run(NOTHING, italic=True)], "note"))
 
     # What the phases produced, over the theme's sessions.
+    outputs = [(r, r.phase_outputs()) for r in reports]
     for phase in sorted(PHASE_NAMES):
         by_kind: dict[str, list[tuple[Entry, SessionReport]]] = {k: [] for k in KIND_HEADINGS}
-        for r in reports:
-            for out in r.phase_outputs():
+        for r, outs in outputs:
+            for out in outs:
                 if out.phase == phase:
                     for kind, entries in out.by_kind.items():
                         by_kind[kind].extend((e, r) for e in entries)
@@ -728,8 +729,8 @@ def _theme_chapter(series: SeriesReport, number: int, group: ThemeGroup) -> list
                     )
                 )
     outside: dict[str, list[tuple[Entry, SessionReport]]] = {k: [] for k in KIND_HEADINGS}
-    for r in reports:
-        for out in r.phase_outputs():
+    for r, outs in outputs:
+        for out in outs:
             if out.phase is None:
                 for kind, entries in out.by_kind.items():
                     outside[kind].extend((e, r) for e in entries)

@@ -21,11 +21,14 @@ Hidden remarks are left out entirely.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import shutil
+import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -71,9 +74,17 @@ COLOURS = {  # one colour per code group, so a tool shows them apart
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+_NS_BYTES = NAMESPACE.bytes
+
+
 def guid(*parts: str) -> str:
-    """A stable GUID for the thing named by `parts` (kind of thing, then its stable ids)."""
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join(parts)))
+    """A stable GUID for the thing named by `parts` (kind of thing, then its stable ids): the
+    uuid5 of them, computed without building UUID objects (a series makes 400,000)."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _x(text: str) -> str:
@@ -97,6 +108,8 @@ def _xtext(text: str) -> str:
 
 def _when(stamp: str | datetime) -> str:
     """xsd:dateTime in UTC, to the second, as the tools read it ("2026-03-01T09:30:00Z")."""
+    if isinstance(stamp, str) and len(stamp) == 29 and stamp.endswith("+00:00"):
+        return stamp[:19] + "Z"  # as the store keeps times: UTC, milliseconds
     dt = parse_iso(stamp) if isinstance(stamp, str) else stamp
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -176,254 +189,259 @@ VARIABLES = (
 
 
 def render(
-    reports: list[SessionReport],
+    reports: Iterable[SessionReport],
     title: str,
     created: datetime,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    total: int | None = None,
 ) -> bytes:
-    """The .qdpx file's bytes for these sessions (one, or a series)."""
-    counter = Progress(sum(len(r.data.entries) for r in reports) + 1, progress)
+    """The .qdpx file's bytes for these sessions (one, or a series).
+
+    One pass, one session at a time (`reports` may build each session when asked, so a series
+    never sits in memory whole): each session's texts go into the zip at once, its selections
+    to a temporary file, and project.qde is written last, streamed into the zip, once the users
+    and codes are known. `total` is the number of entries, for the progress bar.
+    """
+    if total is None and isinstance(reports, list):
+        total = sum(len(r.data.entries) for r in reports)
+    counter = Progress((total or 0) + 1, progress)
     codebook = _Codebook()
     users: dict[str, str] = {}  # initials -> guid
-    sources: list[str] = []
     notes: list[str] = []
     links: list[str] = []
     cases: list[str] = []
-    files: list[tuple[str, str]] = []  # (name in the zip, text)
-    selection_of: dict[str, str] = {}  # entry id -> its selection's guid
+    first_created: str | None = None
 
     def user(initials: str) -> str | None:
         initials = initials.strip()
         if not initials:
             return None
-        if initials not in users:
-            users[initials] = guid("user", initials)
-        return users[initials]
-
-    for report in reports:
-        s = report.session
-        sid = s.id
-        log_guid = guid("source", sid, "log")
-        remarks_guid = guid("source", sid, "remarks")
-        subs = {q: i for i, q in enumerate(s.programme.sub_questions)}
-        text: list[str] = []
-        pos = 0
-        selections: list[str] = []
-        note_refs: list[str] = []
-        header = f"{s.programme.theme}\n{s.place}, {s.date}\n\n"
-        text.append(header)
-        pos += len(header)
-        for e in report.data.entries:
-            block = report.block_of(e)
-            where = block.name if block is not None else "buiten het programma"
-            by = f" · {e.author}" if e.author else ""
-            at = hhmm(parse_iso(e.created_at), report.timezone)
-            head = f"[{at} · {where} · {KIND_NAMES[e.kind]}{by}]"
-            if e.kind == "quote" and e.speaker:
-                head += f" ({e.speaker})"
-            if e.kind == "advice" and e.level in LEVEL_LABELS_NL:
-                head += f" {LEVEL_LABELS_NL[e.level]}"
-            body = entry_text(e)
-            text.append(head + "\n")
-            pos += len(head) + 1
-            start = pos
-            text.append(body)
-            pos += len(body)
-            end = pos
-            text.append("\n\n")
-            pos += 2
-
-            sel = guid("selection", sid, e.id)
-            selection_of[e.id] = sel
-            creator = user(e.author)
-            who = f' creatingUser="{creator}"' if creator else ""
-            stamp = _when(e.created_at)
-            codes = [codebook.code("kind", e.kind, KIND_NAMES[e.kind])]
-            phase = block.block.phase if block is not None else None
-            if phase in PHASE_NAMES:
-                codes.append(
-                    codebook.code("phase", str(phase), f"Fase {phase}: {PHASE_NAMES[phase]}")
-                )
-            if e.level in LEVEL_LABELS_NL:
-                codes.append(codebook.code("level", e.level or "", LEVEL_LABELS_NL[e.level or ""]))
-            if e.sub_question:
-                n = subs.get(e.sub_question)
-                key = (
-                    f"{s.programme.id}:{n}"
-                    if n is not None
-                    else f"{s.programme.id}:{e.sub_question}"
-                )
-                codes.append(codebook.code("sub", key, e.sub_question))
-            for b in e.building_blocks:
-                codes.append(codebook.code("block", b, b))
-            for tag in e.tags:
-                codes.append(codebook.code("tag", tag, "#" + tag))
-            codings = "".join(
-                f'<Coding guid="{guid("coding", sid, e.id, c)}"{who} creationDateTime="{stamp}">'
-                f'<CodeRef targetGUID="{c}"/></Coding>'
-                for c in dict.fromkeys(codes)
-            )
-            name = f"{KIND_NAMES[e.kind]} {at}{by}"
-            selections.append(
-                f'<PlainTextSelection guid="{sel}" name="{_x(name)}" startPosition="{start}" '
-                f'endPosition="{end}"{who} creationDateTime="{stamp}">{codings}'
-                "</PlainTextSelection>"
-            )
-            if e.kind == "observation":
-                note = guid("note", sid, e.id)
-                note_refs.append(f'<NoteRef targetGUID="{note}"/>')
-                files.append((f"sources/{note}.txt", body))
-                notes.append(
-                    f'<Note guid="{note}" name="{_x(f"Observatie {s.place} {at}{by}")}" '
-                    f'plainTextPath="internal://{note}.txt"{who} creationDateTime="{stamp}"/>'
-                )
-            counter.step()
-        log_text = "".join(text)
-        files.append((f"sources/{log_guid}.txt", log_text))
-        created_by = user(next((e.author for e in report.data.entries if e.author), ""))
-        who = f' creatingUser="{created_by}"' if created_by else ""
-        sources.append(
-            f'<TextSource guid="{log_guid}" name="{_x(f"{sid} logboek")}" '
-            f'plainTextPath="internal://{log_guid}.txt"{who} '
-            f'creationDateTime="{_when(s.created_at)}">'
-            f"<Description>{_xtext(f'Logboek van de burgerconsultatie in {s.place} op {s.date}')}"
-            "</Description>" + "".join(selections) + "".join(note_refs) + "</TextSource>"
-        )
-
-        # The visible remarks: no user, no time, in slot order (never the order they came in).
-        remark_text: list[str] = [header]
-        pos = len(header)
-        remark_sels: list[str] = []
-        seen: dict[tuple[str, str], int] = {}
-        for r in report.data.remarks:
-            if r.hidden:
-                continue
-            n = seen.get((r.slot, r.text), 0)
-            seen[(r.slot, r.text)] = n + 1
-            head = f"[{r.slot}]\n"
-            remark_text.append(head)
-            pos += len(head)
-            start = pos
-            remark_text.append(r.text)
-            pos += len(r.text)
-            end = pos
-            remark_text.append("\n\n")
-            pos += 2
-            sel = guid("remark", sid, r.slot, r.text, str(n))
-            codes = [
-                codebook.code("remark", "remark", REMARK_CODE),
-                codebook.code("remark", "slot:" + r.slot, r.slot),
-            ]
-            codings = "".join(
-                f'<Coding guid="{guid("coding", sel, c)}"><CodeRef targetGUID="{c}"/></Coding>'
-                for c in codes
-            )
-            remark_sels.append(
-                f'<PlainTextSelection guid="{sel}" name="{_x(r.slot)}" startPosition="{start}" '
-                f'endPosition="{end}">{codings}</PlainTextSelection>'
-            )
-        if remark_sels:
-            files.append((f"sources/{remarks_guid}.txt", "".join(remark_text)))
-            sources.append(
-                f'<TextSource guid="{remarks_guid}" name="{_x(f"{sid} anonieme opmerkingen")}" '
-                f'plainTextPath="internal://{remarks_guid}.txt">'
-                "<Description>Anonieme opmerkingen van deelnemers: zonder tijd, zonder "
-                "afzender.</Description>" + "".join(remark_sels) + "</TextSource>"
-            )
-
-        # The case: the session with its variables.
-        count, _counted = report.participant_count()
-        values = [
-            ("Thema", "TextValue", _xtext(s.programme.theme)),
-            ("Plaats", "TextValue", _xtext(s.place)),
-            ("Datum", "DateValue", s.date),
-            ("Tijdzone", "TextValue", _xtext(s.timezone)),
-        ]
-        if count is not None:
-            values.append(("Deelnemers", "IntegerValue", str(count)))
-        refs = f'<SourceRef targetGUID="{log_guid}"/>'
-        if remark_sels:
-            refs += f'<SourceRef targetGUID="{remarks_guid}"/>'
-        cases.append(
-            f'<Case guid="{guid("case", sid)}" name="{_x(f"{s.place}, {s.date}")}">'
-            + "".join(
-                f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/>'
-                f"<{tag}>{value}</{tag}></VariableValue>"
-                for name, tag, value in values
-            )
-            + refs
-            + "</Case>"
-        )
-
-        # Links between selections: advice and insight to their quotes, rule to its story.
-        for e in report.data.entries:
-            targets: list[Entry] = []
-            if e.kind in ("advice", "insight"):
-                targets = report.linked(e, ("quote",))
-            elif e.kind == "rule":
-                story = report.story_of(e)
-                targets = [story] if story is not None else []
-            for t in targets:
-                if t.id not in selection_of:
-                    continue
-                links.append(
-                    f'<Link guid="{guid("link", e.id, t.id)}" '
-                    f'name="{_x(LINK_NAMES[(e.kind, t.kind)])}" direction="OneWay" '
-                    f'originGUID="{selection_of[e.id]}" targetGUID="{selection_of[t.id]}"/>'
-                )
-
-    first = reports[0].session if reports else None
-    origin = "facilitator"
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<Project xmlns="{XMLNS}" name="{_x(title)}" origin="{origin}" '
-        f'creationDateTime="{_when(first.created_at if first else created)}" '
-        f'modifiedDateTime="{_when(created)}">',
-    ]
-    if users:
-        out.append("<Users>")
-        out += [
-            f'<User guid="{g}" name="{_x(initials)}" id="{_x(initials)}"/>'
-            for initials, g in users.items()
-        ]
-        out.append("</Users>")
-    out += codebook.xml()
-    out.append("<Variables>")
-    out += [
-        f'<Variable guid="{guid("variable", name)}" name="{name}" typeOfVariable="{kind}"/>'
-        for name, kind in VARIABLES
-    ]
-    out.append("</Variables>")
-    if cases:
-        out.append("<Cases>" + "".join(cases) + "</Cases>")
-    if sources:
-        out.append("<Sources>" + "".join(sources) + "</Sources>")
-    if notes:
-        out.append("<Notes>" + "".join(notes) + "</Notes>")
-    if links:
-        out.append("<Links>" + "".join(links) + "</Links>")
-    out.append(
-        "<Description>"
-        + _xtext(f"{title}: geëxporteerd uit facilitator op {_when(created)}")
-        + "</Description>"
-    )
-    out.append("</Project>")
-    qde = "\n".join(out) + "\n"
+        found = users.get(initials)
+        if found is None:
+            found = users[initials] = guid("user", initials)
+        return found
 
     buffer = io.BytesIO()
-    # Fast compression: the texts are small next to what a tool does with them, and the export
-    # of a series must stay quick.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        fixed = (1980, 1, 1, 0, 0, 0)  # the same bytes for the same sessions, whenever exported
-        _add(zf, "project.qde", qde, fixed)
-        for name, content in files:
-            _add(zf, name, content, fixed)
+    zf = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # the <Sources> element's content
+    try:
+        for report in reports:
+            s = report.session
+            sid = s.id
+            first_created = first_created or s.created_at
+            tz = report.timezone
+            log_guid = guid("source", sid, "log")
+            remarks_guid = guid("source", sid, "remarks")
+            subs = {q: i for i, q in enumerate(s.programme.sub_questions)}
+            selection_of = {e.id: guid("selection", sid, e.id) for e in report.data.entries}
+            header = f"{s.programme.theme}\n{s.place}, {s.date}\n\n"
+            text: list[str] = [header]
+            pos = len(header)
+            note_refs: list[str] = []
+            created_by = user(next((e.author for e in report.data.entries if e.author), ""))
+            who = f' creatingUser="{created_by}"' if created_by else ""
+            spool.write(
+                f'<TextSource guid="{log_guid}" name="{_x(f"{sid} logboek")}" '
+                f'plainTextPath="internal://{log_guid}.txt"{who} '
+                f'creationDateTime="{_when(s.created_at)}">'
+                f"<Description>{_xtext(f'Logboek van de burgerconsultatie in {s.place} op {s.date}')}"
+                "</Description>"
+            )
+            for e in report.data.entries:
+                block = report.block_of(e)
+                where = block.name if block is not None else "buiten het programma"
+                by = f" · {e.author}" if e.author else ""
+                at = hhmm(parse_iso(e.created_at), tz)
+                head = f"[{at} · {where} · {KIND_NAMES[e.kind]}{by}]"
+                if e.kind == "quote" and e.speaker:
+                    head += f" ({e.speaker})"
+                if e.kind == "advice" and e.level in LEVEL_LABELS_NL:
+                    head += f" {LEVEL_LABELS_NL[e.level]}"
+                body = entry_text(e)
+                start = pos + len(head) + 1
+                end = start + len(body)
+                text += (head, "\n", body, "\n\n")
+                pos = end + 2
+
+                sel = selection_of[e.id]
+                creator = user(e.author)
+                who = f' creatingUser="{creator}"' if creator else ""
+                stamp = _when(e.created_at)
+                codes = [codebook.code("kind", e.kind, KIND_NAMES[e.kind])]
+                phase = block.block.phase if block is not None else None
+                if phase in PHASE_NAMES:
+                    codes.append(
+                        codebook.code("phase", str(phase), f"Fase {phase}: {PHASE_NAMES[phase]}")
+                    )
+                if e.level in LEVEL_LABELS_NL:
+                    codes.append(
+                        codebook.code("level", e.level or "", LEVEL_LABELS_NL[e.level or ""])
+                    )
+                if e.sub_question:
+                    n = subs.get(e.sub_question)
+                    key = f"{s.programme.id}:{n if n is not None else e.sub_question}"
+                    codes.append(codebook.code("sub", key, e.sub_question))
+                for b in e.building_blocks:
+                    codes.append(codebook.code("block", b, b))
+                for tag in e.tags:
+                    codes.append(codebook.code("tag", tag, "#" + tag))
+                codings = "".join(
+                    f'<Coding guid="{guid("coding", sel, c)}"{who} creationDateTime="{stamp}">'
+                    f'<CodeRef targetGUID="{c}"/></Coding>'
+                    for c in dict.fromkeys(codes)
+                )
+                name = f"{KIND_NAMES[e.kind]} {at}{by}"
+                spool.write(
+                    f'<PlainTextSelection guid="{sel}" name="{_x(name)}" startPosition="{start}" '
+                    f'endPosition="{end}"{who} creationDateTime="{stamp}">{codings}'
+                    "</PlainTextSelection>"
+                )
+                if e.kind == "observation":
+                    note = guid("note", sid, e.id)
+                    note_refs.append(f'<NoteRef targetGUID="{note}"/>')
+                    _add(zf, f"sources/{note}.txt", body)
+                    notes.append(
+                        f'<Note guid="{note}" name="{_x(f"Observatie {s.place} {at}{by}")}" '
+                        f'plainTextPath="internal://{note}.txt"{who} creationDateTime="{stamp}"/>'
+                    )
+                # Links between selections: advice and insight to their quotes, rule to its story.
+                targets: list[Entry] = []
+                if e.kind in ("advice", "insight"):
+                    targets = report.linked(e, ("quote",))
+                elif e.kind == "rule":
+                    story = report.story_of(e)
+                    targets = [story] if story is not None else []
+                for t in targets:
+                    if t.id in selection_of:
+                        links.append(
+                            f'<Link guid="{guid("link", e.id, t.id)}" '
+                            f'name="{_x(LINK_NAMES[(e.kind, t.kind)])}" direction="OneWay" '
+                            f'originGUID="{sel}" targetGUID="{selection_of[t.id]}"/>'
+                        )
+                counter.step()
+            spool.write("".join(note_refs) + "</TextSource>")
+            _add(zf, f"sources/{log_guid}.txt", "".join(text))
+            del text
+
+            # The visible remarks: no user, no time, in slot order (never the order they came).
+            remark_text: list[str] = [header]
+            pos = len(header)
+            remark_sels: list[str] = []
+            seen: dict[tuple[str, str], int] = {}
+            for r in report.data.remarks:
+                if r.hidden:
+                    continue
+                n = seen.get((r.slot, r.text), 0)
+                seen[(r.slot, r.text)] = n + 1
+                head = f"[{r.slot}]\n"
+                start = pos + len(head)
+                end = start + len(r.text)
+                remark_text += (head, r.text, "\n\n")
+                pos = end + 2
+                sel = guid("remark", sid, r.slot, r.text, str(n))
+                codes = [
+                    codebook.code("remark", "remark", REMARK_CODE),
+                    codebook.code("remark", "slot:" + r.slot, r.slot),
+                ]
+                codings = "".join(
+                    f'<Coding guid="{guid("coding", sel, c)}"><CodeRef targetGUID="{c}"/></Coding>'
+                    for c in codes
+                )
+                remark_sels.append(
+                    f'<PlainTextSelection guid="{sel}" name="{_x(r.slot)}" '
+                    f'startPosition="{start}" endPosition="{end}">{codings}</PlainTextSelection>'
+                )
+            if remark_sels:
+                _add(zf, f"sources/{remarks_guid}.txt", "".join(remark_text))
+                spool.write(
+                    f'<TextSource guid="{remarks_guid}" '
+                    f'name="{_x(f"{sid} anonieme opmerkingen")}" '
+                    f'plainTextPath="internal://{remarks_guid}.txt">'
+                    "<Description>Anonieme opmerkingen van deelnemers: zonder tijd, zonder "
+                    "afzender.</Description>" + "".join(remark_sels) + "</TextSource>"
+                )
+
+            # The case: the session with its variables.
+            count, _counted = report.participant_count()
+            values = [
+                ("Thema", "TextValue", _xtext(s.programme.theme)),
+                ("Plaats", "TextValue", _xtext(s.place)),
+                ("Datum", "DateValue", s.date),
+                ("Tijdzone", "TextValue", _xtext(s.timezone)),
+            ]
+            if count is not None:
+                values.append(("Deelnemers", "IntegerValue", str(count)))
+            refs = f'<SourceRef targetGUID="{log_guid}"/>'
+            if remark_sels:
+                refs += f'<SourceRef targetGUID="{remarks_guid}"/>'
+            cases.append(
+                f'<Case guid="{guid("case", sid)}" name="{_x(f"{s.place}, {s.date}")}">'
+                + "".join(
+                    f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/>'
+                    f"<{tag}>{value}</{tag}></VariableValue>"
+                    for name, tag, value in values
+                )
+                + refs
+                + "</Case>"
+            )
+
+        # project.qde, streamed into the zip: what is known now, then the spooled sources.
+        info = zipfile.ZipInfo("project.qde", date_time=FIXED_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with zf.open(info, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+            out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+            out.write(
+                f'<Project xmlns="{XMLNS}" name="{_x(title)}" origin="facilitator" '
+                f'creationDateTime="{_when(first_created or created)}" '
+                f'modifiedDateTime="{_when(created)}">\n'
+            )
+            if users:
+                out.write("<Users>\n")
+                for initials, g in users.items():
+                    out.write(f'<User guid="{g}" name="{_x(initials)}" id="{_x(initials)}"/>\n')
+                out.write("</Users>\n")
+            out.write("\n".join(codebook.xml()) + "\n")
+            out.write("<Variables>\n")
+            for name, kind in VARIABLES:
+                out.write(
+                    f'<Variable guid="{guid("variable", name)}" name="{name}" '
+                    f'typeOfVariable="{kind}"/>\n'
+                )
+            out.write("</Variables>\n")
+            if cases:
+                out.write("<Cases>" + "".join(cases) + "</Cases>\n")
+            if spool.tell():
+                out.write("<Sources>")
+                spool.seek(0)
+                shutil.copyfileobj(spool, out, 1 << 20)
+                out.write("</Sources>\n")
+            if notes:
+                out.write("<Notes>" + "".join(notes) + "</Notes>\n")
+            if links:
+                out.write("<Links>")
+                for link in links:
+                    out.write(link)
+                out.write("</Links>\n")
+            out.write(
+                "<Description>"
+                + _xtext(f"{title}: geëxporteerd uit facilitator op {_when(created)}")
+                + "</Description>\n</Project>\n"
+            )
+    finally:
+        spool.close()
+        zf.close()
     counter.finish()
     return buffer.getvalue()
 
 
-def _add(zf: zipfile.ZipFile, name: str, text: str, when: tuple[int, ...]) -> None:
-    info = zipfile.ZipInfo(name, date_time=when)  # type: ignore[arg-type]
+# Every file in the zip carries the same time: the same sessions give the same bytes.
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _add(zf: zipfile.ZipFile, name: str, text: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     # Source texts as UTF-8 (no BOM): positions count code points of exactly this text.

@@ -98,6 +98,14 @@ _AFTER_BIDI = tuple(
 )
 
 
+# Qualified names looked up once (qn() splits and maps a prefix on every call).
+W_R, W_RPR, W_B, W_BCS, W_I, W_ICS, W_COLOR, W_VAL, W_RTL, W_BR, W_TAB, W_T = (
+    qn(f"w:{n}")
+    for n in ("r", "rPr", "b", "bCs", "i", "iCs", "color", "val", "rtl", "br", "tab", "t")
+)
+W_P, W_PPR, W_PSTYLE = qn("w:p"), qn("w:pPr"), qn("w:pStyle")
+
+
 def _bidi(p) -> None:  # noqa: ANN001
     """A right-to-left paragraph (Word's "Right-to-left" paragraph direction)."""
     ppr = p.get_or_add_pPr()
@@ -111,30 +119,30 @@ def _add_runs(p, runs: Line, *, muted: bool = False) -> None:  # noqa: ANN001
     if rtl_text("".join(r.text for r in runs)):
         _bidi(p)
     for r in runs:
-        run = SubElement(p, qn("w:r"))
+        run = SubElement(p, W_R)
         rtl = bool(_RTL.search(r.text))
         if r.bold or r.italic or muted or rtl:
-            rpr = SubElement(run, qn("w:rPr"))  # children in the schema's order: b, i, color, rtl
+            rpr = SubElement(run, W_RPR)  # children in the schema's order: b, i, color, rtl
             if r.bold:
-                SubElement(rpr, qn("w:b"))
+                SubElement(rpr, W_B)
                 if rtl:
-                    SubElement(rpr, qn("w:bCs"))
+                    SubElement(rpr, W_BCS)
             if r.italic:
-                SubElement(rpr, qn("w:i"))
+                SubElement(rpr, W_I)
                 if rtl:
-                    SubElement(rpr, qn("w:iCs"))
+                    SubElement(rpr, W_ICS)
             if muted:
-                SubElement(rpr, qn("w:color")).set(qn("w:val"), MUTED)
+                SubElement(rpr, W_COLOR).set(W_VAL, MUTED)
             if rtl:
-                SubElement(rpr, qn("w:rtl"))
+                SubElement(rpr, W_RTL)
         for i, line in enumerate(xml_safe(r.text).split("\n")):
             if i:
-                SubElement(run, qn("w:br"))
+                SubElement(run, W_BR)
             for j, part in enumerate(line.split("\t")):
                 if j:
-                    SubElement(run, qn("w:tab"))
+                    SubElement(run, W_TAB)
                 if part:
-                    t = SubElement(run, qn("w:t"))
+                    t = SubElement(run, W_T)
                     t.text = part
                     t.set(XML_SPACE, "preserve")
 
@@ -155,45 +163,86 @@ class _Numbering:
 
     @staticmethod
     def apply(p, num_id: int) -> None:  # noqa: ANN001
-        num_pr = p.get_or_add_pPr().get_or_add_numPr()
-        num_pr.get_or_add_ilvl().val = 0
-        num_pr.get_or_add_numId().val = num_id
+        """The list's numbering on a paragraph whose <w:pPr> holds only its style so far."""
+        ppr = p.find(W_PPR)
+        num_pr = SubElement(ppr, qn("w:numPr"))  # after <w:pStyle>, as the schema orders them
+        SubElement(num_pr, qn("w:ilvl")).set(W_VAL, "0")
+        SubElement(num_pr, qn("w:numId")).set(W_VAL, str(num_id))
 
 
-def _repeat_header(row) -> None:  # noqa: ANN001
-    """The header row repeats on every page the table runs over."""
-    tr_pr = row._tr.get_or_add_trPr()
-    mark = OxmlElement("w:tblHeader")
-    mark.set(qn("w:val"), "true")
-    tr_pr.append(mark)
+def _table(end, style_id: str, width: int, el: Table, counter: Progress) -> None:  # noqa: ANN001
+    """A table written as WordprocessingML before `end` (python-docx's add_row and merge cost
+    a second per few hundred rows): the "Table Grid" style, equal columns over `width` twips,
+    a header row repeated on every page, and in a grouped table the first column's cells of a
+    group merged (vMerge), as the report does."""
+    tbl = OxmlElement("w:tbl")
+    tbl_pr = SubElement(tbl, qn("w:tblPr"))
+    SubElement(tbl_pr, qn("w:tblStyle")).set(W_VAL, style_id)
+    tbl_w = SubElement(tbl_pr, qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "auto")
+    tbl_w.set(qn("w:w"), "0")
+    look = SubElement(tbl_pr, qn("w:tblLook"))
+    look.set(W_VAL, "04A0")
+    for name, value in (
+        ("firstRow", "1"),
+        ("lastRow", "0"),
+        ("firstColumn", "1"),
+        ("lastColumn", "0"),
+        ("noHBand", "0"),
+        ("noVBand", "1"),
+    ):
+        look.set(qn(f"w:{name}"), value)
+    grid = SubElement(tbl, qn("w:tblGrid"))
+    col = str(width // max(1, len(el.header)))
+    for _ in el.header:
+        SubElement(grid, qn("w:gridCol")).set(qn("w:w"), col)
+    w_tr, w_tc, w_tcpr, w_tcw, w_vmerge, w_type, w_w = (
+        qn("w:tr"),
+        qn("w:tc"),
+        qn("w:tcPr"),
+        qn("w:tcW"),
+        qn("w:vMerge"),
+        qn("w:type"),
+        qn("w:w"),
+    )
 
+    def cell(tr, merge: str | None = None):  # noqa: ANN001, ANN202
+        tc = SubElement(tr, w_tc)
+        tc_pr = SubElement(tc, w_tcpr)
+        tc_w = SubElement(tc_pr, w_tcw)
+        tc_w.set(w_type, "dxa")
+        tc_w.set(w_w, col)
+        if merge is not None:
+            mark = SubElement(tc_pr, w_vmerge)
+            if merge:
+                mark.set(W_VAL, merge)
+        return tc
 
-def _table(document, el: Table, counter: Progress) -> None:  # noqa: ANN001
-    table = document.add_table(rows=1, cols=len(el.header))
-    table.style = "Table Grid"
-    head = table.rows[0]
-    for cell, text in zip(head.cells, el.header, strict=True):
-        cell.paragraphs[0].add_run(xml_safe(text)).bold = True
-    _repeat_header(head)
-    group_top = None
-    group_end = None
-    for row in el.rows:
-        cells = table.add_row().cells
-        for j, (cell, paragraphs) in enumerate(zip(cells, row, strict=True)):
-            filled = [p for p in paragraphs if p]
-            for k, runs in enumerate(filled):
-                paragraph = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
-                _add_runs(paragraph._p, runs)
+    head = SubElement(tbl, w_tr)
+    mark = SubElement(SubElement(head, qn("w:trPr")), qn("w:tblHeader"))
+    mark.set(W_VAL, "true")
+    for text in el.header:
+        _add_runs(SubElement(cell(head), W_P), [Run(text, bold=True)])
+    # A grouped table: which rows start a group, and whether the group runs over several rows.
+    starts = [i == 0 or bool(row[0]) for i, row in enumerate(el.rows)] if el.grouped else []
+    for i, row in enumerate(el.rows):
+        tr = SubElement(tbl, w_tr)
+        for j, paragraphs in enumerate(row):
+            merge = None
             if el.grouped and j == 0:
-                if filled or group_top is None:
-                    if group_top is not None and group_end is not group_top:
-                        group_top.merge(group_end)
-                    group_top = group_end = cell
-                else:
-                    group_end = cell
+                last = i + 1 >= len(el.rows) or starts[i + 1]
+                if not starts[i]:
+                    merge = ""  # continues the group above
+                elif not last:
+                    merge = "restart"
+            tc = cell(tr, merge)
+            filled = [p for p in paragraphs if p] if merge != "" else []
+            for runs in filled:
+                _add_runs(SubElement(tc, W_P), runs)
+            if not filled:
+                SubElement(tc, W_P)  # every cell holds a paragraph
         counter.step()
-    if el.grouped and group_top is not None and group_end is not group_top:
-        group_top.merge(group_end)
+    end.addprevious(tbl)
 
 
 def _field(p, instruction: str, placeholder: str) -> None:  # noqa: ANN001
@@ -303,6 +352,8 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
     # python-docx looks a style up by name on every paragraph, scanning all styles each time;
     # resolving the ids once makes a 10,000-entry draft take seconds instead of minutes.
     ids = {name: document.styles[name].style_id for name in PARAGRAPH_STYLES}
+    table_style = document.styles["Table Grid"].style_id
+    table_width = int((section.page_width - section.left_margin - section.right_margin) / 635)
 
     body = document.element.body
     end = body.sectPr  # paragraphs go before the section properties, which stay last
@@ -311,7 +362,9 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
         """A new <w:p> at the end of the body (python-docx searches the whole body each time)."""
         p = OxmlElement("w:p")
         if style is not None:
-            p.get_or_add_pPr().style = ids[style]
+            # <w:pPr><w:pStyle/></w:pPr> made directly: python-docx's setter searches the
+            # schema's order of every pPr child for each paragraph.
+            SubElement(SubElement(p, W_PPR), W_PSTYLE).set(W_VAL, ids[style])
         end.addprevious(p)
         return p
 
@@ -346,7 +399,7 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
                     _photo(document, paragraph, el.photo(i))
                 counter.step()
         elif isinstance(el, Table):
-            _table(document, el, counter)
+            _table(end, table_style, table_width, el, counter)
             paragraph()  # Word needs a paragraph between two tables
         elif isinstance(el, Chart):
             counter.step()  # the timeline table right after it carries the same times
