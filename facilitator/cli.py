@@ -213,6 +213,10 @@ def programmes(
     "--facilitator", "facilitators", multiple=True, help="A facilitator's name (repeat for more)."
 )
 @click.option("--participants", type=click.IntRange(min=0), help="Expected number of participants.")
+@click.option(
+    "--timezone",
+    help="The session's time zone, for the times in its reports (default Europe/Amsterdam).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
 @click.pass_context
 def new(
@@ -224,6 +228,7 @@ def new(
     date_text: str | None,
     facilitators: tuple[str, ...],
     participants: int | None,
+    timezone: str | None,
     as_json: bool,
 ) -> None:
     """Create a session from a programme and print its id."""
@@ -250,6 +255,7 @@ def new(
             facilitators=list(facilitators),
             expected_participants=participants,
             now=utcnow(),
+            timezone=timezone,
         )
     except StoreError as exc:
         fail(str(exc))

@@ -335,3 +335,50 @@ def test_qdpx_of_the_series_is_valid(store, series):
     data = export_series(store, "all", "qdpx", now=NOW)
     check_qdpx(data)
     assert "project.qde" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+HOSTILE = "<script>alert(1)</script> [x](javascript:1) # kop\n| a | b |\n=cmd\u202e"
+
+
+def test_hostile_text_in_every_new_field_stays_text(store, clock, programme, tmp_path):
+    sid = store.create_session(programme, "Utrecht", "2026-03-01", now=clock())
+    quote = store.add_entry(
+        sid, "quote", {"text": "citaat", "sub_question": HOSTILE}, author="AB", now=clock()
+    )
+    story = store.add_entry(sid, "story", {"text": HOSTILE, "sub_question": HOSTILE}, now=clock())
+    store.add_entry(
+        sid,
+        "insight",
+        {"title": HOSTILE, "text": HOSTILE, "sub_question": HOSTILE},
+        links=[quote.id],
+        now=clock(),
+    )
+    store.add_entry(sid, "rule", {"text": "regel"}, links=[story.id], now=clock())
+    store.add_entry(
+        sid,
+        "prototype",
+        {"title": "p", "building_blocks": [HOSTILE], "photo": HOSTILE},
+        now=clock(),
+    )
+    store.add_entry(
+        sid, "emblem", {"title": "z", "photo": str(tmp_path / "<img src=x>.png")}, now=clock()
+    )
+    for fmt in ("md", "html"):
+        for content in (
+            export_session(store, sid, fmt, now=NOW),
+            export_series(store, "all", fmt, now=NOW),
+        ):
+            assert "<script>" not in content and "<img src=x>" not in content
+            assert "\u202e" not in content  # the override is gone (stored cleaned)
+    md = export_series(store, "all", "md", now=NOW)
+    assert "\\<script\\>" in md and "\\[x\\](javascript:1)" in md
+    assert "\n# kop" not in md and "\n| a | b |" not in md
+    html = export_series(store, "all", "html", now=NOW)
+    assert "&lt;script&gt;" in html and "&lt;img src=x&gt;.png" in html
+    document = docx.Document(io.BytesIO(export_series(store, "all", "docx", now=NOW)))
+    assert any("<script>alert(1)</script>" in p.text for p in document.paragraphs)
+    text = export_series(store, "all", "csv", now=NOW)
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert {r["sub_question"] for r in rows if r["kind"] == "quote"} == {
+        HOSTILE.replace("\u202e", "")
+    }

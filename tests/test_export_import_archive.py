@@ -174,3 +174,19 @@ def test_an_old_database_is_upgraded_with_its_index_rebuilt(tmp_path):
         assert store.get_entry("e1").sub_question == ""
     finally:
         store.close()
+
+
+def test_new_takes_a_time_zone_and_refuses_an_unknown_one(tmp_path):
+    db = str(tmp_path / "tz.db")
+    ok = run("new", "--programme", "spelregels", "--place", "Tokio", "--date", "2026-03-01",
+             "--timezone", "Asia/Tokyo", "--db", db)  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    store = Store.open(tmp_path / "tz.db")
+    try:
+        assert store.get_session(ok.stdout.strip()).timezone == "Asia/Tokyo"
+    finally:
+        store.close()
+    bad = run("new", "--programme", "spelregels", "--place", "X", "--timezone", "Mars/Base",
+              "--db", db)  # fmt: skip
+    assert bad.exit_code == 2 and "unknown time zone 'Mars/Base'" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
