@@ -66,9 +66,9 @@ def series_rows(reports: Iterable[SessionReport]) -> Iterator[list[str]]:
         for r in report.data.remarks:  # in slot order, never the order they came in
             if r.hidden:
                 continue  # the team's files count hidden remarks, never show them
-            values = dict.fromkeys(COLUMNS, "")
-            values.update(session=s.id, kind="remark", block_name=r.slot, text=r.text)
-            yield [neutralise(v) for v in (*where, *values.values())]
+            cells = dict.fromkeys(COLUMNS, "")
+            cells.update(session=s.id, kind="remark", block_name=r.slot, text=r.text)
+            yield [neutralise(v) for v in (*where, *cells.values())]
 
 
 def _entry_values(report: SessionReport) -> Iterator[list[object]]:

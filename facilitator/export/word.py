@@ -353,7 +353,7 @@ def build(doc: Document, progress: Callable[[int, int], None] | None = None):  #
     # resolving the ids once makes a 10,000-entry draft take seconds instead of minutes.
     ids = {name: document.styles[name].style_id for name in PARAGRAPH_STYLES}
     table_style = document.styles["Table Grid"].style_id
-    table_width = int((section.page_width - section.left_margin - section.right_margin) / 635)
+    table_width = int((Cm(21.0) - 2 * Cm(2.2)) / 635)  # A4 between the margins, in twips
 
     body = document.element.body
     end = body.sectPr  # paragraphs go before the section properties, which stay last

@@ -269,14 +269,15 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         if widget == "subq":
             if not self.sub_questions:
                 return Static(Content(t("capture.no_sub_questions")), id=fid, classes="muted")
-            chosen = str(value or "")
-            options = [("", t("capture.sub_question_none")), *((q, q) for q in self.sub_questions)]
-            if chosen and chosen not in self.sub_questions:
-                options.append((chosen, chosen))  # an edit keeps what the entry had
+            picked = str(value or "")
+            options: list[tuple[str, str]] = [("", t("capture.sub_question_none"))]
+            options += [(q, q) for q in self.sub_questions]
+            if picked and picked not in self.sub_questions:
+                options.append((picked, picked))  # an edit keeps what the entry had
             return SubQuestionChoice(
                 *(
                     RadioButton(
-                        plain_line(f"{i}  {label}", 110), value=(q == chosen), name=f"subq-{i}"
+                        plain_line(f"{i}  {label}", 110), value=(q == picked), name=f"subq-{i}"
                     )
                     for i, (q, label) in enumerate(options)
                 ),
