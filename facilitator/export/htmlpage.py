@@ -71,8 +71,8 @@ svg text { font-family: inherit; }
   @page { size: A4; margin: 18mm 16mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  /* Every chapter starts on a new page, as in the Word version. */
-  main > h2 { break-before: page; page-break-before: always; }
+  /* Every chapter after the first starts on a new page, as in the Word version. */
+  main > h2:not(:first-of-type) { break-before: page; page-break-before: always; }
   h3, h4 { break-after: avoid; page-break-after: avoid; }
   table, figure, li { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
