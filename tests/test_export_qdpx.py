@@ -242,3 +242,17 @@ def test_qdpx_has_no_participant_version(store, sample):
 
     with pytest.raises(ExportError):
         export_session(store, sample, "qdpx", now=at(0), audience="participants")
+
+
+def test_every_code_name_is_used_once(store, sample, clock):
+    """QualCoder keeps one code per name: a tag or slot named like a level stays apart."""
+    sid = store.create_session(
+        find("spelregels", [shipped_dir()]), "Venlo", "2026-05-01", now=clock()
+    )
+    store.add_entry(sid, "quote", {"text": "x"}, tags=["Lokaal"], now=clock())
+    store.add_remark(sid, "Lokaal", "y")
+    store.add_remark(sid, "Citaat", "z")
+    root, _ = check_qdpx(export_series(store, "all", "qdpx", now=NOW))
+    names = [c.get("name") for c in root.iterfind(".//q:Code", NS) if c.get("isCodable") == "true"]
+    assert len(names) == len(set(names))
+    assert "Lokaal (Anonieme opmerkingen)" in names and "Citaat (Anonieme opmerkingen)" in names

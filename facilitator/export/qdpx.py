@@ -145,6 +145,7 @@ class _Codebook:
 
     def __init__(self) -> None:
         self.groups = {key: _Code(guid("codegroup", key), name, key) for key, name in self.GROUPS}
+        self.names: set[str] = set()
         # The fixed lists first, in the report's order, so the codebook reads like it.
         for kind, name in KIND_NAMES.items():
             self.code("kind", kind, name)
@@ -157,9 +158,16 @@ class _Codebook:
 
     def code(self, group: str, key: str, name: str) -> str:
         children = self.groups[group].children
-        if key not in children:
-            children[key] = _Code(guid("code", group, key), name, group)
-        return children[key].guid
+        found = children.get(key)
+        if found is None:
+            # Tools such as QualCoder keep one code per name: a name used in another group
+            # ("Lokaal" as a tag and a level) gets its group's name beside it.
+            name = " ".join(_NOT_XML.sub("", name).split()) or "?"
+            if name in self.names:
+                name = f"{name} ({self.groups[group].name})"
+            self.names.add(name)
+            found = children[key] = _Code(guid("code", group, key), name, group)
+        return found.guid
 
     def xml(self) -> list[str]:
         out = ["<CodeBook><Codes>"]
@@ -233,7 +241,6 @@ def render(
             tz = report.timezone
             log_guid = guid("source", sid, "log")
             remarks_guid = guid("source", sid, "remarks")
-            subs = {q: i for i, q in enumerate(s.programme.sub_questions)}
             selection_of = {e.id: guid("selection", sid, e.id) for e in report.data.entries}
             header = f"{s.programme.theme}\n{s.place}, {s.date}\n\n"
             text: list[str] = [header]
@@ -279,9 +286,8 @@ def render(
                         codebook.code("level", e.level or "", LEVEL_LABELS_NL[e.level or ""])
                     )
                 if e.sub_question:
-                    n = subs.get(e.sub_question)
-                    key = f"{s.programme.id}:{n if n is not None else e.sub_question}"
-                    codes.append(codebook.code("sub", key, e.sub_question))
+                    # One code per wording: two themes asking the same question share it.
+                    codes.append(codebook.code("sub", e.sub_question, e.sub_question))
                 for b in e.building_blocks:
                     codes.append(codebook.code("block", b, b))
                 for tag in e.tags:
