@@ -807,7 +807,10 @@ class Store:
                             kind=one(r["kind"]),
                             block_key=one(r["block_key"]),
                             created_at=r["created_at"],
-                            updated_at=r["updated_at"],
+                            # Never edited: the same text as created_at, kept once.
+                            updated_at=r["created_at"]
+                            if r["updated_at"] == r["created_at"]
+                            else r["updated_at"],
                             author=one(r["author"]),
                             text=r["text"],
                             title=one(r["title"]),

@@ -152,7 +152,11 @@ def export_series(
         moment = max([now, *(parse_iso(s.created_at) for s in chosen)])
         title = series_title(selection, chosen)
         return qdpx.render(reports, title, moment, progress, total=total)
-    return render_series(build_series(store, selection, now), fmt, progress, delimiter=delimiter)
+    from facilitator.export.document import series_document
+
+    # The report model is dropped once the document is built (nothing else holds it), so a
+    # series of 70,000 entries is in memory as a model or as a document, not both.
+    return _render(series_document(build_series(store, selection, now)), fmt, progress)
 
 
 def _render(doc, fmt: str, progress: ProgressFn | None) -> str | bytes:  # noqa: ANN001

@@ -293,6 +293,6 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
                     "(donker) per onderdeel, vanaf de start van de sessie.</figcaption></figure>"
                 )
             counter.step()
-    out += ["</main>", "</body>", "</html>"]
+    out += ["</main>", "</body>", "</html>", ""]
     counter.finish()
-    return "\n".join(out) + "\n"
+    return "\n".join(out)

@@ -119,4 +119,7 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
         elif isinstance(el, Chart):
             counter.step()  # drawn in HTML only; the timeline table carries the same times
     counter.finish()
-    return "\n".join(out).rstrip("\n") + "\n"
+    while out and not out[-1]:
+        out.pop()
+    out.append("")  # one newline at the end, without copying the whole text again
+    return "\n".join(out)
