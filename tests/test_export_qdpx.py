@@ -143,6 +143,11 @@ def test_codes_users_cases_links_and_notes(store, sample):
     ) in links
     assert any(name == "geïllustreerd door" for name, _, _ in links)
     assert any(name == "onderbouwd door" for name, _, _ in links)
+    # The zinnebeeld's photo path is the selection's memo.
+    emblem = root.find(
+        ".//q:PlainTextSelection[@guid='{}']".format(guid("selection", sample, "e02")), NS
+    )
+    assert emblem.find("q:Description", NS).text == "Foto: fotos/de-brug.jpg"
     # An observation is a note too, referenced from the session's log.
     notes = root.findall(".//q:Notes/q:Note", NS)
     assert len(notes) == 1 and notes[0].get("creationDateTime")

@@ -298,9 +298,11 @@ def render(
                     for c in dict.fromkeys(codes)
                 )
                 name = f"{KIND_NAMES[e.kind]} {at}{by}"
+                # A zinnebeeld's or prototype's photo: its path, as the note-taker gave it.
+                memo = f"<Description>Foto: {_xtext(e.photo)}</Description>" if e.photo else ""
                 spool.write(
                     f'<PlainTextSelection guid="{sel}" name="{_x(name)}" startPosition="{start}" '
-                    f'endPosition="{end}"{who} creationDateTime="{stamp}">{codings}'
+                    f'endPosition="{end}"{who} creationDateTime="{stamp}">{memo}{codings}'
                     "</PlainTextSelection>"
                 )
                 if e.kind == "observation":
