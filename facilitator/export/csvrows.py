@@ -41,13 +41,14 @@ COLUMNS = (
 SERIES_COLUMNS = ("theme", "place", "date", *COLUMNS)
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("".join(_FORMULA_START))
 BOM = "\ufeff"
 
 
 def neutralise(value: object) -> str:
     """A cell as text a spreadsheet will not evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = "" if value is None else value if type(value) is str else str(value)
+    return "'" + text if text and text[0] in _FORMULA_CHARS else text
 
 
 def rows(report: SessionReport) -> list[list[str]]:
