@@ -80,11 +80,17 @@ _NS_BYTES = NAMESPACE.bytes
 def guid(*parts: str) -> str:
     """A stable GUID for the thing named by `parts` (kind of thing, then its stable ids): the
     uuid5 of them, computed without building UUID objects (a series makes 400,000)."""
-    digest = bytearray(hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _uuid5(_NS_BYTES + "\x1f".join(parts).encode("utf-8"))
+
+
+def _uuid5(data: bytes) -> str:
+    """uuid5's text for the namespace bytes and name in `data`: SHA-1, the version nibble set to
+    5 and the variant bits to 10, as `uuid.uuid5` does."""
+    h = hashlib.sha1(data).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def _x(text: str) -> str:
@@ -292,8 +298,10 @@ def render(
                     codes.append(codebook.code("block", b, b))
                 for tag in e.tags:
                     codes.append(codebook.code("tag", tag, "#" + tag))
+                prefix = _NS_BYTES + f"coding\x1f{sel}\x1f".encode()  # guid("coding", sel, c)
+                # Who and when are on the selection; its codings say only which code.
                 codings = "".join(
-                    f'<Coding guid="{guid("coding", sel, c)}"{who} creationDateTime="{stamp}">'
+                    f'<Coding guid="{_uuid5(prefix + c.encode())}">'
                     f'<CodeRef targetGUID="{c}"/></Coding>'
                     for c in dict.fromkeys(codes)
                 )
