@@ -281,13 +281,41 @@ def _update_fields_on_open(document) -> None:  # noqa: ANN001
     settings = document.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    # After the elements the schema puts before it; appending is accepted by Word when the
-    # settings part has none of the later ones, so insert it early enough to be safe.
-    anchor = settings.find(qn("w:defaultTabStop"))
-    if anchor is not None:
-        anchor.addprevious(update)
-    else:
-        settings.append(update)
+    # In the schema's order: before the first of the elements that follow it (in the default
+    # template that is <w:compat>, after <w:savePreviewPicture>).
+    for child in settings:
+        if child.tag in _AFTER_UPDATE_FIELDS:
+            child.addprevious(update)
+            return
+    settings.append(update)
+
+
+_AFTER_UPDATE_FIELDS = {
+    qn(f"w:{name}")
+    for name in (
+        "hdrShapeDefaults",
+        "footnotePr",
+        "endnotePr",
+        "compat",
+        "docVars",
+        "rsids",
+        "mathPr",
+        "attachedSchema",
+        "themeFontLang",
+        "clrSchemeMapping",
+        "doNotIncludeSubdocsInStats",
+        "doNotAutoCompressPictures",
+        "forceUpgrade",
+        "captions",
+        "readModeInkLockDown",
+        "smartTagType",
+        "schemaLibrary",
+        "shapeDefaults",
+        "doNotEmbedSmartTags",
+        "decimalSymbol",
+        "listSeparator",
+    )
+}
 
 
 def _photo(document, paragraph, path: str) -> None:  # noqa: ANN001
