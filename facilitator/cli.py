@@ -213,6 +213,10 @@ def programmes(
     "--facilitator", "facilitators", multiple=True, help="A facilitator's name (repeat for more)."
 )
 @click.option("--participants", type=click.IntRange(min=0), help="Expected number of participants.")
+@click.option(
+    "--timezone",
+    help="The session's time zone, for the times in its reports (default Europe/Amsterdam).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
 @click.pass_context
 def new(
@@ -224,6 +228,7 @@ def new(
     date_text: str | None,
     facilitators: tuple[str, ...],
     participants: int | None,
+    timezone: str | None,
     as_json: bool,
 ) -> None:
     """Create a session from a programme and print its id."""
@@ -250,6 +255,7 @@ def new(
             facilitators=list(facilitators),
             expected_participants=participants,
             now=utcnow(),
+            timezone=timezone,
         )
     except StoreError as exc:
         fail(str(exc))
@@ -352,7 +358,7 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "json", "csv", "docx"]),
+    type=click.Choice(["md", "html", "json", "csv", "docx", "qdpx"]),
     default="md",
     show_default=True,
     help="What to write.",
@@ -360,15 +366,16 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write; without it md, html, json and csv go to stdout and docx to "
-    "SESSION.docx in the current folder ('-' sends docx to stdout).",
+    help="File to write; without it md, html, json and csv go to stdout and docx and qdpx "
+    "(a REFI-QDA project for ATLAS.ti, NVivo, MAXQDA, QualCoder) to SESSION.docx or "
+    "SESSION.qdpx in the current folder ('-' sends them to stdout).",
 )
 @click.option(
     "--series",
     "series",
     metavar="all|THEME",
-    help="The series report over all sessions or one theme's (programme id or theme), "
-    "instead of one session: md, html or docx.",
+    help="The series over all sessions or one theme's (programme id or theme), instead of "
+    "one session: the report (md, html, docx), one spreadsheet (csv) or a qdpx project.",
 )
 @click.option(
     "--for-participants",
@@ -404,7 +411,9 @@ def export_command(
     path = setup(ctx, db, lang)
     from facilitator.core.clock import utcnow
     from facilitator.export import (
+        BINARY_FORMATS,
         REPORT_FORMATS,
+        SERIES_FORMATS,
         ExportError,
         default_name,
         export_series,
@@ -415,8 +424,8 @@ def export_command(
 
     if bool(session_id) == bool(series):
         fail("name one SESSION to export, or --series all|THEME (see `facilitator export --help`)")
-    if series and fmt not in REPORT_FORMATS:
-        fail(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt}")
+    if series and fmt not in SERIES_FORMATS:
+        fail(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt}")
     if series and participants:
         fail("--for-participants is for one session's draft, not for the series report")
     if participants and fmt not in REPORT_FORMATS:
@@ -424,10 +433,12 @@ def export_command(
     store = open_store(path)
     progress = _progress_printer()
     try:
+        sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
         if series:
-            content = export_series(store, series, fmt, now=utcnow(), progress=progress)
+            content = export_series(
+                store, series, fmt, now=utcnow(), progress=progress, delimiter=sep
+            )
         else:
-            sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]
             assert session_id is not None  # checked above: a session or a series
             content = export_session(
                 store,
@@ -442,7 +453,7 @@ def export_command(
         fail(str(exc))
     finally:
         store.close()
-    if out is None and fmt == "docx":
+    if out is None and fmt in BINARY_FORMATS:
         subject = f"reeks-{series}" if series else str(session_id)
         out = Path(default_name(subject, fmt, audience="participants" if participants else "team"))
     if out is None or str(out) == "-":
@@ -475,26 +486,19 @@ def import_command(
     profile come back as they were; a session already in the database is refused.
     """
     path = setup(ctx, db, lang)
-    from facilitator.export.jsondoc import DocError, loads
+    from facilitator.export import read_import
+    from facilitator.export.jsondoc import DocError
     from facilitator.store import StoreError
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        fail(f"no file {file}")
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text (a JSON export of facilitator is)")
-    try:
-        data = loads(text)
+        data = read_import(file)  # names the file, entry and field of anything wrong
     except DocError as exc:
-        fail(f"{file}: {exc}")
+        fail(str(exc))
     store = open_store(path)
     try:
         sid = store.import_session(data)
     except StoreError as exc:
-        fail(str(exc))
+        fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
         fail(f"{file} could not be imported: {exc}")
     finally:

@@ -33,7 +33,7 @@ from facilitator.core.programme import Programme
 from facilitator.core.text import clean, one_line
 from facilitator.core.timeutil import iso, parse_date, parse_iso
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 T = TypeVar("T")
 
 
@@ -43,6 +43,14 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """No such session or entry."""
+
+
+class FieldError(StoreError):
+    """An entry field the store refuses; `field` names it (an import says where it is)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # Each migration takes the schema from version N-1 to N; never edit one that has shipped.
@@ -156,6 +164,36 @@ MIGRATIONS: list[str] = [
         VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
     END;
     """,
+    # 2 (issue 11): an entry keeps the sub-question it answers; a session keeps its time zone
+    # (times print on its own clock); the full-text table names its content table quoted, as
+    # Datasette looks for it (rebuilt, with its triggers).
+    """
+    ALTER TABLE entries ADD COLUMN sub_question TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN timezone TEXT NOT NULL DEFAULT 'Europe/Amsterdam';
+    DROP TRIGGER IF EXISTS entries_ai;
+    DROP TRIGGER IF EXISTS entries_ad;
+    DROP TRIGGER IF EXISTS entries_au;
+    DROP TABLE IF EXISTS entries_fts;
+    CREATE VIRTUAL TABLE entries_fts USING fts5 (
+        text, title, speaker, source,
+        content="entries", tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER entries_ai AFTER INSERT ON entries BEGIN
+        INSERT INTO entries_fts (rowid, text, title, speaker, source)
+        VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
+    END;
+    CREATE TRIGGER entries_ad AFTER DELETE ON entries BEGIN
+        INSERT INTO entries_fts (entries_fts, rowid, text, title, speaker, source)
+        VALUES ('delete', old.rowid, old.text, old.title, old.speaker, old.source)@@
+    END;
+    CREATE TRIGGER entries_au AFTER UPDATE ON entries BEGIN
+        INSERT INTO entries_fts (entries_fts, rowid, text, title, speaker, source)
+        VALUES ('delete', old.rowid, old.text, old.title, old.speaker, old.source)@@
+        INSERT INTO entries_fts (rowid, text, title, speaker, source)
+        VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
+    END;
+    INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');
+    """,
 ]
 
 
@@ -172,6 +210,7 @@ class SessionInfo:
     state: str
     created_at: str
     remark_token: str
+    timezone: str = "Europe/Amsterdam"  # the session's own clock: reports print times in it
 
     @property
     def programme_id(self) -> str:
@@ -413,8 +452,10 @@ class Store:
         expected_participants: int | None = None,
         now: datetime,
         session_id: str | None = None,
+        timezone: str | None = None,
     ) -> str:
         """A new session with a frozen copy of `programme`; returns its id (e.g. utrecht-2026-03-01)."""
+        tz_name = self._check_timezone(timezone)
         if not programme.valid:
             raise StoreError(f"programme {programme.id} has errors and cannot be used")
         place = one_line(place)  # a place is one line: it heads lists, titles and file names
@@ -449,7 +490,18 @@ class Store:
                     secrets.token_urlsafe(18),
                 ),
             )
+            conn.execute("UPDATE sessions SET timezone = ? WHERE id = ?", (tz_name, session_id))
         return session_id
+
+    @staticmethod
+    def _check_timezone(name: str | None) -> str:
+        """A session's time zone as stored: a known IANA name (default Europe/Amsterdam)."""
+        from facilitator.core.timeutil import DEFAULT_ZONE, check_zone
+
+        try:
+            return check_zone(clean(name or DEFAULT_ZONE)) or DEFAULT_ZONE
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
 
     def _session_from_row(self, row: dict[str, Any]) -> SessionInfo:
         return SessionInfo(
@@ -462,6 +514,7 @@ class Store:
             state=row["state"],
             created_at=row["created_at"],
             remark_token=row["remark_token"],
+            timezone=row.get("timezone") or "Europe/Amsterdam",
         )
 
     def get_session(self, session_id: str) -> SessionInfo:
@@ -558,21 +611,23 @@ class Store:
     def _check_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         spec = KINDS.get(kind)
         if spec is None:
-            raise StoreError(f"unknown entry kind {kind!r} (known: {', '.join(KINDS)})")
+            raise FieldError("kind", f"unknown entry kind {kind!r} (known: {', '.join(KINDS)})")
         out: dict[str, Any] = {}
         for name, value in fields.items():
             if name == "building_blocks":
                 if not spec.building_blocks:
-                    raise StoreError(f"a {kind} has no building blocks")
+                    raise FieldError(name, f"{_a(kind)} has no building blocks")
                 items = [clean(str(v)).strip() for v in value or []]
                 out[name] = [v for v in items if v]
             elif name not in spec.fields:
-                raise StoreError(
-                    f"a {kind} has no field {name!r} (it has {', '.join(spec.fields)})"
+                raise FieldError(
+                    name, f"{_a(kind)} has no field {name!r} (it has {', '.join(spec.fields)})"
                 )
             elif name == "level":
                 if value not in LEVELS:
-                    raise StoreError(f"level must be one of {', '.join(LEVELS)}, not {value!r}")
+                    raise FieldError(
+                        name, f"level must be one of {', '.join(LEVELS)}, not {value!r}"
+                    )
                 out[name] = value
             else:
                 # Leading and trailing blank space is no part of what was said: a story ended
@@ -580,7 +635,7 @@ class Store:
                 out[name] = clean(str(value or "")).strip()
         for name in spec.required:
             if not str(out.get(name) or "").strip():
-                raise StoreError(f"a {kind} needs a {name}")
+                raise FieldError(name, f"{_a(kind)} needs a {name}")
         return out
 
     def add_entry(
@@ -720,39 +775,57 @@ class Store:
             conn.execute("UPDATE entries SET deleted_at = NULL WHERE id = ?", (entry_id,))
 
     def _entries(self, where: str, params: list[Any]) -> list[Entry]:
-        rows = self.query(
+        sql = (
             "SELECT e.*, "
             "(SELECT json_group_array(tag) FROM "
             "  (SELECT tag FROM entry_tags WHERE entry_id = e.id ORDER BY tag)) AS tags, "
             "(SELECT json_group_array(target_id) FROM "
             "  (SELECT target_id FROM entry_links WHERE entry_id = e.id ORDER BY target_id)) AS links "
-            f"FROM entries e WHERE {where}",
-            params,
+            f"FROM entries e WHERE {where}"
         )
+        # Values many entries share (kind, block, author, speaker label, sub-question, an empty
+        # list) are kept once: a series of 70,000 entries otherwise holds 70,000 copies of each.
+        shared: dict[Any, Any] = {}
+
+        def one(value: Any) -> Any:
+            return shared.setdefault(value, value)
+
+        def many(text: str) -> list[str]:
+            return [] if text == "[]" else [one(x) for x in json.loads(text)]
+
         out = []
-        for r in rows:
-            out.append(
-                Entry(
-                    id=r["id"],
-                    session_id=r["session_id"],
-                    kind=r["kind"],
-                    block_key=r["block_key"],
-                    created_at=r["created_at"],
-                    updated_at=r["updated_at"],
-                    author=r["author"],
-                    text=r["text"],
-                    title=r["title"],
-                    speaker=r["speaker"],
-                    source=r["source"],
-                    level=r["level"],
-                    photo=r["photo"],
-                    building_blocks=json.loads(r["building_blocks"]),
-                    tags=json.loads(r["tags"]),
-                    links=json.loads(r["links"]),
-                    revision=r["revision"],
-                    deleted_at=r["deleted_at"],
-                )
-            )
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            while rows := cur.fetchmany(500):
+                for row in rows:
+                    r = dict(zip(cols, row, strict=True))
+                    out.append(
+                        Entry(
+                            id=r["id"],
+                            session_id=one(r["session_id"]),
+                            kind=one(r["kind"]),
+                            block_key=one(r["block_key"]),
+                            created_at=r["created_at"],
+                            # Never edited: the same text as created_at, kept once.
+                            updated_at=r["created_at"]
+                            if r["updated_at"] == r["created_at"]
+                            else r["updated_at"],
+                            author=one(r["author"]),
+                            text=r["text"],
+                            title=one(r["title"]),
+                            speaker=one(r["speaker"]),
+                            source=one(r["source"]),
+                            level=one(r["level"]),
+                            photo=one(r["photo"]),
+                            sub_question=one(r.get("sub_question") or ""),
+                            building_blocks=many(r["building_blocks"]),
+                            tags=many(r["tags"]),
+                            links=many(r["links"]),
+                            revision=r["revision"],
+                            deleted_at=r["deleted_at"],
+                        )
+                    )
         return out
 
     def get_entry(self, entry_id: str) -> Entry:
@@ -1442,12 +1515,16 @@ class Store:
         place = clean(info.place).strip()
         if not place:
             raise StoreError(f"session {info.id!r}: the place is empty")
+        try:
+            tz_name = self._check_timezone(info.timezone)
+        except StoreError as exc:
+            raise StoreError(f"session {info.id!r}: timezone: {exc}") from None
         checked = []
-        for e in data.entries:
+        for i, e in enumerate(data.entries):
             try:
-                checked.append((e, self._check_fields(e.kind, e.fields())))
-            except StoreError as exc:
-                raise StoreError(f"entry {e.id!r}: {exc}") from None
+                checked.append((i, e, self._check_fields(e.kind, e.fields())))
+            except FieldError as exc:
+                raise StoreError(f"entries[{i}].{exc.field}: {exc}") from None
         last = max((ev.at for ev in data.clock_events), default=parse_iso(info.created_at))
         state = compute(info.programme.blocks, data.clock_events, last).state
         with self.transaction() as conn:
@@ -1475,6 +1552,7 @@ class Store:
                     secrets.token_urlsafe(18),  # a new participants' URL: the old one stays secret
                 ),
             )
+            conn.execute("UPDATE sessions SET timezone = ? WHERE id = ?", (tz_name, info.id))
             conn.executemany(
                 "INSERT INTO clock_events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
                 [
@@ -1487,10 +1565,11 @@ class Store:
                     for ev in data.clock_events
                 ],
             )
-            for e, values in checked:
+            for i, e, values in checked:
                 if conn.execute("SELECT 1 FROM entries WHERE id = ?", (e.id,)).fetchone():
                     raise StoreError(
-                        f"entry {e.id!r} is already in this database (in another session)"
+                        f"entries[{i}].id: entry {e.id!r} is already in this database "
+                        "(in another session)"
                     )
                 self._insert_entry(
                     conn,
@@ -1529,6 +1608,11 @@ class Store:
             )
             self._write_participants(conn, info.id, profile)
         return info.id
+
+
+def _a(kind: str) -> str:
+    """ "a quote", "an emblem"."""
+    return ("an " if kind[:1] in "aeiou" else "a ") + kind.replace("_", " ")
 
 
 def _check_expected(n: int | None) -> None:

@@ -88,8 +88,7 @@ async def test_every_kind_through_the_keyboard(store, session_id, clock):
         await typed(pilot, "Hoe voorkomen we ruzie?\n")
         await pilot.press("s")
         await typed(pilot, "Licht je beweegredenen toe")
-        await pilot.press("tab")
-        await typed(pilot, "De parkeerplaats")
+        await pilot.press("tab", "space")  # the story it came from: a link, not typed text
         await pilot.press("ctrl+s")
         await pilot.press("t")
         await typed(pilot, "De Buurtkeuken")
@@ -129,7 +128,7 @@ async def test_every_kind_through_the_keyboard(store, session_id, clock):
         assert entries["story"].text == "Zij bracht soep.\nNu groeten we."
         assert (entries["emblem"].title, entries["emblem"].photo) == ("Twee handen", "/foto/z1.jpg")
         assert entries["design_question"].text == "Hoe voorkomen we ruzie?"
-        assert entries["rule"].source == "De parkeerplaats"
+        assert entries["rule"].links == [entries["story"].id]
         assert entries["prototype"].building_blocks == [
             "Een plek met meerdere functies en sociale ingangen",
             "Activiteiten als motor voor verbinding",

@@ -114,7 +114,7 @@ def test_series(db):
         (["export", "no-such-session", "--format", "json"], "no session 'no-such-session'"),
         (["export"], "name one SESSION"),
         (["export", SESSION, "--series", "all"], "name one SESSION"),
-        (["export", "--series", "all", "--format", "csv"], "series report comes as md, html, docx"),
+        (["export", "--series", "all", "--format", "json"], "series comes as md, html, docx, csv"),
         (
             ["export", SESSION, "--format", "json", "--for-participants"],
             "participant version is a report",

@@ -248,6 +248,7 @@ def test_docx_holds_typed_text_as_text(store, hostile):
     assert {p.style.name for p in document.paragraphs} <= {
         "Title",
         "Subtitle",
+        "TOC Heading",
         "Heading 1",
         "Heading 2",
         "Heading 3",

@@ -158,7 +158,8 @@ def test_series_by_theme_and_all(store, clock):
     assert [r.session.place for r in by_theme.reports] == ["Utrecht", "Den Bosch"]
     md = export_series(store, "spelregels", "md", now=NOW)
     assert md.startswith("# Burgerconsultaties: Spelregels voor de samenleving")
-    assert "### Overzicht opzet burgerbijeenkomsten" in md
+    assert "### Overzicht opzet burgerbijeenkomst 1 en 2" in md
+    assert "De consultaties vonden plaats in Utrecht en Den Bosch met in totaal 20 deelnemers" in md
     assert "Wees zichtbaar" not in md
 
     with pytest.raises(StoreError, match="no sessions for 'verbindende-plekken'"):

@@ -209,9 +209,14 @@ def test_import_names_what_is_wrong(store, change, message):
 def test_import_checks_fields_and_profile_in_the_store(store, other):
     sid = build_sample(store)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
-    doc["entries"][0]["text"] = ""  # a story needs its text
-    with pytest.raises(StoreError, match="needs a text"):
-        other.import_session(from_doc(doc))
+    doc["entries"][0]["text"] = ""  # a story needs its text: said with its place
+    with pytest.raises(DocError, match=re.escape("entries[0].text: a story needs a text")):
+        from_doc(doc)
+    doc = json.loads(export_session(store, sid, "json", now=NOW))
+    data = from_doc(doc)
+    data.entries[0].text = ""  # the store checks again, and says where too
+    with pytest.raises(StoreError, match=re.escape("entries[0].text: a story needs a text")):
+        other.import_session(data)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
     doc["participants"]["age"]["18-30"] = -1
     with pytest.raises(StoreError, match="0 or more"):

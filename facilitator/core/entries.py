@@ -9,7 +9,11 @@ from typing import Any
 from facilitator.core.text import clean, one_line
 
 # Field names, as stored in the entries table and as exported in JSON.
-TEXT_FIELDS = ("text", "title", "speaker", "source", "level", "photo")
+TEXT_FIELDS = ("text", "title", "speaker", "source", "level", "photo", "sub_question")
+# Kinds that answer one of the session's sub-questions (from its frozen programme), and the kinds
+# that a link of each kind points to (an advice or insight to its quotes, a rule to its story).
+SUB_QUESTION_KINDS = ("story", "quote", "insight")
+LINK_TARGETS = {"advice": ("quote",), "insight": ("quote",), "rule": ("story",)}
 
 
 @dataclass(frozen=True)
@@ -26,16 +30,17 @@ class KindSpec:
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
     for spec in (
-        KindSpec("story", ("text",)),
-        KindSpec("quote", ("text", "speaker")),
+        KindSpec("story", ("text", "sub_question")),
+        KindSpec("quote", ("text", "speaker", "sub_question")),
         KindSpec("emblem", ("title", "text", "photo"), required=("title",)),
         KindSpec("design_question", ("text",)),
-        KindSpec("rule", ("text", "source")),
+        # `source` is the story as typed before rules linked to it; old entries keep it readable.
+        KindSpec("rule", ("text", "source"), links=True),
         KindSpec(
             "prototype", ("title", "text", "photo"), required=("title",), building_blocks=True
         ),
         KindSpec("advice", ("text", "level"), required=("text", "level"), links=True),
-        KindSpec("insight", ("text",)),
+        KindSpec("insight", ("title", "text", "sub_question"), links=True),
         KindSpec("observation", ("text",)),
         KindSpec("validation", ("text",)),
     )
@@ -57,9 +62,9 @@ BUILDING_BLOCKS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One captured entry, as the store returns it."""
+    """One captured entry, as the store returns it (slots: a series holds 70,000 of them)."""
 
     id: str
     session_id: str
@@ -74,6 +79,7 @@ class Entry:
     source: str = ""
     level: str | None = None
     photo: str = ""
+    sub_question: str = ""  # the programme's sub-question it answers, as worded there
     building_blocks: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)

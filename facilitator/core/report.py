@@ -150,6 +150,7 @@ class SessionReport:
         self.clock = compute(self.data.session.programme.blocks, self.data.clock_events, self.now)
         self._by_key = {b.key: b for b in self.clock.blocks}
         self._by_id = {e.id: e for e in self.data.entries}
+        self._linked_from: dict[str, list[str]] | None = None  # built when first asked
 
     @property
     def session(self) -> SessionInfo:
@@ -245,6 +246,32 @@ class SessionReport:
                 rows.append(AdviceRow(level, advice, quotes))
         return rows
 
+    @property
+    def timezone(self) -> str:
+        """The session's own time zone: every time in the report is printed on its clock."""
+        return self.session.timezone
+
+    def hidden_remarks(self) -> int:
+        """How many remarks the facilitator hid (their text never goes in a report)."""
+        return sum(1 for r in self.data.remarks if r.hidden)
+
+    def linked(self, entry: Entry, kinds: tuple[str, ...]) -> list[Entry]:
+        """Entries of `kinds` linked to `entry`, either way round, in the order captured."""
+        if self._linked_from is None:
+            back: dict[str, list[str]] = {}
+            for e in self.data.entries:
+                for target in e.links:
+                    back.setdefault(target, []).append(e.id)
+            self._linked_from = back
+        ids = [*entry.links, *self._linked_from.get(entry.id, [])]
+        found = [x for x in (self.entry(i) for i in dict.fromkeys(ids)) if x and x.kind in kinds]
+        return sorted(found, key=lambda x: (x.created_at, x.id))
+
+    def story_of(self, rule: Entry) -> Entry | None:
+        """The story a rule came from (a real link), or None."""
+        stories = [self.entry(i) for i in rule.links]
+        return next((e for e in stories if e is not None and e.kind == "story"), None)
+
     def remarks_by_slot(self) -> list[tuple[str, list[str]]]:
         """The visible anonymous remarks grouped by slot, in agenda order."""
         out: dict[str, list[str]] = {}
@@ -292,6 +319,42 @@ class SessionReport:
             else:
                 items.append(TimelineItem(ev.at, ev.kind, running))
         return items
+
+
+def by_sub_question(
+    entries: list[Entry], sub_questions: list[str]
+) -> list[tuple[str, list[Entry]]]:
+    """Entries grouped by the sub-question they answer, in the programme's order; a sub-question
+    no longer in the programme next, those tied to none last (under "")."""
+    groups: dict[str, list[Entry]] = {q: [] for q in sub_questions}
+    rest: list[Entry] = []
+    for e in entries:
+        if e.sub_question:
+            groups.setdefault(e.sub_question, []).append(e)
+        else:
+            rest.append(e)
+    out = [(q, es) for q, es in groups.items() if es]
+    if rest:
+        out.append(("", rest))
+    return out
+
+
+def by_building_block(prototypes: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Prototypes under each building block they use (the report's list first, then the ones
+    typed freely), those without any last (under "")."""
+    from facilitator.core.entries import BUILDING_BLOCKS
+
+    groups: dict[str, list[Entry]] = {b: [] for b in BUILDING_BLOCKS}
+    rest: list[Entry] = []
+    for e in prototypes:
+        for b in e.building_blocks or []:
+            groups.setdefault(b, []).append(e)
+        if not e.building_blocks:
+            rest.append(e)
+    out = [(b, es) for b, es in groups.items() if es]
+    if rest:
+        out.append(("", rest))
+    return out
 
 
 def build(store: Store, session_id: str, now: datetime, audience: str = "team") -> SessionReport:
@@ -351,6 +414,21 @@ class SeriesReport:
         order = {level: i for i, level in enumerate(LEVELS)}
         return sorted(rows, key=lambda row: order[row.level])  # stable: sessions stay in date order
 
+    @property
+    def now(self) -> datetime:
+        """When the series was exported (the latest of its reports' moments)."""
+        return max(r.now for r in self.reports)
+
+    def number(self, report: SessionReport) -> int:
+        """A session's number in the series, counted by date (burgerbijeenkomst 1, 2, ...)."""
+        return self.reports.index(report) + 1
+
+    def theme_advice_rows(self, group: ThemeGroup) -> list[AdviceRow]:
+        """One theme's recommendations by level, each with the session it came from."""
+        rows = [replace(row, session=r.session) for r in group.reports for row in r.advice_rows()]
+        order = {level: i for i, level in enumerate(LEVELS)}
+        return sorted(rows, key=lambda row: order[row.level])
+
     def threads(self) -> list[Thread]:
         """Tags by the number of sessions they appear in, then by how often they were used."""
         entries: Counter[str] = Counter()
@@ -399,8 +477,8 @@ def select_sessions(sessions: list[SessionInfo], selection: str) -> list[Session
     return sorted(chosen, key=lambda s: (s.date, s.place, s.id))
 
 
-def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
-    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+def series_sessions(store: Store, selection: str) -> list[SessionInfo]:
+    """The sessions of `all` or one theme, by date; StoreError when none matches."""
     from facilitator.store import StoreError
 
     chosen = select_sessions(store.list_sessions(), selection)
@@ -408,4 +486,18 @@ def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
         themes = sorted({s.programme.id for s in store.list_sessions()})
         known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
         raise StoreError(f"no sessions for {selection!r}{known}")
+    return chosen
+
+
+def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
+    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+    chosen = series_sessions(store, selection)
     return SeriesReport(selection, [build(store, s.id, now) for s in chosen])
+
+
+def series_title(selection: str, sessions: list[SessionInfo]) -> str:
+    """ "Burgerconsultaties", or "Burgerconsultaties: THEME" for one theme's sessions."""
+    themes = {s.programme.id: s.programme.theme for s in sessions}
+    if selection.strip().casefold() == "all" or len(themes) != 1:
+        return "Burgerconsultaties"
+    return f"Burgerconsultaties: {next(iter(themes.values()))}"

@@ -15,13 +15,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from facilitator.core.timeutil import parse_iso
+
 if TYPE_CHECKING:
     from facilitator.core.report import SeriesReport, SessionReport
     from facilitator.store import Store
 
-FORMATS = ("md", "html", "json", "csv", "docx")
+FORMATS = ("md", "html", "json", "csv", "docx", "qdpx")
 REPORT_FORMATS = ("md", "html", "docx")  # the draft report (and the series report)
-EXTENSIONS = {"md": ".md", "html": ".html", "json": ".json", "csv": ".csv", "docx": ".docx"}
+# The series: the report, one spreadsheet for all its sessions, a REFI-QDA project.
+SERIES_FORMATS = (*REPORT_FORMATS, "csv", "qdpx")
+BINARY_FORMATS = ("docx", "qdpx")  # written to a file, not to the terminal
+EXTENSIONS = {
+    "md": ".md",
+    "html": ".html",
+    "json": ".json",
+    "csv": ".csv",
+    "docx": ".docx",
+    "qdpx": ".qdpx",
+}
 
 ProgressFn = Callable[[int, int], None]
 
@@ -34,8 +46,8 @@ def check(fmt: str, *, audience: str = "team", series: bool = False) -> None:
     """ExportError when this combination cannot be exported."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    if series and fmt not in REPORT_FORMATS:
-        raise ExportError(f"the series report comes as {', '.join(REPORT_FORMATS)}, not {fmt!r}")
+    if series and fmt not in SERIES_FORMATS:
+        raise ExportError(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt!r}")
     if audience != "team" and fmt not in REPORT_FORMATS:
         raise ExportError(
             f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}"
@@ -59,18 +71,34 @@ def render_session(
         from facilitator.export import csvrows
 
         return csvrows.render(report, progress, delimiter=delimiter)
+    if fmt == "qdpx":
+        from facilitator.export import qdpx
+
+        s = report.session
+        title = f"Burgerconsultatie {s.programme.theme}: {s.place}, {s.date}"
+        return qdpx.render([report], title, report.now, progress)
     from facilitator.export.document import session_document
 
     return _render(session_document(report), fmt, progress)
 
 
 def render_series(
-    series: SeriesReport, fmt: str, progress: ProgressFn | None = None
+    series: SeriesReport, fmt: str, progress: ProgressFn | None = None, *, delimiter: str = ","
 ) -> str | bytes:
-    """A built series report in md, html or docx."""
+    """A built series in md, html or docx (the report), csv (one table) or qdpx (REFI-QDA)."""
+    check(fmt, series=True)
+    if fmt == "csv":
+        from facilitator.export import csvrows
+
+        return csvrows.render_series(series, progress, delimiter=delimiter)
+    if fmt == "qdpx":
+        from facilitator.core.report import series_title
+        from facilitator.export import qdpx
+
+        title = series_title(series.selection, [r.session for r in series.reports])
+        return qdpx.render(series.reports, title, series.now, progress)
     from facilitator.export.document import series_document
 
-    check(fmt, series=True)
     return _render(series_document(series), fmt, progress)
 
 
@@ -93,13 +121,42 @@ def export_session(
 
 
 def export_series(
-    store: Store, selection: str, fmt: str, *, now: datetime, progress: ProgressFn | None = None
+    store: Store,
+    selection: str,
+    fmt: str,
+    *,
+    now: datetime,
+    progress: ProgressFn | None = None,
+    delimiter: str = ",",
 ) -> str | bytes:
-    """The series report over `all` sessions or one theme's, in md, html or docx."""
-    from facilitator.core.report import build_series
+    """The series over `all` sessions or one theme's, in md, html, docx, csv or qdpx."""
+    from facilitator.core.report import build, build_series, series_sessions, series_title
 
     check(fmt, series=True)
-    return render_series(build_series(store, selection, now), fmt, progress)
+    if fmt in ("csv", "qdpx"):
+        # One session at a time: a series of 70,000 entries never sits in memory whole.
+        chosen = series_sessions(store, selection)
+        marks = ", ".join("?" * len(chosen))
+        total = store.query(
+            f"SELECT COUNT(*) AS n FROM entries WHERE deleted_at IS NULL "
+            f"AND session_id IN ({marks})",
+            [s.id for s in chosen],
+        )[0]["n"]
+        reports = (build(store, s.id, now) for s in chosen)
+        if fmt == "csv":
+            from facilitator.export import csvrows
+
+            return csvrows.render_reports(reports, total, progress, delimiter=delimiter)
+        from facilitator.export import qdpx
+
+        moment = max([now, *(parse_iso(s.created_at) for s in chosen)])
+        title = series_title(selection, chosen)
+        return qdpx.render(reports, title, moment, progress, total=total)
+    from facilitator.export.document import series_document
+
+    # The report model is dropped once the document is built (nothing else holds it), so a
+    # series of 70,000 entries is in memory as a model or as a document, not both.
+    return _render(series_document(build_series(store, selection, now)), fmt, progress)
 
 
 def _render(doc, fmt: str, progress: ProgressFn | None) -> str | bytes:  # noqa: ANN001
@@ -153,10 +210,48 @@ def write_file(path: str | os.PathLike[str], content: str | bytes) -> Path:
     return path
 
 
-def import_file(store: Store, path: str | os.PathLike[str]) -> str:
-    """Load a JSON export into `store` and return the session id (DocError, StoreError or
-    OSError when it cannot)."""
-    from facilitator.export.jsondoc import loads
+def read_import(path: str | os.PathLike[str]):  # noqa: ANN201
+    """The `SessionData` in a JSON export file; DocError naming the file (and the entry and field)
+    when it is not one. A file over `jsondoc.MAX_IMPORT_BYTES` is refused before it is read."""
+    from facilitator.export import jsondoc
+    from facilitator.export.jsondoc import DocError
 
-    text = Path(path).read_text(encoding="utf-8-sig")
-    return store.import_session(loads(text))
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            limit = jsondoc.MAX_IMPORT_BYTES
+            if size > limit:
+                raise DocError(
+                    f"{path}: {size / 2**20:.0f} MiB is more than an import takes "
+                    f"({limit // 2**20} MiB); import the sessions one by one"
+                )
+            raw = fh.read(limit + 1)  # a pipe or a growing file says nothing true in fstat
+    except FileNotFoundError:
+        raise DocError(f"no file {path}") from None
+    except IsADirectoryError:
+        raise DocError(f"{path} is a folder, not a JSON export") from None
+    except OSError as exc:
+        raise DocError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise DocError(f"{path}: more than an import takes ({limit // 2**20} MiB)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DocError(f"{path} is not UTF-8 text (a JSON export of facilitator is)") from None
+    try:
+        return jsondoc.loads(text)
+    except DocError as exc:
+        raise DocError(f"{path}: {exc}") from None
+
+
+def import_file(store: Store, path: str | os.PathLike[str]) -> str:
+    """Load a JSON export into `store` and return the session id; DocError or StoreError naming
+    the file, entry index and field when it cannot."""
+    from facilitator.store import StoreError
+
+    data = read_import(path)
+    try:
+        return store.import_session(data)
+    except StoreError as exc:
+        raise type(exc)(f"{Path(path)}: {exc}") from None

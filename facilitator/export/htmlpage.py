@@ -7,12 +7,15 @@ a mail attachment or from a USB stick. Every typed text is HTML-escaped (quotes 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape as _esc
 
 from facilitator.core.clock import BlockState, ClockState
+from facilitator.core.timeutil import DEFAULT_ZONE
 from facilitator.export.document import (
+    IMAGE_TYPES,
     Chart,
     Document,
     Heading,
@@ -24,6 +27,7 @@ from facilitator.export.document import (
     block_label,
     hhmm,
     minutes,
+    photo_file,
 )
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -57,6 +61,9 @@ table.programme .c2, table.programme .c3 { white-space: nowrap; }
 ul, ol { padding-left: 1.4rem; }
 li { margin: .2rem 0; }
 .pre-line { white-space: pre-line; }
+figure.photo { margin: .4rem 0; }
+figure.photo img { max-width: 100%; max-height: 20rem; }
+.photo-missing { color: var(--late); font-style: italic; }
 figure { margin: .8rem 0 1.2rem; }
 figcaption { color: var(--muted); font-size: .9rem; }
 svg text { font-family: inherit; }
@@ -64,6 +71,8 @@ svg text { font-family: inherit; }
   @page { size: A4; margin: 18mm 16mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
+  /* Every chapter after the first starts on a new page, as in the Word version. */
+  main > h2:not(:first-of-type) { break-before: page; page-break-before: always; }
   h3, h4 { break-after: avoid; page-break-after: avoid; }
   table, figure, li { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
@@ -122,7 +131,27 @@ def _table(el: Table, counter: Progress) -> list[str]:
     return out
 
 
-def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
+def _photo(path: str) -> str:
+    """A zinnebeeld's or prototype's photo inside the page (a data: URL, the page loads nothing),
+    or a note naming the path when the file is missing."""
+    if not path:
+        return ""
+    file, note = photo_file(path)
+    if file is not None:
+        try:
+            data = base64.b64encode(file.read_bytes()).decode("ascii")
+        except OSError:
+            note = f"Foto niet gevonden: {path}"
+        else:
+            mime = IMAGE_TYPES[file.suffix.lower()]
+            return (
+                f'<figure class="photo"><img src="data:{mime};base64,{data}" alt="{esc(path)}">'
+                f'<figcaption dir="auto">{esc(path)}</figcaption></figure>'
+            )
+    return f'<br><span class="photo-missing" dir="auto">{esc(note)}</span>'
+
+
+def timeline_svg(blocks: list[BlockState], clock: ClockState, tz: str = DEFAULT_ZONE) -> str:
     """Planned (light bar) against actual (dark bar) time per block, on one time axis."""
     start = clock.started_at
     if start is None:
@@ -172,7 +201,7 @@ def timeline_svg(blocks: list[BlockState], clock: ClockState) -> str:
         )
         parts.append(
             f'<text x="{x:.1f}" y="{top - 10}" font-size="11" fill="#5f6368" '
-            f'text-anchor="middle">{esc(hhmm(start + timedelta(minutes=t)))}</text>'
+            f'text-anchor="middle">{esc(hhmm(start + timedelta(minutes=t), tz))}</text>'
         )
         t += step
     for i, (b, plan, actual) in enumerate(spans):
@@ -250,20 +279,20 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
         elif isinstance(el, Items):
             tag = "ol" if el.numbered else "ul"
             out.append(f"<{tag}>")
-            for item in el.items:
-                out.append(f'<li dir="auto">{_runs(item)}</li>')
+            for i, item in enumerate(el.items):
+                out.append(f'<li dir="auto">{_runs(item)}{_photo(el.photo(i))}</li>')
                 counter.step()
             out.append(f"</{tag}>")
         elif isinstance(el, Table):
             out += _table(el, counter)
         elif isinstance(el, Chart):
-            svg = timeline_svg(el.blocks, el.clock)
+            svg = timeline_svg(el.blocks, el.clock, el.timezone)
             if svg:
                 out.append(
                     f'<figure class="chart">{svg}<figcaption>Gepland (licht) en werkelijk '
                     "(donker) per onderdeel, vanaf de start van de sessie.</figcaption></figure>"
                 )
             counter.step()
-    out += ["</main>", "</body>", "</html>"]
+    out += ["</main>", "</body>", "</html>", ""]
     counter.finish()
-    return "\n".join(out) + "\n"
+    return "\n".join(out)

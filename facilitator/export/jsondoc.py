@@ -22,9 +22,25 @@ from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import BLOCK_KINDS, MAX_MINUTES, Block, Programme
 from facilitator.core.report import FORMAT_VERSION, Remark, SessionData, SessionReport, remark_order
 from facilitator.core.text import clean
-from facilitator.core.timeutil import iso, parse_iso
+from facilitator.core.timeutil import DEFAULT_ZONE, check_zone, iso, parse_iso
 
 STATES = ("planned", "running", "closed")
+# The keys of an exported entry beside its kind's own fields (KindSpec.fields).
+ENTRY_KEYS = (
+    "id",
+    "kind",
+    "block",
+    "created_at",
+    "updated_at",
+    "author",
+    "tags",
+    "links",
+    "revisions",
+    "history",
+)
+# An import file larger than this is refused before it is read: a session of 10,000 entries
+# exports to about 7 MB, so this leaves room for a dozen of those in one file.
+MAX_IMPORT_BYTES = 100 * 1024 * 1024  # 100 MiB
 MAX_REVISIONS = 1_000_000  # more edits than anyone makes; far below what SQLite can store
 
 
@@ -76,6 +92,7 @@ def to_doc(report: SessionReport, step: Callable[[], None] | None = None) -> dic
             "facilitators": list(info.facilitators),
             "expected_participants": info.expected_participants,
             "created_at": info.created_at,
+            "timezone": info.timezone,
         },
         "blocks": [
             {
@@ -193,7 +210,7 @@ def _time(value: Any, where: str) -> datetime:
 
 def from_doc(doc: Any) -> SessionData:
     """Check an export and turn it into what `Store.import_session` restores; DocError if wrong."""
-    from facilitator.store import SessionInfo
+    from facilitator.store import FieldError, SessionInfo, Store
 
     if not isinstance(doc, dict):
         raise DocError("expected a JSON object (a facilitator session export)")
@@ -285,6 +302,13 @@ def from_doc(doc: Any) -> SessionData:
     else:
         events = _events_from_blocks(raw_blocks, keys, state)
     first_time = min((ev.at for ev in events), default=None)
+    timezone = s.get("timezone", DEFAULT_ZONE)
+    if not isinstance(timezone, str):
+        raise DocError(f"session.timezone: expected text, not {timezone!r}")
+    try:
+        timezone = check_zone(clean(timezone))
+    except ValueError as exc:
+        raise DocError(f"session.timezone: {exc}") from None
     info = SessionInfo(
         id=session_id,
         programme=programme,
@@ -295,6 +319,7 @@ def from_doc(doc: Any) -> SessionData:
         state=state,
         created_at=created_at or iso(first_time or datetime.now().astimezone()),
         remark_token="",
+        timezone=timezone,
     )
 
     entries: list[Entry] = []
@@ -310,6 +335,14 @@ def from_doc(doc: Any) -> SessionData:
         spec = KINDS.get(kind)
         if spec is None:
             raise DocError(f"{where}.kind: unknown kind {kind!r} (known: {', '.join(KINDS)})")
+        known = {*ENTRY_KEYS, *spec.fields, *(("building_blocks",) if spec.building_blocks else ())}
+        unknown = [k for k in e if k not in known]
+        if unknown:
+            raise DocError(
+                f"{where}.{unknown[0]}: {'an' if kind[:1] in 'aeiou' else 'a'} "
+                f"{kind.replace('_', ' ')} has no field {unknown[0]!r} "
+                f"(it has {', '.join(sorted(known))})"
+            )
         index = _need(e, "block", int, where, null=True)
         if index is not None and not 0 <= index < len(raw_blocks):
             raise DocError(f"{where}.block: no block {index} (there are {len(raw_blocks)})")
@@ -331,6 +364,12 @@ def from_doc(doc: Any) -> SessionData:
         for name in TEXT_FIELDS:
             if name in values and name != "level" and not isinstance(values[name], str):
                 raise DocError(f"{where}.{name}: expected text")
+        try:
+            Store._check_fields(kind, values)  # what the store would refuse, said with its place
+        except FieldError as exc:
+            raise DocError(f"{where}.{exc.field}: {exc}") from None
+        if "author" in e and not isinstance(e["author"], str):
+            raise DocError(f"{where}.author: expected text")
         versions = e.get("history", [])
         if not isinstance(versions, list):
             raise DocError(f"{where}.history: expected a list")

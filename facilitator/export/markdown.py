@@ -20,6 +20,7 @@ from facilitator.export.document import (
     Progress,
     Run,
     Table,
+    photo_note,
 )
 
 # Characters with a meaning inline: emphasis, code, links, raw HTML, tables, strikethrough.
@@ -58,17 +59,22 @@ def _run(run: Run, breaker: str) -> str:
     """One run; each new line of typed text is defused, empty lines are dropped."""
     lines = run.text.split("\n")
     parts = [escape(lines[0])] + [_defuse(escape(ln)) for ln in lines[1:] if ln.strip()]
+    opening = ""
+    if len(parts) > 1 and not parts[0].strip():
+        # A run that starts on a new line (a supporting quote below an insight): the break goes
+        # before the emphasis, never inside it.
+        opening, parts = breaker, parts[1:]
     body = breaker.join(parts)
     core = body.strip()
     if not core or not (run.bold or run.italic):
-        return body
+        return opening + body
     lead = body[: len(body) - len(body.lstrip())]
     trail = body[len(body.rstrip()) :]
     if run.bold:
         core = f"**{core}**"
     if run.italic:
         core = f"*{core}*"
-    return lead + core + trail
+    return opening + lead + core + trail
 
 
 def _inline(runs: Line, *, breaker: str) -> str:
@@ -96,7 +102,11 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
             for i, item in enumerate(el.items, 1):
                 marker = f"{i}. " if el.numbered else "- "
                 pad = " " * len(marker)
-                out.append(marker + _inline(item, breaker="\\\n" + pad))
+                line = marker + _inline(item, breaker="\\\n" + pad)
+                photo = el.photo(i - 1)
+                if photo:
+                    line += "\\\n" + pad + "*" + escape(" ".join(photo_note(photo).split())) + "*"
+                out.append(line)
                 counter.step()
             out.append("")
         elif isinstance(el, Table):
@@ -109,4 +119,7 @@ def render(doc: Document, progress: Callable[[int, int], None] | None = None) ->
         elif isinstance(el, Chart):
             counter.step()  # drawn in HTML only; the timeline table carries the same times
     counter.finish()
-    return "\n".join(out).rstrip("\n") + "\n"
+    while out and not out[-1]:
+        out.pop()
+    out.append("")  # one newline at the end, without copying the whole text again
+    return "\n".join(out)

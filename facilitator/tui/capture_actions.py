@@ -241,7 +241,8 @@ class Capturer:
             lambda: (
                 store.all_tags(),
                 store.speakers(),
-                store.list_entries(sid, kind="quote"),
+                # Quotes (for advice and insights) and stories (for rules) to link to.
+                [e for e in store.list_entries(sid) if e.kind in ("quote", "story")],
                 store.get_setting(key, ""),
             )
         )
@@ -405,6 +406,7 @@ class Capturer:
                 quotes=self.quotes,
                 editing=entry is not None,
                 ask_initials=ask,
+                sub_questions=list(self.host.session.programme.sub_questions),  # type: ignore[attr-defined]
             ),
             closed,
         )

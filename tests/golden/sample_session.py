@@ -39,7 +39,10 @@ def build_sample(store: Store) -> str:
     story = add(
         sid,
         "story",
-        {"text": "In de bus sprak een man mij aan op mijn hoofddoek.\nNiemand zei iets."},
+        {
+            "text": "In de bus sprak een man mij aan op mijn hoofddoek.\nNiemand zei iets.",
+            "sub_question": prog.sub_questions[0],
+        },
         author="AB",
         block_key="fase1",
         tags=["omstanders", "openbaar vervoer"],
@@ -48,7 +51,11 @@ def build_sample(store: Store) -> str:
     add(
         sid,
         "emblem",
-        {"title": "De brug", "text": "Twee handen die elkaar net niet raken."},
+        {
+            "title": "De brug",
+            "text": "Twee handen die elkaar net niet raken.",
+            "photo": "fotos/de-brug.jpg",  # not on disk: the reports say so
+        },
         author="AB",
         block_key="fase1",
         tags=["verbinding"],
@@ -57,7 +64,11 @@ def build_sample(store: Store) -> str:
     q1 = add(
         sid,
         "quote",
-        {"text": "Ik had gewild dat iemand opstond.", "speaker": "deelnemer, Utrecht"},
+        {
+            "text": "Ik had gewild dat iemand opstond.",
+            "speaker": "deelnemer, Utrecht",
+            "sub_question": prog.sub_questions[0],
+        },
         author="CD",
         block_key="fase1",
         tags=["omstanders"],
@@ -90,11 +101,21 @@ def build_sample(store: Store) -> str:
     rule = add(
         sid,
         "rule",
-        {"text": "Licht je beweegredenen toe", "source": "groep 2"},
+        {"text": "Licht je beweegredenen toe"},
         author="AB",
         block_key="fase3",
         tags=["communicatie"],
+        links=[story.id],
         now=at(200),
+    )
+    store.add_entry(  # a rule from before rules linked to their story: its source as typed
+        sid,
+        "rule",
+        {"text": "Spreek elkaar aan, niet over elkaar.", "source": "groep 2"},
+        author="AB",
+        block_key="fase3",
+        now=at(202),
+        entry_id="e50",  # outside the e01, e02, ... sequence the other tests name
     )
     store.update_entry(rule.id, {"text": "Licht je beweegredenen toe."}, now=at(205))
     add(
@@ -175,10 +196,15 @@ def build_sample(store: Store) -> str:
     add(
         sid,
         "insight",
-        {"text": "Omstanders willen wel helpen, maar weten niet hoe."},
+        {
+            "title": "Omstanders willen helpen",
+            "text": "Omstanders willen wel helpen, maar weten niet hoe.",
+            "sub_question": prog.sub_questions[1],
+        },
         author="AB",
         block_key="fase4",
         tags=["omstanders"],
+        links=[q1.id],
         now=at(268),
     )
     add(

@@ -37,13 +37,17 @@ from facilitator.tui.widgets.tag_input import TagField, TagInput
 #   line: one-line Input (Enter saves)      lines: multi-line TextArea (Ctrl+S saves)
 #   speaker: Input completing earlier labels   photo: Input for a path
 #   level: the three advice levels           blocks: building blocks list plus free text
-#   links: quotes of this session to illustrate an advice
+#   links: quotes of this session to illustrate an advice (or support an insight)
+#   story: the story of this session a rule came from (a link)
+#   subq: the sub-question of the session's programme it answers (0 for none)
 FORMS: dict[str, tuple[tuple[str, str], ...]] = {
-    "story": (("text", "lines"),),
-    "quote": (("text", "line"), ("speaker", "speaker")),
+    "story": (("text", "lines"), ("sub_question", "subq")),
+    "quote": (("text", "line"), ("speaker", "speaker"), ("sub_question", "subq")),
     "emblem": (("title", "line"), ("text", "lines"), ("photo", "photo")),
     "design_question": (("text", "line"),),
-    "rule": (("text", "line"), ("source", "lines")),
+    # A rule links to its story; a rule typed before that keeps its `source` text (not shown
+    # in the form, kept when the rule is edited).
+    "rule": (("text", "line"), ("links", "story")),
     "prototype": (
         ("title", "line"),
         ("text", "lines"),
@@ -51,9 +55,24 @@ FORMS: dict[str, tuple[tuple[str, str], ...]] = {
         ("photo", "photo"),
     ),
     "advice": (("text", "lines"), ("level", "level"), ("links", "links")),
-    "insight": (("text", "lines"),),
+    "insight": (
+        ("text", "lines"),
+        ("title", "line"),
+        ("sub_question", "subq"),
+        ("links", "links"),
+    ),
     "observation": (("text", "lines"),),
     "validation": (("text", "lines"),),
+}
+
+# Optional fields that come after the tags, so the quick path stays words, Tab, (label, Tab,)
+# tags: the sub-question, and an insight's headline and supporting quotes.
+AFTER_TAGS = {
+    ("story", "sub_question"),
+    ("quote", "sub_question"),
+    ("insight", "title"),
+    ("insight", "sub_question"),
+    ("insight", "links"),
 }
 
 # submit(capture, initials): initials is what the form asked for, or None when it did not ask.
@@ -69,6 +88,17 @@ class LevelChoice(RadioSet):
         Binding("2", "choose(1)", show=False),
         Binding("3", "choose(2)", show=False),
     ]
+
+    def action_choose(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 0 <= index < len(buttons):
+            buttons[index].value = True
+
+
+class SubQuestionChoice(RadioSet):
+    """The sub-question an entry answers: arrows and Enter, or 0 (none), 1, 2, ... straight away."""
+
+    BINDINGS = [Binding(str(n), f"choose({n})", show=False) for n in range(10)]
 
     def action_choose(self, index: int) -> None:
         buttons = list(self.query(RadioButton))
@@ -101,6 +131,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         quotes: list[Entry] | None = None,
         editing: bool = False,
         ask_initials: str | None = None,
+        sub_questions: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.capture = capture
@@ -110,7 +141,8 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         self._on_change = on_change
         self.known_tags = known_tags or []
         self.speakers = speakers or []
-        self.quotes = quotes or []
+        self.quotes = quotes or []  # this session's quotes and stories, to link to
+        self.sub_questions = list(sub_questions or [])
         self.editing = editing
         self.ask_initials = ask_initials  # the first capture of an app asks, prefilled
         self._saving = False
@@ -133,7 +165,8 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
             with Horizontal(id="capture-head"):
                 yield Static(Content(title), id="capture-title")
                 yield Static(plain_line(self.context), id="capture-context")
-            for name, widget in FORMS[self.kind]:
+            rows = [r for r in FORMS[self.kind] if (self.kind, r[0]) not in AFTER_TAGS]
+            for name, widget in rows:
                 with Horizontal(classes=f"field-row row-{widget}"):
                     yield Label(
                         Content(t(f"capture.label_{self.kind}_{name}")), classes="field-label"
@@ -142,6 +175,14 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
             with Horizontal(classes="field-row row-tags"):
                 yield Label(Content(t("capture.label_tags")), classes="field-label")
                 yield TagInput(self.known_tags, self.capture.tag_text, id="tag-input")
+            for name, widget in FORMS[self.kind]:
+                if (self.kind, name) in AFTER_TAGS:
+                    with Horizontal(classes=f"field-row row-{widget}"):
+                        yield Label(
+                            Content(t(f"capture.label_{self.kind}_{name}")),
+                            classes="field-label",
+                        )
+                        yield self._field(name, widget, f.get(name))
             if self.ask_initials is not None:
                 # Asked in the form, not before it: words typed straight after the capture key
                 # land in the text, never in a question in between.
@@ -214,17 +255,41 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
                 classes="blocks-box",
             )
             return box
-        if widget == "links":
+        if widget in ("links", "story"):
             linked = set(self.capture.links)
-            quotes = list(self.quotes)
+            quotes = self._candidates(widget)
             if not quotes:
-                return Static(Content(t("capture.no_quotes")), id=fid, classes="muted")
+                empty = "capture.no_quotes" if widget == "links" else "capture.no_stories"
+                return Static(Content(t(empty)), id=fid, classes="muted")
             return SelectionList[str](
                 *(Selection(plain_line(_quote_line(q), 110), q.id, q.id in linked) for q in quotes),
                 id=fid,
                 compact=True,
             )
+        if widget == "subq":
+            if not self.sub_questions:
+                return Static(Content(t("capture.no_sub_questions")), id=fid, classes="muted")
+            picked = str(value or "")
+            options: list[tuple[str, str]] = [("", t("capture.sub_question_none"))]
+            options += [(q, q) for q in self.sub_questions]
+            if picked and picked not in self.sub_questions:
+                options.append((picked, picked))  # an edit keeps what the entry had
+            return SubQuestionChoice(
+                *(
+                    RadioButton(
+                        plain_line(f"{i}  {label}", 110), value=(q == picked), name=f"subq-{i}"
+                    )
+                    for i, (q, label) in enumerate(options)
+                ),
+                id=fid,
+                compact=True,
+            )
         raise ValueError(f"unknown form widget {widget!r}")
+
+    def _candidates(self, widget: str) -> list[Entry]:
+        """What a links field offers: quotes (an advice, an insight), stories (a rule)."""
+        kind = "story" if widget == "story" else "quote"
+        return [q for q in self.quotes if q.kind == kind]
 
     def on_mount(self) -> None:
         first = self.query(".field-row Input, .field-row TextArea, .field-row RadioSet").first()
@@ -268,7 +333,8 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
 
     def collect(self) -> Capture:
         """What the form holds now."""
-        fields: dict[str, Any] = {}
+        # Fields the form does not show (a rule's old `source` text) stay as they were.
+        fields: dict[str, Any] = dict(self.capture.fields)
         links = list(self.capture.links)
         for name, widget in FORMS[self.kind]:
             if widget in ("line", "speaker", "photo"):
@@ -282,11 +348,22 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
                 blocks = list(self.query_one("#f-blocks", SelectionList).selected)
                 other = self.query_one("#f-other-blocks", Input).value
                 fields[name] = blocks + [b for b in (x.strip() for x in other.split(",")) if b]
-            elif widget == "links":
+            elif widget in ("links", "story"):
                 for chosen in self.query(f"#f-{name}").results(SelectionList):
                     # Links to quotes not listed here (another session's) are kept as they were.
-                    shown = {q.id for q in self.quotes}
+                    shown = {q.id for q in self._candidates(widget)}
                     links = [x for x in links if x not in shown] + list(chosen.selected)
+            elif widget == "subq":
+                fields[name] = ""
+                for choice in self.query(f"#f-{name}").results(SubQuestionChoice):
+                    pressed = choice.pressed_button
+                    if pressed is not None and pressed.name:
+                        index = int(pressed.name.removeprefix("subq-"))
+                        options = ["", *self.sub_questions]
+                        kept = str(self.capture.fields.get(name) or "")
+                        if kept and kept not in self.sub_questions:
+                            options.append(kept)
+                        fields[name] = options[index] if index < len(options) else ""
         return Capture(self.kind, fields, self.query_one(TagInput).value, links)
 
     @on(Input.Changed)

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from facilitator.export import FORMATS, REPORT_FORMATS, default_name
+from facilitator.export import FORMATS, REPORT_FORMATS, SERIES_FORMATS, default_name
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.base import DismissOnce, Translated
@@ -35,9 +35,11 @@ def subject(session: SessionInfo, scope: str) -> str:
 
 
 def formats_for(scope: str) -> tuple[str, ...]:
-    """The session's team export has every format; the participant version and the series
-    report are reports only."""
-    return FORMATS if scope == "session" else REPORT_FORMATS
+    """The session's team export has every format; the participant version is a report only;
+    the series comes as the report, one spreadsheet or a REFI-QDA project."""
+    if scope == "session":
+        return FORMATS
+    return REPORT_FORMATS if scope == "participants" else SERIES_FORMATS
 
 
 class ExportScreen(DismissOnce, Translated, ModalScreen[dict[str, Any] | None]):

@@ -46,7 +46,7 @@ def field_parts(
             for b in blocks:
                 parts += ["  • ", b, "\n"]
     if spec.links and linked:
-        parts += [(t("capture.label_advice_links"), "bold"), "\n"]
+        parts += [(t(f"capture.label_{kind}_links"), "bold"), "\n"]
         for q in linked:
             line = f"“{clean(q.text)}”" + (f" — {clean(q.speaker)}" if q.speaker.strip() else "")
             parts += ["  • ", line, "\n"]
