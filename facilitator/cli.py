@@ -465,9 +465,19 @@ def export_command(
 @common
 @click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Add a note-taker's export to the same session in this database (entries matched by id).",
+)
 @click.pass_context
 def import_command(
-    ctx: click.Context, db: Path | None, lang: str | None, file: Path, as_json: bool
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    file: Path,
+    as_json: bool,
+    merge: bool = False,
 ) -> None:
     """Load a session from a JSON export (`facilitator export SESSION --format json`) into this database.
 
@@ -491,6 +501,9 @@ def import_command(
     except DocError as exc:
         fail(f"{file}: {exc}")
     store = open_store(path)
+    if merge:
+        _merge_import(store, data, file, as_json)
+        return
     try:
         sid = store.import_session(data)
     except StoreError as exc:
@@ -500,6 +513,43 @@ def import_command(
     finally:
         store.close()
     click.echo(json.dumps({"id": sid}) if as_json else sid)
+
+
+def _merge_import(store: Any, data: Any, file: Path, as_json: bool) -> None:
+    from facilitator.store import StoreError
+    from facilitator.sync.store_sync import merge_export
+
+    try:
+        counts = merge_export(store, data)
+    except StoreError as exc:
+        fail(str(exc))
+    except sqlite3.Error as exc:
+        fail(f"{file} could not be merged: {exc}")
+    finally:
+        store.close()
+    sid = data.session.id
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "id": sid,
+                    "added": counts.added,
+                    "changed": counts.changed,
+                    "unchanged": counts.unchanged,
+                }
+            )
+        )
+    else:
+        click.echo(sid)
+        click.echo(
+            t(
+                "sync.merged",
+                added=counts.added,
+                changed=counts.changed,
+                unchanged=counts.unchanged,
+            ),
+            err=True,
+        )
 
 
 # -- serve: the remark server without the TUI --
