@@ -1,0 +1,318 @@
+"""A note-taker's laptop: join a host, push the outbox, pull what the others wrote.
+
+Every entry is committed to this laptop's own database first (the store does that, whatever
+the network); `sync_once` then sends the outbox in the order it was written and fetches the
+host's changes and clock. The host's certificate is pinned: `aiohttp.Fingerprint` checks its
+SHA-256 on the TLS connection before a single byte of the request is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiohttp
+
+from facilitator.core.merge import EntryState
+from facilitator.i18n import t
+from facilitator.store import NotFound, Store, StoreError
+from facilitator.sync import store_sync as ss
+from facilitator.sync.tls import normalise_fingerprint
+
+PUSH_BATCH = 200
+TIMEOUT = 10.0  # seconds for one request: a venue's wifi can be slow, never this slow
+
+
+class SyncError(Exception):
+    """Syncing did not happen; the message says why in the user's language. `reason` is one of
+    unreachable, fingerprint, code_wrong, code_expired, code_used, code_tries, removed,
+    refused."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class JoinAddress:
+    base: str  # https://host:port
+    session_id: str
+    code: str
+    fingerprint: str
+
+
+def parse_join_address(text: str) -> JoinAddress:
+    """https://10.0.0.5:8443/j/SESSION?c=CODE&fp=SHA256 as `facilitator pair` prints it;
+    ValueError with a readable message otherwise."""
+    problem = t("sync.bad_address")
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - a port out of range raises ValueError
+    except ValueError:
+        raise ValueError(problem) from None
+    query = parse_qs(parts.query)
+    segments = [s for s in parts.path.split("/") if s]
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or len(segments) != 2
+        or segments[0] != "j"
+        or len(query.get("c", [])) != 1
+        or len(query.get("fp", [])) != 1
+    ):
+        raise ValueError(problem)
+    fingerprint = normalise_fingerprint(query["fp"][0])
+    code = ss.normalise_code(query["c"][0])
+    if fingerprint is None or len(code) != 8:
+        raise ValueError(problem)
+    return JoinAddress(
+        base=f"https://{parts.netloc}",
+        session_id=unquote(segments[1]),
+        code=code,
+        fingerprint=fingerprint,
+    )
+
+
+def _http(fingerprint: str) -> aiohttp.ClientSession:
+    pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=pin, limit=2),
+        timeout=aiohttp.ClientTimeout(total=TIMEOUT),
+    )
+
+
+async def _request(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    pending: int | None = None,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    headers = {}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if pending is not None:
+        headers["X-Pending"] = str(pending)
+    data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        async with http.request(method, url, data=data, headers=headers) as resp:
+            raw = await resp.read()
+            try:
+                answer = json.loads(raw) if raw else {}
+            except ValueError:
+                answer = {}
+            return resp.status, answer if isinstance(answer, dict) else {}
+    except aiohttp.ServerFingerprintMismatch:
+        raise SyncError("fingerprint", t("sync.fingerprint_mismatch")) from None
+    except (TimeoutError, aiohttp.ClientError, OSError):
+        raise SyncError("unreachable", t("sync.unreachable")) from None
+
+
+async def join(store: Store, address: str, author: str) -> str:
+    """Pair with the host in the join address, copy its session here and sync once; returns
+    the session id. ValueError for an address that is not one, SyncError when pairing fails."""
+    addr = parse_join_address(address)
+    author = author.strip()
+    if not author:
+        raise ValueError(t("sync.no_author"))
+    async with _http(addr.fingerprint) as http:
+        status, answer = await _request(
+            http,
+            "POST",
+            f"{addr.base}/v1/pair",
+            body={"session": addr.session_id, "code": addr.code, "author": author},
+        )
+    if status == 403 and answer.get("error") in ("wrong", "expired", "used", "tries"):
+        reason = f"code_{answer['error']}"
+        raise SyncError(reason, t(f"sync.{reason}"))
+    if status != 200 or not isinstance(answer.get("session"), dict):
+        raise SyncError("refused", t("sync.refused", status=status))
+    await store.call(_set_up_session, store, answer["session"])
+    await store.call(
+        ss.link_host,
+        store,
+        addr.session_id,
+        address=addr.base,
+        fingerprint=addr.fingerprint,
+        token=str(answer["token"]),
+        device_id=str(answer["device_id"]),
+        author=author,
+    )
+    client = SyncClient(store, addr.session_id)
+    try:
+        await client.sync_once()
+    finally:
+        await client.close()
+    return addr.session_id
+
+
+def _set_up_session(store: Store, info: dict[str, Any]) -> None:
+    """The host's session in this database (programme, place, date); a session that is here
+    already must follow the same programme (its entries then go to the host)."""
+    from facilitator.core.programme import Programme
+    from facilitator.core.report import SessionData
+    from facilitator.store import SessionInfo
+
+    programme = Programme.from_dict(info["programme"])
+    try:
+        here = store.get_session(str(info["id"]))
+    except NotFound:
+        here = None
+    if here is not None:
+        if here.programme_id != programme.id:
+            raise StoreError(
+                f"session {here.id!r} is in this database with programme {here.programme_id!r}, "
+                f"the host's follows {programme.id!r}"
+            )
+        return
+    store.import_session(
+        SessionData(
+            session=SessionInfo(
+                id=str(info["id"]),
+                programme=programme,
+                place=str(info["place"]),
+                date=str(info["date"]),
+                facilitators=[str(x) for x in info.get("facilitators") or []],
+                expected_participants=info.get("expected_participants"),
+                state="planned",
+                created_at=str(info["created_at"]),
+                remark_token="",
+            ),
+            clock_events=[],
+            entries=[],
+            history={},
+            remarks=[],
+            participants={},
+        )
+    )
+
+
+@dataclass
+class SyncResult:
+    sent: int = 0
+    received: int = 0
+    clock_changed: bool = False
+    pending: int = 0
+
+
+class SyncClient:
+    """Syncs one note-taker's session with its host; keeps one HTTPS connection alive."""
+
+    def __init__(self, store: Store, session_id: str) -> None:
+        self.store = store
+        self.session_id = session_id
+        self._http: aiohttp.ClientSession | None = None
+        self._fingerprint: str | None = None
+
+    async def close(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
+
+    async def _link(self) -> dict[str, Any]:
+        link = await self.store.call(ss.host_link, self.store, self.session_id)
+        if link is None:
+            raise SyncError("refused", t("sync.not_linked", session=self.session_id))
+        if self._http is None or self._fingerprint != link["fingerprint"]:
+            await self.close()
+            self._http = _http(link["fingerprint"])
+            self._fingerprint = link["fingerprint"]
+        return link
+
+    async def sync_once(self) -> SyncResult:
+        """Push the outbox in order, then pull until current. SyncError when the host cannot
+        be reached or refuses; what was not confirmed stays in the outbox."""
+        result = SyncResult()
+        link = await self._link()
+        try:
+            await self._push(link, result)
+            await self._pull(link, result)
+        except SyncError as exc:
+            await self.store.call(ss.set_cursor, self.store, self.session_id, last_error=exc.reason)
+            raise
+        result.pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+        from facilitator.core.clock import utcnow
+        from facilitator.core.timeutil import iso
+
+        await self.store.call(
+            ss.set_cursor, self.store, self.session_id, last_ok_at=iso(utcnow()), last_error=None
+        )
+        return result
+
+    def _check(self, status: int, answer: dict[str, Any]) -> None:
+        if status == 401:
+            raise SyncError("removed", t("sync.removed"))
+        if status != 200:
+            raise SyncError("refused", t("sync.refused", status=status))
+
+    async def _push(self, link: dict[str, Any], result: SyncResult) -> None:
+        assert self._http is not None
+        after = int(link["pushed_seq"])
+        while True:
+            states, nxt = await self.store.call(
+                ss.changes_since,
+                self.store,
+                self.session_id,
+                after,
+                limit=PUSH_BATCH,
+                local_only=True,
+            )
+            if not states:
+                return
+            pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+            status, answer = await _request(
+                self._http,
+                "POST",
+                f"{link['address']}/v1/push",
+                token=link["token"],
+                pending=pending,
+                body={"entries": [s.to_wire() for s in states]},
+            )
+            self._check(status, answer)
+            await self.store.call(ss.set_cursor, self.store, self.session_id, pushed_seq=nxt)
+            result.sent += len(states)
+            after = nxt
+
+    async def _pull(self, link: dict[str, Any], result: SyncResult) -> None:
+        assert self._http is not None
+        after = int(link["pulled_seq"])
+        pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+        while True:
+            status, answer = await _request(
+                self._http,
+                "GET",
+                f"{link['address']}/v1/pull?after={after}&clock={int(link['clock_seq'])}",
+                token=link["token"],
+                pending=pending,
+            )
+            self._check(status, answer)
+            try:
+                states = [EntryState.from_wire(x) for x in answer.get("entries") or []]
+                nxt = int(answer["next"])
+            except (ValueError, KeyError, TypeError):
+                raise SyncError("refused", t("sync.refused", status=status)) from None
+            if states:
+                counts = await self.store.call(
+                    ss.apply_states, self.store, self.session_id, states, from_host=True
+                )
+                result.received += counts.added + counts.changed
+            if answer.get("clock") is not None:
+                changed = await self.store.call(
+                    ss.replace_clock,
+                    self.store,
+                    self.session_id,
+                    int(answer["clock_seq"]),
+                    list(answer["clock"]),
+                )
+                result.clock_changed = result.clock_changed or changed
+                link = {**link, "clock_seq": int(answer["clock_seq"])}
+            await self.store.call(ss.set_cursor, self.store, self.session_id, pulled_seq=nxt)
+            after = nxt
+            if not answer.get("more"):
+                return
