@@ -1,0 +1,195 @@
+"""Note-takers' laptops in the TUI: the host's HTTPS server, a laptop's background sync, the
+run screen's note-taker mode and its key for the Notulisten screen.
+
+- On the host (a database that syncs no session with another host), `start_sync_services`
+  starts the note-takers' server beside the remark server (off with FACILITATOR_WEB=0 or
+  FACILITATOR_SYNC=0); laptops' pushes reach the screens as `DatabaseChanged`.
+- On a laptop (a session joined with `facilitator join`), a background loop syncs every
+  POLL_SECONDS (0.5 s; every 2 s while the host cannot be reached): the outbox goes out in
+  order, the others' entries and the host's clock come in. Capture never waits for it: every
+  entry is committed locally first.
+- In note-taker mode the clock keys (n, b, e, E, +, p, k, u) are not bound: the clock is the
+  facilitator's. Pressing one says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from facilitator.i18n import t
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+POLL_SECONDS = 0.5
+OFFLINE_RETRY_SECONDS = 2.0
+CLOCK_KEYS = ("n", "b", "e", "E", "plus", "p", "k", "u")
+
+SYNC_BINDINGS: list[BindingType] = [
+    Binding("N", "notetakers", "sync.key_open", show=False, tooltip="sync.help_open"),
+]
+SYNC_HELP_SECTIONS: dict[str, str] = {"notetakers": "view"}
+
+
+class SyncStatusChanged(Message, bubble=False):
+    """A laptop's sync went online or offline, or its outbox count changed."""
+
+
+@dataclass
+class SyncStatus:
+    online: bool | None = None  # None: not tried yet
+    pending: int = 0
+    error: str | None = None
+    reason: str | None = None  # SyncError.reason of the last failure
+
+
+def sync_enabled(app: Any) -> bool:
+    """The note-takers' server runs where the remark server may (web options, FACILITATOR_WEB),
+    unless FACILITATOR_SYNC=0."""
+    off = ("0", "off", "no", "false")
+    if os.environ.get("FACILITATOR_SYNC", "1").strip().lower() in off:
+        return False
+    enabled = (app.web_options or {}).get("enabled")
+    if enabled is None:
+        return os.environ.get("FACILITATOR_WEB", "1").strip().lower() not in off
+    return bool(enabled)
+
+
+async def start_sync_services(app: Any) -> None:
+    """The host's server, or a laptop's sync loop; what fails is kept for the screens to tell."""
+    from facilitator.sync import store_sync as ss
+
+    app.sync_server = None
+    app.sync_server_error = None
+    app.sync_status = {}
+    try:
+        linked = await app.store.call(ss.linked_sessions, app.store)
+    except Exception:  # noqa: BLE001 - a database problem shows elsewhere; sync just stays off
+        return
+    if linked:
+        app.run_worker(_sync_loop(app), group="note-takers", exit_on_error=False)
+        return
+    if not sync_enabled(app):
+        return
+    from facilitator.sync.host import NoteTakerServer
+
+    def changed() -> None:
+        from facilitator.tui.app import DatabaseChanged
+
+        for screen in app.screen_stack:
+            screen.post_message(DatabaseChanged())
+
+    options = app.web_options or {}
+    server = NoteTakerServer(
+        app.store,
+        host=str(options.get("host") or os.environ.get("FACILITATOR_HOST") or "0.0.0.0"),
+        # Tests ask the remark server for any free port: the same then goes for this one.
+        port=options.get("sync_port", 0 if options.get("port") == 0 else None),
+        clock=app.clock,
+        on_change=changed,
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        app.sync_server_error = exc.strerror or str(exc)
+        return
+    app.sync_server = server
+
+
+async def stop_sync_services(app: Any) -> None:
+    for worker in list(app.workers):
+        if worker.group == "note-takers" and not worker.is_finished:
+            worker.cancel()
+            try:
+                await worker.wait()
+            except Exception:  # noqa: BLE001 - cancelled, or failed: it runs no more
+                pass
+    server = getattr(app, "sync_server", None)
+    app.sync_server = None
+    if server is not None:
+        await server.stop()
+
+
+async def _sync_loop(app: Any) -> None:
+    from facilitator.sync import store_sync as ss
+    from facilitator.sync.client import SyncClient, SyncError
+    from facilitator.tui.app import DatabaseChanged
+
+    clients: dict[str, SyncClient] = {}
+    try:
+        while True:
+            wait = POLL_SECONDS
+            for sid in await app.store.call(ss.linked_sessions, app.store):
+                client = clients.setdefault(sid, SyncClient(app.store, sid))
+                status: SyncStatus = app.sync_status.setdefault(sid, SyncStatus())
+                before = (status.online, status.pending, status.error)
+                try:
+                    result = await client.sync_once()
+                except SyncError as exc:
+                    status.online, status.error, status.reason = False, str(exc), exc.reason
+                    status.pending = await app.store.call(ss.pending_count, app.store, sid)
+                    wait = OFFLINE_RETRY_SECONDS
+                except Exception as exc:  # noqa: BLE001 - keep syncing; say what went wrong
+                    status.online, status.error = False, str(exc)
+                    wait = OFFLINE_RETRY_SECONDS
+                else:
+                    status.online, status.pending = True, result.pending
+                    status.error = status.reason = None
+                    if result.received or result.clock_changed:
+                        for screen in app.screen_stack:
+                            screen.post_message(DatabaseChanged())
+                if (status.online, status.pending, status.error) != before:
+                    for screen in app.screen_stack:
+                        screen.post_message(SyncStatusChanged())
+            await asyncio.sleep(wait)
+    finally:
+        for client in clients.values():
+            await client.close()
+
+
+def status_text(app: Any, session_id: str) -> str:
+    """For the session bar: "offline, 7 te versturen", "3 te versturen", "gedeeld", or ""."""
+    status = getattr(app, "sync_status", {}).get(session_id)
+    if status is None:
+        return ""
+    if status.online is False and status.reason in ("removed", "fingerprint"):
+        return t(f"sync.bar_{status.reason}", n=status.pending)
+    if status.online is False:
+        return t("sync.offline", n=status.pending)
+    if status.pending:
+        return t("sync.sending", n=status.pending)
+    if status.online:
+        return t("sync.synced_bar")
+    return ""
+
+
+def apply_notetaker_mode(screen: Screen) -> bool:
+    """In a session joined from a host, take the clock keys off the screen; True if so."""
+    from facilitator.sync.store_sync import host_link
+
+    session_id = getattr(screen, "session_id", None)
+    if session_id is None or host_link(screen.app.store, session_id) is None:  # type: ignore[attr-defined]
+        return False
+    keys = screen._bindings.key_to_bindings
+    for key in CLOCK_KEYS:
+        keys.pop(key, None)
+        keys[key] = [Binding(key, "clock_not_here", "", show=False)]
+    return True
+
+
+class SyncActions:
+    """Mixin for RunScreen: the actions behind SYNC_BINDINGS and note-taker mode."""
+
+    def action_notetakers(self) -> None:
+        from facilitator.tui.screens.notetakers import NoteTakersScreen
+
+        self.app.push_screen(NoteTakersScreen(self.session_id))  # type: ignore[attr-defined]
+
+    def action_clock_not_here(self) -> None:
+        self.notify(t("sync.clock_not_here"), timeout=4)  # type: ignore[attr-defined]
