@@ -8,6 +8,7 @@ SHA-256 on the TLS connection before a single byte of the request is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -316,3 +317,84 @@ class SyncClient:
             after = nxt
             if not answer.get("more"):
                 return
+
+
+# -- the background loop (the app's, and the benchmark's) -------------------------------------
+
+POLL_SECONDS = 0.5  # pull this often; an entry written here goes out at the next tick
+TICK_SECONDS = 0.05  # how often the outbox is looked at (one indexed count)
+OFFLINE_RETRY_SECONDS = 2.0  # while the host cannot be reached
+
+
+@dataclass
+class SyncStatus:
+    online: bool | None = None  # None: not tried yet
+    pending: int = 0
+    error: str | None = None
+    reason: str | None = None  # SyncError.reason of the last failure
+
+
+class SyncLoop:
+    """Keeps every session joined from a host in step: pushes the outbox as soon as something
+    is in it, pulls every POLL_SECONDS, retries every OFFLINE_RETRY_SECONDS while the host is
+    away. `on_status(session_id)` after the status of a session changed, `on_received()` after
+    entries or clock events came in."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        on_status: Any = None,
+        on_received: Any = None,
+        poll: float = POLL_SECONDS,
+        tick: float = TICK_SECONDS,
+    ) -> None:
+        self.store = store
+        self.on_status = on_status
+        self.on_received = on_received
+        self.poll = poll
+        self.tick = tick
+        self.status: dict[str, SyncStatus] = {}
+        self._clients: dict[str, SyncClient] = {}
+        self._last_try: dict[str, float] = {}
+
+    async def step(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sid in await self.store.call(ss.linked_sessions, self.store):
+            status = self.status.setdefault(sid, SyncStatus())
+            before = (status.online, status.pending, status.reason)
+            status.pending = await self.store.call(ss.pending_count, self.store, sid)
+            wait = self.poll if status.online is not False else OFFLINE_RETRY_SECONDS
+            due = loop.time() - self._last_try.get(sid, -1e9) >= wait
+            if due or (status.pending and status.online is not False):
+                self._last_try[sid] = loop.time()
+                client = self._clients.setdefault(sid, SyncClient(self.store, sid))
+                try:
+                    result = await client.sync_once()
+                except SyncError as exc:
+                    status.online, status.error, status.reason = False, str(exc), exc.reason
+                    status.pending = await self.store.call(ss.pending_count, self.store, sid)
+                else:
+                    status.online, status.pending = True, result.pending
+                    status.error = status.reason = None
+                    if (result.received or result.clock_changed) and self.on_received:
+                        self.on_received()
+            if (status.online, status.pending, status.reason) != before and self.on_status:
+                self.on_status(sid)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    await self.step()
+                except (StoreError, OSError, ValueError) as exc:
+                    for status in self.status.values():
+                        status.online, status.error, status.reason = False, str(exc), "refused"
+                await asyncio.sleep(self.tick)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.close()

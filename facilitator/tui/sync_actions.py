@@ -4,19 +4,18 @@ run screen's note-taker mode and its key for the Notulisten screen.
 - On the host (a database that syncs no session with another host), `start_sync_services`
   starts the note-takers' server beside the remark server (off with FACILITATOR_WEB=0 or
   FACILITATOR_SYNC=0); laptops' pushes reach the screens as `DatabaseChanged`.
-- On a laptop (a session joined with `facilitator join`), a background loop syncs every
-  POLL_SECONDS (0.5 s; every 2 s while the host cannot be reached): the outbox goes out in
-  order, the others' entries and the host's clock come in. Capture never waits for it: every
-  entry is committed locally first.
+- On a laptop (a session joined with `facilitator join`), a background loop
+  (`facilitator.sync.client.SyncLoop`) pushes the outbox within 50 ms of a save and pulls every
+  0.5 s (every 2 s while the host cannot be reached): the outbox goes out in order, the others'
+  entries and the host's clock come in. Capture never waits for it: every entry is committed
+  locally first.
 - In note-taker mode the clock keys (n, b, e, E, +, p, k, u) are not bound: the clock is the
   facilitator's. Pressing one says so.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
@@ -27,8 +26,6 @@ from facilitator.i18n import t
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-POLL_SECONDS = 0.5
-OFFLINE_RETRY_SECONDS = 2.0
 CLOCK_KEYS = ("n", "b", "e", "E", "plus", "p", "k", "u")
 
 SYNC_BINDINGS: list[BindingType] = [
@@ -39,14 +36,6 @@ SYNC_HELP_SECTIONS: dict[str, str] = {"notetakers": "view"}
 
 class SyncStatusChanged(Message, bubble=False):
     """A laptop's sync went online or offline, or its outbox count changed."""
-
-
-@dataclass
-class SyncStatus:
-    online: bool | None = None  # None: not tried yet
-    pending: int = 0
-    error: str | None = None
-    reason: str | None = None  # SyncError.reason of the last failure
 
 
 def sync_enabled(app: Any) -> bool:
@@ -117,40 +106,20 @@ async def stop_sync_services(app: Any) -> None:
 
 
 async def _sync_loop(app: Any) -> None:
-    from facilitator.sync import store_sync as ss
-    from facilitator.sync.client import SyncClient, SyncError
+    from facilitator.sync.client import SyncLoop
     from facilitator.tui.app import DatabaseChanged
 
-    clients: dict[str, SyncClient] = {}
-    try:
-        while True:
-            wait = POLL_SECONDS
-            for sid in await app.store.call(ss.linked_sessions, app.store):
-                client = clients.setdefault(sid, SyncClient(app.store, sid))
-                status: SyncStatus = app.sync_status.setdefault(sid, SyncStatus())
-                before = (status.online, status.pending, status.error)
-                try:
-                    result = await client.sync_once()
-                except SyncError as exc:
-                    status.online, status.error, status.reason = False, str(exc), exc.reason
-                    status.pending = await app.store.call(ss.pending_count, app.store, sid)
-                    wait = OFFLINE_RETRY_SECONDS
-                except Exception as exc:  # noqa: BLE001 - keep syncing; say what went wrong
-                    status.online, status.error = False, str(exc)
-                    wait = OFFLINE_RETRY_SECONDS
-                else:
-                    status.online, status.pending = True, result.pending
-                    status.error = status.reason = None
-                    if result.received or result.clock_changed:
-                        for screen in app.screen_stack:
-                            screen.post_message(DatabaseChanged())
-                if (status.online, status.pending, status.error) != before:
-                    for screen in app.screen_stack:
-                        screen.post_message(SyncStatusChanged())
-            await asyncio.sleep(wait)
-    finally:
-        for client in clients.values():
-            await client.close()
+    def received() -> None:
+        for screen in app.screen_stack:
+            screen.post_message(DatabaseChanged())
+
+    def status(_session_id: str) -> None:
+        for screen in app.screen_stack:
+            screen.post_message(SyncStatusChanged())
+
+    loop = SyncLoop(app.store, on_status=status, on_received=received)
+    app.sync_status = loop.status
+    await loop.run()
 
 
 def status_text(app: Any, session_id: str) -> str:
