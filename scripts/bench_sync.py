@@ -8,6 +8,9 @@ app's own `SyncLoop`: push within 50 ms of a save, pull every 0.5 s), in one pro
     sync_catchup   1,000 entries written on a laptop while the host was away, until all are on
                    the host once it is back (one `sync_once`), beside the same JSON bytes sent as
                    bare aiohttp POSTs to a handler that only reads them.
+    sync_room      the host's app (headless, its own process) with three laptops capturing,
+                   editing and deleting for a scripted hour compressed into a minute while 200
+                   phones post remarks: entries lost, stored twice, "database is locked".
 Set FACILITATOR_BENCH_N to change the number of latency samples (default 60).
 """
 
@@ -217,7 +220,205 @@ def sync_catchup() -> None:
     asyncio.run(_catchup())
 
 
-BENCHES = {"sync_latency": sync_latency, "sync_catchup": sync_catchup}
+# -- three laptops and 200 phones on one host ---------------------------------------------------
+
+ROOM_HOST = r"""
+import asyncio, sys
+from facilitator.core import clock as ck
+from facilitator.core.programme import find
+from facilitator.store import Store
+from facilitator.tui.app import make_app
+from facilitator.web.guard import RateLimiter
+
+async def main(path):
+    store = Store.open(path)
+    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow(),
+                               session_id="bench-2026-03-01")
+    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    # 200 phones on one loopback address: a limiter that never says no, so its cost still counts.
+    limiter = RateLimiter(capacity=10**9, per_seconds=1)
+    web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
+    app = make_app(store, session_id=sid, web=web)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        while (app.remark_server is None or app.sync_server is None) and app.sync_server_error is None:
+            await pilot.pause(0.05)
+        from facilitator.web.qr import remark_path
+        addresses = [(await app.sync_server.join_address(sid))[0] for _ in range(3)]
+        print(app.remark_server.port, remark_path(store.get_session(sid).remark_token),
+              *addresses, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    store.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+ROOM_SECONDS = 60  # the scripted hour, compressed
+ROOM_PHONES = 200
+
+
+async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: Path) -> None:
+    import re
+    import sqlite3
+
+    import aiohttp
+
+    from facilitator.core.clock import utcnow
+    from facilitator.store import Store
+    from facilitator.sync import store_sync as ss
+    from facilitator.sync.client import SyncLoop, join
+
+    laptops = []
+    for i, address in enumerate(addresses):
+        s = Store.open(tmp / f"laptop{i}.db")
+        await join(s, address, f"L{i}")
+        laptops.append(s)
+    loops = [SyncLoop(s) for s in laptops]
+    tasks = [asyncio.create_task(loop.run()) for loop in loops]
+    errors: list[str] = []
+    created: list[str] = []
+    remark_status: list[int] = []
+
+    async def note_taker(n: int, store: Store) -> None:
+        rng = random.Random(n)
+        mine: list[str] = []
+        deadline = time.monotonic() + ROOM_SECONDS
+        i = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(rng.uniform(0.05, 0.5))
+            try:
+                roll = rng.random()
+                if roll < 0.1 and mine:
+                    await store.call(
+                        store.update_entry,
+                        rng.choice(mine),
+                        {"text": f"L{n} bewerkt {i}"},
+                        now=utcnow(),
+                    )
+                elif roll < 0.13 and mine:
+                    await store.call(store.delete_entry, rng.choice(mine), now=utcnow())
+                else:
+                    e = await store.call(
+                        store.add_entry,
+                        SID,
+                        "quote",
+                        {"text": f"L{n} citaat {i}"},
+                        author=f"L{n}",
+                        now=utcnow(),
+                    )
+                    mine.append(e.id)
+                    created.append(e.id)
+            except Exception as exc:  # noqa: BLE001 - counted, never hidden
+                errors.append(f"laptop {n}: {exc}")
+            i += 1
+
+    async def phone(http: aiohttp.ClientSession, k: int) -> None:
+        rng = random.Random(1000 + k)
+        url = f"http://127.0.0.1:{port}{path}"
+        await asyncio.sleep(rng.uniform(0, ROOM_SECONDS - 5))
+        try:
+            for j in range(2):  # a form field works once: each remark from a fresh page
+                async with http.get(url) as page:
+                    field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
+                async with http.post(
+                    url,
+                    data={"text": f"opmerking {j} van telefoon {k}", "f": field},
+                    allow_redirects=False,
+                ) as resp:
+                    await resp.read()
+                    remark_status.append(resp.status)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"phone {k}: {exc}")
+
+    t0 = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        await asyncio.gather(
+            *(note_taker(n, s) for n, s in enumerate(laptops)),
+            *(phone(http, k) for k in range(ROOM_PHONES)),
+        )
+    # Everyone settles: nothing left to send, and every laptop holds what the host holds.
+    settle0 = time.perf_counter()
+
+    def ids(db: Path) -> set[str]:
+        conn = sqlite3.connect(db, timeout=10)
+        try:
+            return {r[0] for r in conn.execute("SELECT id FROM entries")}
+        finally:
+            conn.close()
+
+    while time.perf_counter() - settle0 < 60:
+        pending = [ss.pending_count(s, SID) for s in laptops]
+        host_ids = ids(host_db)
+        if not any(pending) and all(ids(s.path) == host_ids for s in laptops):
+            break
+        await asyncio.sleep(0.2)
+    settled = time.perf_counter() - settle0
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for loop in loops:
+        for status in loop.status.values():
+            if status.error:
+                errors.append(f"sync: {status.error}")
+    conn = sqlite3.connect(host_db, timeout=10)
+    try:
+        twice = conn.execute(
+            "SELECT count(*) FROM (SELECT text FROM entries WHERE text LIKE 'L_ citaat %' "
+            "GROUP BY author, created_at HAVING count(*) > 1)"
+        ).fetchone()[0]
+        remarks = conn.execute("SELECT count(*) FROM remarks").fetchone()[0]
+    finally:
+        conn.close()
+    host_ids = ids(host_db)
+    lost = [e for e in created if e not in host_ids]
+    same = all(ids(s.path) == host_ids for s in laptops)
+    for s in laptops:
+        s.close()
+    locked = [e for e in errors if "locked" in e]
+    print(
+        f"  {len(created)} entries made on 3 laptops in {time.perf_counter() - t0 - settled:.0f} s, "
+        f"{sum(1 for s in remark_status if s == 303)} of {len(remark_status)} remarks from "
+        f"{ROOM_PHONES} phones stored ({remarks} on the host)"
+    )
+    print(
+        f"  lost {len(lost)}   stored twice {twice}   'database is locked' {len(locked)}   "
+        f"other errors {len(errors) - len(locked)}   all sides equal {same} "
+        f"(settled {settled:.1f} s after the last save)"
+    )
+    for e in errors[:5]:
+        print(f"    {e}")
+
+
+def sync_room() -> None:
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "FACILITATOR_DB": str(Path(tmp) / "x.db")}
+        host_db = Path(tmp) / "host.db"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", ROOM_HOST, str(host_db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            line = proc.stdout.readline().split()
+            if len(line) != 5:
+                raise SystemExit(f"host did not start: {proc.stderr.read()[-2000:]}")
+            asyncio.run(_room(int(line[0]), line[1], line[2:], Path(tmp), host_db))
+        finally:
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        err = proc.stderr.read()
+        if "locked" in err or "Traceback" in err:
+            print(f"  host stderr: {err[-1000:]}")
+
+
+BENCHES = {"sync_latency": sync_latency, "sync_catchup": sync_catchup, "sync_room": sync_room}
 
 
 if __name__ == "__main__":
