@@ -222,3 +222,41 @@ def test_a_join_address_that_is_not_one_is_refused_plainly():
             parse_join_address(bad)
     ok = parse_join_address("https://10.0.0.5:8443/j/s-1?c=abcd-efgh&fp=" + "AB:" * 31 + "AB")
     assert (ok.base, ok.session_id, ok.code) == ("https://10.0.0.5:8443", "s-1", "ABCDEFGH")
+
+
+async def test_a_laptop_that_made_the_session_itself_brings_its_entries_along(
+    host, laptop, programme
+):
+    """Two note-takers who each ran `facilitator new` for the same session: joining merges."""
+    laptop.create_session(programme, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
+    ev = laptop.add_clock_event(SID, "start", utcnow(), {"key": "welkom"})
+    assert ev.seq
+    mine = laptop.add_entry(SID, "story", {"text": "al geschreven"}, author="CD", now=utcnow())
+    host.add_entry(SID, "quote", {"text": "op de host"}, author="AB", now=utcnow())
+    server = await _server(host)
+    try:
+        address, _ = await server.join_address(SID)
+        await join(laptop, address, "CD")
+        assert host.get_entry(mine.id).text == "al geschreven"
+        assert sorted(e.text for e in laptop.list_entries(SID)) == ["al geschreven", "op de host"]
+        # The host's clock is the session's: the laptop's own start is gone.
+        assert laptop.clock_events(SID) == [] and laptop.get_session(SID).state == "planned"
+        assert ss.pending_count(laptop, SID) == 0
+    finally:
+        await server.stop()
+
+
+async def test_a_session_under_another_programme_is_not_joined(host, laptop):
+    from facilitator.core.programme import find, shipped_dir
+    from facilitator.store import StoreError
+
+    other = find("verbindende-verhalen", [shipped_dir()])
+    laptop.create_session(other, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
+    server = await _server(host)
+    try:
+        address, _ = await server.join_address(SID)
+        with pytest.raises(StoreError, match="programme"):
+            await join(laptop, address, "CD")
+        assert ss.host_link(laptop, SID) is None
+    finally:
+        await server.stop()

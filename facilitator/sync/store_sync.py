@@ -281,9 +281,8 @@ def replace_clock(
             made.append(ClockEvent(int(cur.lastrowid or 0), at, str(ev["kind"]), data))
         blocks = Programme.from_dict(json.loads(row[0])).blocks
         last = max((e.at for e in made), default=None)
-        if last is not None:
-            state = compute(blocks, made, last).state
-            conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session_id))
+        state = compute(blocks, made, last).state if last is not None else "planned"
+        conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session_id))
         conn.execute(
             "UPDATE sync_hosts SET clock_seq = ? WHERE session_id = ?", (host_seq, session_id)
         )
@@ -404,10 +403,13 @@ def link_host(
 ) -> None:
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO sync_hosts (session_id, address, fingerprint, token, device_id, author) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+            # clock_seq -1: the host's clock has not been copied yet (even a clock with no
+            # events replaces whatever this laptop had).
+            "INSERT INTO sync_hosts (session_id, address, fingerprint, token, device_id, author, "
+            "clock_seq) VALUES (?, ?, ?, ?, ?, ?, -1) ON CONFLICT(session_id) DO UPDATE SET "
             "address = excluded.address, fingerprint = excluded.fingerprint, "
-            "token = excluded.token, device_id = excluded.device_id, author = excluded.author",
+            "token = excluded.token, device_id = excluded.device_id, author = excluded.author, "
+            "clock_seq = -1",
             (session_id, address, fingerprint, token, device_id, author),
         )
 
