@@ -133,3 +133,27 @@ async def test_a_laptop_in_note_taker_mode_follows_the_host(store, session_id, t
     finally:
         await server.stop()
         laptop.close()
+
+
+async def test_a_laptop_whose_clock_is_off_follows_the_hosts_time(store, session_id, tmp_path):
+    from datetime import timedelta
+
+    ahead = timedelta(minutes=5)
+    server = NoteTakerServer(store, host="127.0.0.1", port=0, clock=lambda: utcnow() + ahead)
+    await server.start()
+    laptop = Store.open(tmp_path / "laptop.db")
+    try:
+        address, _ = await server.join_address(session_id)
+        await join(laptop, address, "CD")
+        app = make_app(laptop, session_id=session_id, author="CD", web={"enabled": False})
+        async with app.run_test(size=(140, 40)) as pilot:
+            await until(lambda: isinstance(app.screen, RunScreen), pilot)
+            screen = app.screen
+            await until(
+                lambda: "klok gelijkgezet (+300 s)" in text_of(screen, "#session-sync"), pilot
+            )
+            skew = (app.clock() - utcnow()).total_seconds()
+            assert 295 < skew < 305
+    finally:
+        await server.stop()
+        laptop.close()

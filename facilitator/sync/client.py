@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiohttp
 
 from facilitator.core.merge import EntryState
+from facilitator.core.timeutil import parse_iso
 from facilitator.i18n import t
 from facilitator.store import NotFound, Store, StoreError
 from facilitator.sync import store_sync as ss
@@ -200,6 +202,7 @@ class SyncResult:
     received: int = 0
     clock_changed: bool = False
     pending: int = 0
+    offset: float | None = None  # seconds the host's clock is ahead of this laptop's
 
 
 class SyncClient:
@@ -285,6 +288,7 @@ class SyncClient:
         after = int(link["pulled_seq"])
         pending = await self.store.call(ss.pending_count, self.store, self.session_id)
         while True:
+            sent_at = time.time()
             status, answer = await _request(
                 self._http,
                 "GET",
@@ -293,6 +297,12 @@ class SyncClient:
                 pending=pending,
             )
             self._check(status, answer)
+            try:
+                # The host's time, against the middle of the round trip on this laptop's.
+                host_now = parse_iso(str(answer["server_time"])).timestamp()
+                result.offset = host_now - (sent_at + time.time()) / 2
+            except (KeyError, ValueError):
+                pass
             try:
                 states = [EntryState.from_wire(x) for x in answer.get("entries") or []]
                 nxt = int(answer["next"])
@@ -332,6 +342,7 @@ class SyncStatus:
     pending: int = 0
     error: str | None = None
     reason: str | None = None  # SyncError.reason of the last failure
+    offset: float | None = None  # seconds the host's clock is ahead of this laptop's
 
 
 class SyncLoop:
@@ -376,6 +387,8 @@ class SyncLoop:
                     status.pending = await self.store.call(ss.pending_count, self.store, sid)
                 else:
                     status.online, status.pending = True, result.pending
+                    if result.offset is not None:
+                        status.offset = result.offset
                     status.error = status.reason = None
                     if (result.received or result.clock_changed) and self.on_received:
                         self.on_received()

@@ -26,6 +26,7 @@ from facilitator.i18n import t
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+CLOCK_TOLERANCE = 1.0  # seconds: a laptop's clock closer to the host's than this is left alone
 CLOCK_KEYS = ("n", "b", "e", "E", "plus", "p", "k", "u")
 
 SYNC_BINDINGS: list[BindingType] = [
@@ -119,7 +120,24 @@ async def _sync_loop(app: Any) -> None:
 
     loop = SyncLoop(app.store, on_status=status, on_received=received)
     app.sync_status = loop.status
+    app.clock = host_clock(app.clock, loop.status)
     await loop.run()
+
+
+def host_clock(base: Any, statuses: dict[str, Any]) -> Any:
+    """The laptop's clock set to the host's, once the host has been heard from: the countdown
+    shows the facilitator's time and entries are stamped in it, so "the latest edit" means the
+    same on every laptop. Differences under a second are left alone (network jitter)."""
+    from datetime import timedelta
+
+    def now() -> Any:
+        offsets = [s.offset for s in statuses.values() if s.offset is not None]
+        if not offsets or abs(offsets[0]) < CLOCK_TOLERANCE:
+            return base()
+        return base() + timedelta(seconds=offsets[0])
+
+    now.base = base  # type: ignore[attr-defined]
+    return now
 
 
 def status_text(app: Any, session_id: str) -> str:
@@ -133,6 +151,8 @@ def status_text(app: Any, session_id: str) -> str:
         return t("sync.offline", n=status.pending)
     if status.pending:
         return t("sync.sending", n=status.pending)
+    if status.online and status.offset is not None and abs(status.offset) >= CLOCK_TOLERANCE:
+        return t("sync.synced_skew", seconds=round(status.offset))
     if status.online:
         return t("sync.synced_bar")
     return ""
