@@ -152,7 +152,8 @@ class RunScreen(
 
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
-        offer = self.state.rebalance_offer()
+        # A note-taker's laptop cannot take time back (k is the facilitator's): no offer there.
+        offer = None if getattr(self, "notetaker", False) else self.state.rebalance_offer()
         if offer:
             minutes = round(self.state.late_minutes)
             banner.update(Content(t("run.rebalance_hint", minutes=minutes)))
