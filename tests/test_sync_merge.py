@@ -175,3 +175,34 @@ def test_any_interleaving_on_two_laptops_converges(programme, ops):
         finally:
             a.close()
             b.close()
+
+
+def test_an_untidy_version_from_another_laptop_is_stored_once_and_never_rewritten(programme):
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Store.open(Path(tmp) / "x.db", durable=False)
+        try:
+            _session(s, programme)
+            at = T0.isoformat(timespec="milliseconds")
+            untidy = make_state(
+                "e1",
+                {**FIXED, "session_id": "utr"},
+                [
+                    Version.make(
+                        at,
+                        {
+                            "text": "  hallo \x1b[31m ",
+                            "speaker": "",
+                            "tags": ["Rood ", "rood"],
+                            "links": ["e1", "x"],
+                        },
+                    )
+                ],
+            )
+            assert ss.apply_states(s, "utr", [untidy]).added == 1
+            e = s.get_entry("e1")
+            assert (e.tags, e.links) == (["rood"], ["x"])
+            before = ss.last_change(s, "utr")
+            again = ss.apply_states(s, "utr", [untidy])
+            assert (again.unchanged, ss.last_change(s, "utr")) == (1, before)
+        finally:
+            s.close()

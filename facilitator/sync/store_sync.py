@@ -173,6 +173,39 @@ def _check_state(state: EntryState, session_id: str) -> None:
         raise StoreError(f"entry {state.id!r} has a time that is not ISO-8601") from None
 
 
+def _normalise(state: EntryState) -> EntryState:
+    """Every version as this store would keep it (text cleaned and trimmed, tags normalised,
+    no self-link), so a version sent by another laptop compares equal to the one written here
+    and re-syncing it never rewrites anything."""
+    from facilitator.core.entries import normalise_tag
+
+    def tidy(content: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in content.items():
+            if key == "tags":
+                out[key] = [
+                    t for t in dict.fromkeys(normalise_tag(str(x)) for x in value or []) if t
+                ]
+            elif key == "links":
+                out[key] = [x for x in dict.fromkeys(str(x) for x in value or []) if x != state.id]
+            elif key == "building_blocks":
+                out[key] = [v for v in (clean(str(x)).strip() for x in value or []) if v]
+            elif isinstance(value, str) and key != "level":
+                out[key] = clean(value).strip()
+            else:
+                out[key] = value
+        return out
+
+    versions = [Version.make(v.updated_at, tidy(v.content)) for v in state.versions]
+    return make_state(
+        state.id,
+        state.fixed_dict(),
+        versions,
+        deleted_at=state.deleted_at,
+        deleted_changed_at=state.deleted_changed_at,
+    )
+
+
 def apply_states(
     store: Store, session_id: str, states: list[EntryState], *, from_host: bool = False
 ) -> MergeCounts:
@@ -184,6 +217,7 @@ def apply_states(
     the host's is then not in the outbox (it would only go back where it came from).
     """
     counts = MergeCounts()
+    states = [_normalise(state) for state in states]
     for state in states:
         _check_state(state, session_id)
     with store.transaction() as conn:
