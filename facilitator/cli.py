@@ -743,6 +743,17 @@ def pair(ctx: click.Context, db: Path | None, lang: str | None, session: str) ->
         Console().print(half_block_text(qr_matrix(address)))
     click.echo(t("sync.pair_code", code=code), err=True)
     parts = urlsplit(where["url"])
+    from facilitator.sync.client import short_fingerprint
+
+    click.echo(
+        t(
+            "sync.typed",
+            address=parts.netloc,
+            code=code,
+            fingerprint=short_fingerprint(where["fingerprint"]),
+        ),
+        err=True,
+    )
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=2).close()
     except OSError:
@@ -754,6 +765,12 @@ def pair(ctx: click.Context, db: Path | None, lang: str | None, session: str) ->
 @click.argument("address")
 @click.option("--author", required=True, help="Your initials, stamped on what you capture.")
 @click.option("--no-open", "no_open", is_flag=True, help="Set the laptop up and exit.")
+@click.option("--code", help="With ADDRESS typed as HOST:PORT: the code on the host's screen.")
+@click.option(
+    "--fingerprint",
+    help="With ADDRESS typed as HOST:PORT: the fingerprint on the host's screen (at least its "
+    "first 16 hex digits); without it you are asked to compare.",
+)
 @click.pass_context
 def join(
     ctx: click.Context,
@@ -762,9 +779,12 @@ def join(
     address: str,
     author: str,
     no_open: bool,
+    code: str | None = None,
+    fingerprint: str | None = None,
 ) -> None:
-    """Join a session as a note-taker: pair with the host at ADDRESS (from `facilitator pair`
-    or the app's Note-takers screen), copy the session here and open it in note-taker mode."""
+    """Join a session as a note-taker: pair with the host at ADDRESS (the join address from
+    `facilitator pair` or the app's Note-takers screen, or HOST:PORT with --code), copy the
+    session here and open it in note-taker mode."""
     import asyncio
 
     from facilitator.store import StoreError
@@ -772,9 +792,23 @@ def join(
     from facilitator.sync.client import join as join_host
 
     path = setup(ctx, db, lang)
+    typed = "://" not in address
+    if typed and not code:
+        fail(t("sync.need_code"))
+    check = _fingerprint_check(fingerprint) if typed else None
     store = open_store(path)
+
+    async def run_join() -> str:
+        from facilitator.sync.client import typed_join_address
+
+        target: Any = address
+        if typed:
+            assert code is not None
+            target = await typed_join_address(address, code, check)
+        return await join_host(store, target, author)
+
     try:
-        session_id = asyncio.run(join_host(store, address, author))
+        session_id = asyncio.run(run_join())
     except ValueError as exc:
         store.close()
         fail(str(exc))
@@ -798,6 +832,27 @@ def join(
         app.run()
     finally:
         store.close()
+
+
+def _fingerprint_check(given: str | None) -> Callable[[str], bool]:
+    """Accepts the host's certificate when its fingerprint starts with the digits given, or
+    when the person at the keyboard says it matches the host's screen."""
+    from facilitator.sync.client import short_fingerprint
+
+    if given is not None:
+        wanted = "".join(c for c in given.lower() if c in "0123456789abcdef")
+        if len(wanted) < 16:
+            fail(t("sync.short_fingerprint"))
+        return lambda fp: fp.startswith(wanted)
+    if not sys.stdin.isatty():
+        fail(t("sync.need_fingerprint"))
+
+    def ask(fp: str) -> bool:
+        click.echo(t("sync.compare", fingerprint=short_fingerprint(fp)), err=True)
+        answer = click.prompt(t("sync.compare_question"), default="", show_default=False, err=True)
+        return answer.strip().lower() in ("j", "ja", "y", "yes")
+
+    return ask
 
 
 @main.command("sync")

@@ -77,3 +77,30 @@ def test_sync_to_a_host_that_is_away_exits_1_and_keeps_the_outbox(
         assert ss.pending_count(s, session_id) == 1
     finally:
         s.close()
+
+
+def test_a_typed_address_needs_a_code_and_a_fingerprint_without_a_terminal(tmp_path):
+    db = str(tmp_path / "l.db")
+    assert "--code" in one_line(
+        run("join", "127.0.0.1:9", "--author", "CD", "--no-open", "--db", db)
+    )
+    line = one_line(
+        run("join", "127.0.0.1:9", "--code", "ABCD-EFGH", "--author", "CD", "--no-open", "--db", db)
+    )
+    assert "--fingerprint" in line
+    line = one_line(
+        run(
+            "join",
+            "127.0.0.1:9",
+            "--code",
+            "ABCD-EFGH",
+            "--fingerprint",
+            "4DBB",
+            "--author",
+            "CD",
+            "--no-open",
+            "--db",
+            db,
+        )
+    )
+    assert "16" in line

@@ -260,3 +260,40 @@ async def test_a_session_under_another_programme_is_not_joined(host, laptop):
         assert ss.host_link(laptop, SID) is None
     finally:
         await server.stop()
+
+
+async def test_a_typed_host_port_and_code_join_once_the_fingerprint_matches(host, tmp_path):
+    from facilitator.sync.client import short_fingerprint, typed_join_address
+
+    server = await _server(host)
+    try:
+        address, code = await server.join_address(SID)
+        typed = f"127.0.0.1:{server.port}"
+        fp = server.fingerprint
+        assert fp is not None
+        shown: list[str] = []
+
+        def says_no(seen: str) -> bool:
+            shown.append(short_fingerprint(seen))
+            return False
+
+        with pytest.raises(SyncError) as err:
+            await typed_join_address(typed, code, says_no)
+        assert err.value.reason == "fingerprint"
+        assert shown == [short_fingerprint(fp)] and len(shown[0]) == 19
+
+        lap = Store.open(tmp_path / "typed.db")
+        try:
+            wrong = await typed_join_address(typed, "AAAA-AAAA", lambda seen: seen == fp)
+            with pytest.raises(SyncError) as err:
+                await join(lap, wrong, "CD")
+            assert err.value.reason == "code_wrong"
+            ok = await typed_join_address(
+                typed, code.lower(), lambda seen: seen.startswith(fp[:16])
+            )
+            assert await join(lap, ok, "CD") == SID
+            assert ss.host_link(lap, SID)["fingerprint"] == fp
+        finally:
+            lap.close()
+    finally:
+        await server.stop()

@@ -78,6 +78,64 @@ def parse_join_address(text: str) -> JoinAddress:
     )
 
 
+def short_fingerprint(fingerprint: str) -> str:
+    """The first 64 bits, as people compare them by eye: 4DBB A20D 9871 1A5B."""
+    head = fingerprint[:16].upper()
+    return " ".join(head[i : i + 4] for i in range(0, 16, 4))
+
+
+def parse_typed_address(text: str) -> tuple[str, int]:
+    """HOST:PORT as typed from the host's screen (10.0.0.5:8443); ValueError otherwise."""
+    try:
+        parts = urlsplit("//" + text.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(t("sync.bad_address")) from None
+    if not parts.hostname or port is None or parts.path or parts.query or parts.username:
+        raise ValueError(t("sync.bad_address"))
+    return parts.hostname, port
+
+
+async def peer_fingerprint(host: str, port: int) -> str:
+    """The SHA-256 of the certificate the other side shows; only the TLS handshake happens,
+    nothing is sent. SyncError when it cannot be reached."""
+    import ssl as ssl_mod
+
+    ctx = ssl_mod.SSLContext(ssl_mod.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl_mod.TLSVersion.TLSv1_2
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl_mod.CERT_NONE  # self-signed: the fingerprint is what is checked
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ctx), TIMEOUT
+        )
+    except (OSError, TimeoutError, ssl_mod.SSLError):
+        raise SyncError("unreachable", t("sync.unreachable")) from None
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+    import hashlib
+
+    return hashlib.sha256(der).hexdigest()
+
+
+async def typed_join_address(text: str, code: str, check: Any) -> JoinAddress:
+    """A join address from what a person typed (HOST:PORT and the code) and the certificate's
+    fingerprint, accepted by `check(short_fingerprint)`: a hex prefix of at least 16 digits
+    given with --fingerprint, or the person comparing it with the host's screen. SyncError
+    "fingerprint" when it is not accepted; nothing has been sent then."""
+    host, port = parse_typed_address(text)
+    clean_code = ss.normalise_code(code)
+    if len(clean_code) != 8:
+        raise ValueError(t("sync.code_wrong"))
+    fingerprint = await peer_fingerprint(host, port)
+    if not check(fingerprint):
+        raise SyncError("fingerprint", t("sync.fingerprint_mismatch"))
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return JoinAddress(f"https://{netloc}", "", clean_code, fingerprint)
+
+
 def _http(fingerprint: str) -> aiohttp.ClientSession:
     pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
     return aiohttp.ClientSession(
@@ -117,10 +175,10 @@ async def _request(
         raise SyncError("unreachable", t("sync.unreachable")) from None
 
 
-async def join(store: Store, address: str, author: str) -> str:
+async def join(store: Store, address: str | JoinAddress, author: str) -> str:
     """Pair with the host in the join address, copy its session here and sync once; returns
     the session id. ValueError for an address that is not one, SyncError when pairing fails."""
-    addr = parse_join_address(address)
+    addr = address if isinstance(address, JoinAddress) else parse_join_address(address)
     author = author.strip()
     if not author:
         raise ValueError(t("sync.no_author"))
@@ -136,23 +194,24 @@ async def join(store: Store, address: str, author: str) -> str:
         raise SyncError(reason, t(f"sync.{reason}"))
     if status != 200 or not isinstance(answer.get("session"), dict):
         raise SyncError("refused", t("sync.refused", status=status))
+    session_id = str(answer["session"].get("id") or addr.session_id)
     await store.call(_set_up_session, store, answer["session"])
     await store.call(
         ss.link_host,
         store,
-        addr.session_id,
+        session_id,
         address=addr.base,
         fingerprint=addr.fingerprint,
         token=str(answer["token"]),
         device_id=str(answer["device_id"]),
         author=author,
     )
-    client = SyncClient(store, addr.session_id)
+    client = SyncClient(store, session_id)
     try:
         await client.sync_once()
     finally:
         await client.close()
-    return addr.session_id
+    return session_id
 
 
 def _set_up_session(store: Store, info: dict[str, Any]) -> None:

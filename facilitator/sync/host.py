@@ -107,9 +107,19 @@ async def pair(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     data = await _body(request)
     session_id, code, author = data.get("session"), data.get("code"), data.get("author")
-    if not all(isinstance(x, str) and 0 < len(x) <= 100 for x in (session_id, code, author)):
+    if not all(isinstance(x, str) and 0 < len(x) <= 100 for x in (code, author)) or not (
+        isinstance(session_id, str) and len(session_id) <= 100
+    ):
         return _error(400, "bad request")
     now = request.app[CLOCK_KEY]()  # type: ignore[operator]
+    if not session_id:  # typed as host, port and code: the code knows its session
+        session_id = await store.call(ss.code_session, store, code) or ""
+        if not session_id:
+            try:  # counts the wrong try against every open code
+                await store.call(ss.redeem_code, store, "", code, author, now=now)
+            except ss.PairingError:
+                pass
+            return _error(403, "wrong")
     try:
         info = await store.call(store.get_session, session_id)
         device, token = await store.call(ss.redeem_code, store, session_id, code, author, now=now)

@@ -356,10 +356,12 @@ def redeem_code(
             (digest, session_id),
         ).fetchone()
         if row is None:
+            # A code tried without its session (typed: host, port and code) counts against
+            # every open code.
             conn.execute(
                 "UPDATE sync_codes SET failures = failures + 1 "
-                "WHERE session_id = ? AND used_at IS NULL AND expires_at > ?",
-                (session_id, stamp),
+                "WHERE (session_id = ? OR ? = '') AND used_at IS NULL AND expires_at > ?",
+                (session_id, session_id, stamp),
             )
             outcome = "wrong"
         elif row[2] is not None:
@@ -379,6 +381,14 @@ def redeem_code(
     if outcome != "ok":
         raise PairingError(outcome)
     return device, token
+
+
+def code_session(store: Store, code: str) -> str | None:
+    """The session a pairing code was made for (any state), for a code typed without it."""
+    rows = store.query(
+        "SELECT session_id FROM sync_codes WHERE code_hash = ?", (_hash(normalise_code(code)),)
+    )
+    return rows[0]["session_id"] if rows else None
 
 
 def device_for_token(store: Store, token: str) -> dict[str, Any] | None:

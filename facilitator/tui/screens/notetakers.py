@@ -116,7 +116,19 @@ class NoteTakersScreen(Translated, Screen[None]):
         address, code = await server.join_address(self.session_id)
         problem.update("")
         self.query_one("#nt-address", Static).update(Content(address))
-        self.query_one("#nt-code", Static).update(Content(t("sync.pair_code", code=code)))
+        from urllib.parse import urlsplit
+
+        from facilitator.sync.client import short_fingerprint
+
+        typed = t(
+            "sync.typed",
+            address=urlsplit(server.base_url()).netloc,
+            code=code,
+            fingerprint=short_fingerprint(server.fingerprint or ""),
+        )
+        self.query_one("#nt-code", Static).update(
+            Content(t("sync.pair_code", code=code) + "\n\n" + typed)
+        )
         from facilitator.tui.widgets.qr import QRCode
 
         await box.mount(QRCode(address, id="nt-qr-code"))
