@@ -178,11 +178,18 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER sync_log_au AFTER UPDATE ON entries BEGIN
         INSERT OR REPLACE INTO sync_log (entry_id, session_id) VALUES (new.id, new.session_id)@@
     END;
+    -- A delete is stamped with its time, a restore with now, each never before the change it
+    -- undoes (that one may carry another clock's time, a little ahead of this one).
     CREATE TRIGGER entries_deleted_stamp AFTER UPDATE OF deleted_at ON entries
     WHEN new.deleted_at IS NOT old.deleted_at
          AND new.deleted_changed_at IS old.deleted_changed_at BEGIN
-        UPDATE entries SET deleted_changed_at =
-            coalesce(new.deleted_at, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))
+        UPDATE entries SET deleted_changed_at = max(
+            coalesce(new.deleted_at, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
+            coalesce(
+                strftime('%Y-%m-%dT%H:%M:%f+00:00', old.deleted_changed_at, '+0.001 seconds'),
+                ''
+            )
+        )
         WHERE id = new.id@@
     END;
     CREATE TABLE sync_codes (

@@ -206,3 +206,29 @@ def test_an_untidy_version_from_another_laptop_is_stored_once_and_never_rewritte
             assert (again.unchanged, ss.last_change(s, "utr")) == (1, before)
         finally:
             s.close()
+
+
+def test_deletes_and_restores_are_stamped_after_the_change_they_undo(programme):
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Store.open(Path(tmp) / "x.db", durable=False)
+        try:
+            _session(s, programme)
+            e = s.add_entry("utr", "quote", {"text": "x"}, now=T0)
+            ahead = T0.replace(year=2099)  # a delete stamped by a clock far ahead of this one
+            s.delete_entry(e.id, now=ahead)
+            s.restore_entry(e.id)
+            state = ss.entry_state(s, e.id)
+            assert state is not None and state.deleted_at is None
+            assert state.deleted_changed_at == "2099-03-01T09:00:00.001+00:00"
+            s.delete_entry(e.id, now=T0)  # and a delete after that restore comes after it too
+            again = ss.entry_state(s, e.id)
+            assert again is not None and again.deleted_at == T0.isoformat(timespec="milliseconds")
+            assert again.deleted_changed_at == "2099-03-01T09:00:00.002+00:00"
+            s.restore_entry(e.id)
+            later = s.add_entry("utr", "quote", {"text": "y"}, now=T0)
+            s.delete_entry(later.id, now=T0)
+            assert ss.entry_state(s, later.id).deleted_changed_at == T0.isoformat(
+                timespec="milliseconds"
+            )
+        finally:
+            s.close()
