@@ -670,12 +670,13 @@ async def _serve(
             await server.stop()
             fail(f"cannot write the QR files into {qr_dir}: {exc.strerror or exc}")
         click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
-    notetakers = await _start_notetakers(store, info, options.host, sync_port)
-    click.echo(t("remarks.serve_stop"), err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # After the signal handlers: a stop while its certificate is being made is a clean stop.
+    notetakers = await _start_notetakers(store, info, options.host, sync_port)
+    click.echo(t("remarks.serve_stop"), err=True)
     try:
         await stop.wait()
     finally:

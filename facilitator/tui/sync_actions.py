@@ -100,7 +100,7 @@ async def start_sync_services(app: Any) -> None:
 
 async def stop_sync_services(app: Any) -> None:
     for worker in list(app.workers):
-        if worker.group == "note-takers" and not worker.is_finished:
+        if worker.group in ("sync-start", "note-takers") and not worker.is_finished:
             worker.cancel()
             try:
                 await worker.wait()
