@@ -476,9 +476,19 @@ def export_command(
 @common
 @click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ...} as JSON.')
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Add a note-taker's export to the same session in this database (entries matched by id).",
+)
 @click.pass_context
 def import_command(
-    ctx: click.Context, db: Path | None, lang: str | None, file: Path, as_json: bool
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    file: Path,
+    as_json: bool,
+    merge: bool = False,
 ) -> None:
     """Load a session from a JSON export (`facilitator export SESSION --format json`) into this database.
 
@@ -495,6 +505,9 @@ def import_command(
     except DocError as exc:
         fail(str(exc))
     store = open_store(path)
+    if merge:
+        _merge_import(store, data, file, as_json)
+        return
     try:
         sid = store.import_session(data)
     except StoreError as exc:
@@ -504,6 +517,43 @@ def import_command(
     finally:
         store.close()
     click.echo(json.dumps({"id": sid}) if as_json else sid)
+
+
+def _merge_import(store: Any, data: Any, file: Path, as_json: bool) -> None:
+    from facilitator.store import StoreError
+    from facilitator.sync.store_sync import merge_export
+
+    try:
+        counts = merge_export(store, data)
+    except StoreError as exc:
+        fail(str(exc))
+    except sqlite3.Error as exc:
+        fail(f"{file} could not be merged: {exc}")
+    finally:
+        store.close()
+    sid = data.session.id
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "id": sid,
+                    "added": counts.added,
+                    "changed": counts.changed,
+                    "unchanged": counts.unchanged,
+                }
+            )
+        )
+    else:
+        click.echo(sid)
+        click.echo(
+            t(
+                "sync.merged",
+                added=counts.added,
+                changed=counts.changed,
+                unchanged=counts.unchanged,
+            ),
+            err=True,
+        )
 
 
 # -- serve: the remark server without the TUI --
@@ -536,6 +586,11 @@ def import_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write the QR code as PNG and SVG, for table cards, into this folder.",
 )
+@click.option(
+    "--sync-port",
+    type=click.IntRange(0, 65535),
+    help="Port of the note-takers' HTTPS server (default 8443; 0: any free port).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -547,6 +602,7 @@ def serve(
     public_url: str | None,
     batch: int | None,
     qr_dir: Path | None,
+    sync_port: int | None = None,
 ) -> None:
     """Run only the participants' remark server for SESSION, without the TUI.
 
@@ -575,12 +631,14 @@ def serve(
         store.close()
         fail(str(exc))
     try:
-        asyncio.run(_serve(store, info, options, qr_dir))
+        asyncio.run(_serve(store, info, options, qr_dir, sync_port))
     finally:
         store.close()
 
 
-async def _serve(store: Any, info: Any, options: Any, qr_dir: Path | None) -> None:
+async def _serve(
+    store: Any, info: Any, options: Any, qr_dir: Path | None, sync_port: int | None = None
+) -> None:
     import asyncio
     import signal
 
@@ -618,15 +676,250 @@ async def _serve(store: Any, info: Any, options: Any, qr_dir: Path | None) -> No
             await server.stop()
             fail(f"cannot write the QR files into {qr_dir}: {exc.strerror or exc}")
         click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
-    click.echo(t("remarks.serve_stop"), err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # After the signal handlers: a stop while its certificate is being made is a clean stop.
+    notetakers = await _start_notetakers(store, info, options.host, sync_port)
+    click.echo(t("remarks.serve_stop"), err=True)
     try:
         await stop.wait()
     finally:
+        if notetakers is not None:
+            await notetakers.stop()
         await server.stop()
 
 
+async def _start_notetakers(store: Any, info: Any, host: str, port: int | None) -> Any:
+    """The note-takers' HTTPS server beside the remark server (issue 10); None if it cannot."""
+    from facilitator.sync.host import NoteTakerServer
+
+    notetakers = NoteTakerServer(store, host=host, port=port)
+    try:
+        await notetakers.start()
+    except OSError as exc:
+        click.echo(t("sync.serve_notetakers_failed", error=exc.strerror or str(exc)), err=True)
+        return None
+    click.echo(t("sync.serve_notetakers", url=notetakers.base_url(), session=info.id), err=True)
+    return notetakers
+
+
 # -- end serve --
+
+
+# -- note-takers' laptops: pair (on the host), join and sync (on a laptop) --
+
+
+@main.command()
+@common
+@click.argument("session")
+@click.pass_context
+def pair(ctx: click.Context, db: Path | None, lang: str | None, session: str) -> None:
+    """Print a join address for a note-taker's laptop (first line): a one-time code, valid for
+    10 minutes, for the host run by `facilitator serve SESSION` (or the app) on this database."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from facilitator.core.clock import utcnow
+    from facilitator.store import StoreError
+    from facilitator.sync.host import announced, join_address
+    from facilitator.sync.store_sync import new_pairing_code
+
+    path = setup(ctx, db, lang)
+    store = open_store(path)
+    try:
+        store.get_session(session)
+        where = announced(store)
+        if where is None:
+            fail(t("sync.no_server", session=session))
+        code = new_pairing_code(store, session, now=utcnow())
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    address = join_address(where["url"], session, code, where["fingerprint"])
+    click.echo(address)
+    sys.stdout.flush()
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        from facilitator.tui.widgets.qr import half_block_text
+        from facilitator.web.qr import qr_matrix
+
+        Console().print(half_block_text(qr_matrix(address)))
+    click.echo(t("sync.pair_code", code=code), err=True)
+    parts = urlsplit(where["url"])
+    from facilitator.sync.client import short_fingerprint
+
+    click.echo(
+        t(
+            "sync.typed",
+            address=parts.netloc,
+            code=code,
+            fingerprint=short_fingerprint(where["fingerprint"]),
+        ),
+        err=True,
+    )
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+    except OSError:
+        click.echo(t("sync.server_down", url=where["url"]), err=True)
+
+
+@main.command()
+@common
+@click.argument("address")
+@click.option("--author", required=True, help="Your initials, stamped on what you capture.")
+@click.option("--no-open", "no_open", is_flag=True, help="Set the laptop up and exit.")
+@click.option("--code", help="With ADDRESS typed as HOST:PORT: the code on the host's screen.")
+@click.option(
+    "--fingerprint",
+    help="With ADDRESS typed as HOST:PORT: the fingerprint on the host's screen (at least its "
+    "first 16 hex digits); without it you are asked to compare.",
+)
+@click.pass_context
+def join(
+    ctx: click.Context,
+    db: Path | None,
+    lang: str | None,
+    address: str,
+    author: str,
+    no_open: bool,
+    code: str | None = None,
+    fingerprint: str | None = None,
+) -> None:
+    """Join a session as a note-taker: pair with the host at ADDRESS (the join address from
+    `facilitator pair` or the app's Note-takers screen, or HOST:PORT with --code), copy the
+    session here and open it in note-taker mode."""
+    import asyncio
+
+    from facilitator.store import StoreError
+    from facilitator.sync.client import SyncError
+    from facilitator.sync.client import join as join_host
+
+    path = setup(ctx, db, lang)
+    typed = "://" not in address
+    if typed and not code:
+        fail(t("sync.need_code"))
+    check = _fingerprint_check(fingerprint) if typed else None
+    store = open_store(path)
+
+    async def run_join() -> str:
+        from facilitator.sync.client import typed_join_address
+
+        target: Any = address
+        if typed:
+            assert code is not None
+            target = await typed_join_address(address, code, check)
+        return await join_host(store, target, author)
+
+    try:
+        session_id = asyncio.run(run_join())
+    except ValueError as exc:
+        store.close()
+        fail(str(exc))
+    except SyncError as exc:
+        store.close()
+        click.echo(f"facilitator: {exc}", err=True)
+        sys.exit(1 if exc.reason == "unreachable" else 2)
+    except StoreError as exc:
+        store.close()
+        fail(str(exc))
+    count = store.count_entries(session_id)
+    click.echo(session_id)
+    click.echo(t("sync.joined", session=session_id, received=count), err=True)
+    if no_open:
+        store.close()
+        return
+    from facilitator.tui.app import make_app
+
+    app = make_app(store, session_id=session_id, author=author)
+    try:
+        app.run()
+    finally:
+        store.close()
+
+
+def _fingerprint_check(given: str | None) -> Callable[[str], bool]:
+    """Accepts the host's certificate when its fingerprint starts with the digits given, or
+    when the person at the keyboard says it matches the host's screen."""
+    from facilitator.sync.client import short_fingerprint
+
+    if given is not None:
+        wanted = "".join(c for c in given.lower() if c in "0123456789abcdef")
+        if len(wanted) < 16:
+            fail(t("sync.short_fingerprint"))
+        return lambda fp: fp.startswith(wanted)
+    if not sys.stdin.isatty():
+        fail(t("sync.need_fingerprint"))
+
+    def ask(fp: str) -> bool:
+        click.echo(t("sync.compare", fingerprint=short_fingerprint(fp)), err=True)
+        answer = click.prompt(t("sync.compare_question"), default="", show_default=False, err=True)
+        return answer.strip().lower() in ("j", "ja", "y", "yes")
+
+    return ask
+
+
+@main.command("sync")
+@common
+@click.argument("session", required=False)
+@click.pass_context
+def sync_command(
+    ctx: click.Context, db: Path | None, lang: str | None, session: str | None
+) -> None:
+    """Push this laptop's outbox to the host and fetch the others' entries and the clock, once.
+
+    Exit status 0 when every shared session synced, 1 when a host could not be reached or
+    refused (nothing is lost: the outbox stays for the next time).
+    """
+    import asyncio
+
+    from facilitator.sync import store_sync as ss
+
+    path = setup(ctx, db, lang)
+    store = open_store(path)
+    try:
+        sessions = [session] if session else ss.linked_sessions(store)
+        if not sessions:
+            fail(t("sync.none_linked"))
+        for sid in sessions:
+            if ss.host_link(store, sid) is None:
+                fail(t("sync.not_linked", session=sid))
+        failed = asyncio.run(_sync_all(store, sessions))
+    finally:
+        store.close()
+    if failed:
+        sys.exit(1)
+
+
+async def _sync_all(store: Any, sessions: list[str]) -> bool:
+    from facilitator.sync import store_sync as ss
+    from facilitator.sync.client import SyncClient, SyncError
+
+    failed = False
+    for sid in sessions:
+        client = SyncClient(store, sid)
+        try:
+            result = await client.sync_once()
+        except SyncError as exc:
+            failed = True
+            pending = await store.call(ss.pending_count, store, sid)
+            click.echo(
+                f"facilitator: {t('sync.sync_failed', session=sid, error=str(exc), pending=pending)}",
+                err=True,
+            )
+            continue
+        finally:
+            await client.close()
+        click.echo(
+            t(
+                "sync.synced",
+                session=sid,
+                sent=result.sent,
+                received=result.received,
+                pending=result.pending,
+            )
+        )
+    return failed

@@ -33,7 +33,7 @@ from facilitator.core.programme import Programme
 from facilitator.core.text import clean, one_line
 from facilitator.core.timeutil import iso, parse_date, parse_iso
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 T = TypeVar("T")
 
 
@@ -193,6 +193,73 @@ MIGRATIONS: list[str] = [
         VALUES (new.rowid, new.text, new.title, new.speaker, new.source)@@
     END;
     INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');
+    """,
+    # 3 (issue 10): note-takers' laptops: a change log per entry for sync, when an entry was
+    # last deleted or restored, pairing codes and paired laptops on the host, the host a
+    # laptop syncs with. Self-contained: only CREATE and ALTER TABLE ADD COLUMN.
+    """
+    ALTER TABLE entries ADD COLUMN deleted_changed_at TEXT;
+    UPDATE entries SET deleted_changed_at = deleted_at WHERE deleted_at IS NOT NULL;
+    -- One row per entry: every insert or update of the entry (by any process) gives it a new,
+    -- higher seq: "what changed since N" for laptops pulling, and a laptop's outbox.
+    CREATE TABLE sync_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry_id TEXT NOT NULL UNIQUE,
+        session_id TEXT NOT NULL,
+        remote INTEGER NOT NULL DEFAULT 0     -- on a laptop: this change came from the host
+    );
+    CREATE INDEX sync_log_session ON sync_log(session_id, seq);
+    INSERT INTO sync_log (entry_id, session_id) SELECT id, session_id FROM entries ORDER BY rowid;
+    CREATE TRIGGER sync_log_ai AFTER INSERT ON entries BEGIN
+        INSERT OR REPLACE INTO sync_log (entry_id, session_id) VALUES (new.id, new.session_id)@@
+    END;
+    CREATE TRIGGER sync_log_au AFTER UPDATE ON entries BEGIN
+        INSERT OR REPLACE INTO sync_log (entry_id, session_id) VALUES (new.id, new.session_id)@@
+    END;
+    -- A delete is stamped with its time, a restore with now, each never before the change it
+    -- undoes (that one may carry another clock's time, a little ahead of this one).
+    CREATE TRIGGER entries_deleted_stamp AFTER UPDATE OF deleted_at ON entries
+    WHEN new.deleted_at IS NOT old.deleted_at
+         AND new.deleted_changed_at IS old.deleted_changed_at BEGIN
+        UPDATE entries SET deleted_changed_at = max(
+            coalesce(new.deleted_at, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
+            coalesce(
+                strftime('%Y-%m-%dT%H:%M:%f+00:00', old.deleted_changed_at, '+0.001 seconds'),
+                ''
+            )
+        )
+        WHERE id = new.id@@
+    END;
+    CREATE TABLE sync_codes (
+        code_hash TEXT PRIMARY KEY,           -- sha256 of the pairing code, never the code
+        session_id TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,  -- wrong codes tried while this one was open
+        used_at TEXT
+    );
+    CREATE TABLE sync_devices (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,      -- sha256 of the laptop's token, never the token
+        paired_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        pending INTEGER NOT NULL DEFAULT 0,   -- entries the laptop said it still has to send
+        removed_at TEXT
+    );
+    CREATE TABLE sync_hosts (
+        session_id TEXT PRIMARY KEY,          -- on a laptop: this session is synced with a host
+        address TEXT NOT NULL,                -- https://host:port
+        fingerprint TEXT NOT NULL,            -- sha256 of the host's certificate, pinned
+        token TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        pushed_seq INTEGER NOT NULL DEFAULT 0,
+        pulled_seq INTEGER NOT NULL DEFAULT 0,
+        clock_seq INTEGER NOT NULL DEFAULT 0,
+        last_ok_at TEXT,
+        last_error TEXT
+    );
     """,
 ]
 

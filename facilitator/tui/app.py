@@ -57,6 +57,9 @@ class FacilitatorApp(Translated, App[None]):
         self._data_version: int | None = None
         self.remark_server = None  # set by start_services once the server listens
         self.remark_server_error: str | None = None
+        self.sync_server = None  # the note-takers' server (issue 10), set by start_sync_services
+        self.sync_server_error: str | None = None
+        self.sync_status: dict[str, Any] = {}  # a laptop's sync state per session
         self.title = t("app.title")
 
     async def on_mount(self) -> None:
@@ -84,12 +87,18 @@ class FacilitatorApp(Translated, App[None]):
         self.remark_server = None
         self.remark_server_error = None
         self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)
+        from facilitator.tui.sync_actions import start_sync_services
+
+        # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
+        self.run_worker(start_sync_services(self), group="sync-start", exit_on_error=False)
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""
         from facilitator.tui.remarks_actions import stop_remark_server
+        from facilitator.tui.sync_actions import stop_sync_services
 
         await stop_remark_server(self)
+        await stop_sync_services(self)
 
     async def on_unmount(self) -> None:
         await self.stop_services()

@@ -28,6 +28,14 @@ from facilitator.tui.capture_actions import (
 from facilitator.tui.commands import KeyCommands
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
+from facilitator.tui.sync_actions import (
+    SYNC_BINDINGS,
+    SYNC_HELP_SECTIONS,
+    SyncActions,
+    SyncStatusChanged,
+    apply_notetaker_mode,
+    status_text,
+)
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.block_panel import BlockPanel
 from facilitator.tui.widgets.keybar import KeyBar
@@ -62,10 +70,13 @@ HELP_SECTIONS = {
     **CAPTURE_HELP_SECTIONS,
     **REMARK_HELP_SECTIONS,
     **EXPORT_HELP_SECTIONS,
+    **SYNC_HELP_SECTIONS,
 }
 
 
-class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen[None]):
+class RunScreen(
+    CaptureActions, RemarkActions, ExportActions, SyncActions, Translated, Screen[None]
+):
     """Run one session against the clock."""
 
     app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
@@ -77,6 +88,7 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         *CAPTURE_BINDINGS,
         *REMARK_BINDINGS,
         *EXPORT_BINDINGS,
+        *SYNC_BINDINGS,
         *VIEW_BINDINGS,
     ]
     HELP_SECTIONS = HELP_SECTIONS
@@ -94,6 +106,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
+        # A session joined from a host: the clock is the facilitator's (issue 10).
+        self.notetaker = apply_notetaker_mode(self)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -138,7 +152,8 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
 
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
-        offer = self.state.rebalance_offer()
+        # A note-taker's laptop cannot take time back (k is the facilitator's): no offer there.
+        offer = None if getattr(self, "notetaker", False) else self.state.rebalance_offer()
         if offer:
             minutes = round(self.state.late_minutes)
             banner.update(Content(t("run.rebalance_hint", minutes=minutes)))
@@ -160,6 +175,14 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
     @on(DatabaseChanged)
     async def _database_changed(self) -> None:
         await self._reload_events()
+
+    @on(SyncStatusChanged)
+    def _sync_status_changed(self) -> None:
+        status = self.app.sync_status.get(self.session_id)
+        self.query_one(SessionBar).update_sync(
+            status_text(self.app, self.session_id),
+            offline=status is not None and status.online is False,
+        )
 
     @on(EntriesChanged)
     async def _entries_changed(self) -> None:

@@ -25,6 +25,7 @@ from facilitator.tui.base import plain_line
 
 CLOCK_PADDING = 4  # #session-clock: padding 0 2
 DEMO_PADDING = 2  # #session-demo: padding-left 2
+SYNC_PADDING = 2  # #session-sync: padding-left 2
 
 
 def shown_minute(moment: datetime) -> datetime:
@@ -74,6 +75,8 @@ class SessionBar(Horizontal):
     SessionBar #session-end.-late { color: $warning; text-style: bold; }
     SessionBar #session-end.-very-late { color: $error; text-style: bold; }
     SessionBar #session-demo { width: auto; color: $accent; padding: 0 0 0 2; }
+    SessionBar #session-sync { width: auto; color: $text-muted; padding: 0 0 0 2; display: none; }
+    SessionBar #session-sync.-offline { color: $warning; text-style: bold; }
     """
 
     def __init__(self, session: SessionInfo, demo_speed: float | None = None) -> None:
@@ -91,10 +94,20 @@ class SessionBar(Horizontal):
         if self.demo_speed:
             speed = f"{self.demo_speed:g}"
             yield Static(Content(t("run.demo", speed=speed)), id="session-demo")
+        yield Static("", id="session-sync")
 
     def update_state(self, state: ClockState) -> None:
         self._state = state
         self._show(state)
+
+    def update_sync(self, text: str, *, offline: bool = False) -> None:
+        """A note-taker's laptop: "offline, 7 te versturen", "3 te versturen", "gedeeld"."""
+        self._sync = text
+        self._put("session-sync", Content(text), text)
+        self.query_one("#session-sync", Static).set_class(offline, "-offline")
+        if self._state is not None:
+            self._title_for = None
+            self._show(self._state)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._state is not None:
@@ -174,6 +187,9 @@ class SessionBar(Horizontal):
     def _width(self, clock: str, show_demo: bool, end: str) -> int:
         """Cells taken by the right-hand parts, their padding included."""
         width = cell_len(end)
+        sync = getattr(self, "_sync", "")
+        if sync:
+            width += cell_len(sync) + SYNC_PADDING
         if clock:
             width += cell_len(clock) + CLOCK_PADDING
         if show_demo and self.demo_speed:
