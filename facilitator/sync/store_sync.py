@@ -177,10 +177,19 @@ def _normalise(state: EntryState) -> EntryState:
     """Every version as this store would keep it (text cleaned and trimmed, tags normalised,
     no self-link), so a version sent by another laptop compares equal to the one written here
     and re-syncing it never rewrites anything."""
-    from facilitator.core.entries import normalise_tag
+    from facilitator.core.entries import KINDS, normalise_tag
+
+    spec = KINDS.get(str(state.fixed_dict().get("kind")))
 
     def tidy(content: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        # A field this version does not carry (a laptop on an older facilitator, or an export
+        # made before the field existed) is empty, as this store keeps it: equal versions must
+        # compare equal, or re-syncing would rewrite them.
+        if spec is not None:
+            for name in spec.fields:
+                if name not in content:
+                    out[name] = None if name == "level" else ""
         for key, value in content.items():
             if key == "tags":
                 out[key] = [
