@@ -18,6 +18,11 @@ from tests.support import settle, until
 SIZE = (120, 40)
 
 
+def header_of(app) -> str:
+    """The list's header line, as drawn."""
+    return app.screen.query_one(EntryTable).render_line(0).text
+
+
 def texts(app) -> list[str]:
     return [e.text or e.title for e in app.screen.query_one(EntryTable).entries]
 
@@ -102,8 +107,10 @@ async def test_search_as_you_type_here_and_everywhere(store, session_id, clock, 
         await settle(pilot, app)
         assert texts(app) == ["In Venlo is het buurthuis dicht", "Meer buurthuizen"]
         assert "Gevonden in alle sessies: 2" in log.count_text
-        # Another session's entry says where it was captured.
-        assert log.where(log.query_one(EntryTable).entries[0]) == "Venlo · De diepte in"
+        # Another session's entry says where it was captured: a session column (date, place).
+        venlo = log.query_one(EntryTable).entries[0]
+        assert (log.session_label(venlo), log.where(venlo)) == ("01-02 Venlo", "De diepte in")
+        assert "Sessie" in header_of(app)
         await pilot.press("A")
         await settle(pilot, app)
         assert texts(app) == ["Meer buurthuizen"]

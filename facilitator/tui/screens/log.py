@@ -25,13 +25,12 @@ from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated
 from facilitator.tui.widgets.entry_detail import EntryDetail
-from facilitator.tui.widgets.entry_table import EntryTable, clock_time
+from facilitator.tui.widgets.entry_table import PAGE, EntryTable, clock_time
 from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from facilitator.tui.capture_actions import Capturer
 
-PAGE = 500  # rows loaded at a time; the next page comes when the cursor reaches the end
 SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
 
 ALL = "*"
@@ -81,6 +80,8 @@ class LogScreen(Translated, Screen[None]):
         self.deleted_stack: list[str] = []
         self._signature: Any = None
         self._names: dict[str, tuple[str, dict[str, str]]] = {}
+        self._sessions: dict[str, str] = {}  # session id -> "date place", for the session column
+        self._tags_due = True  # the tag filter's choices are read again after the next reload
         self._tags: list[tuple[str, int]] = []
         self._refocus = True
 
@@ -139,18 +140,17 @@ class LogScreen(Translated, Screen[None]):
         self.start_in_search = search
         self._refocus = True
 
-    async def on_mount(self) -> None:
-        await self._load_names_and_tags()
-
     def on_screen_resume(self) -> None:
         # Back from a form or the history, or opened again from the run screen: show what changed.
         if self._refocus:
             self._refocus = False
+            # At once, not through focus() (which waits its turn behind keys already queued):
+            # a '/' and a word typed in one burst land in the search field.
             if self.start_in_search:
-                self.query_one("#log-search", Input).focus()
+                self.set_focus(self.query_one("#log-search", Input))
             else:
-                self.query_one(EntryTable).focus()
-            self.run_worker(self._load_names_and_tags(), group="log-names")
+                self.set_focus(self.query_one(EntryTable))
+        self._tags_due = True
         self.reload()
 
     # -- loading -------------------------------------------------------------------------------
@@ -170,50 +170,70 @@ class LogScreen(Translated, Screen[None]):
             "include_deleted": self.show_deleted,
         }
 
-    def _fetch(
-        self, filters: dict[str, Any], limit: int, offset: int = 0
-    ) -> tuple[list[Entry], int, Any]:
-        """On the database thread: one page, the total and the change signature."""
+    def _fetch(self, filters: dict[str, Any], near: int | None) -> dict[str, Any]:
+        """On the database thread: what the list needs to draw its first lines (the first page,
+        and the page the cursor was on; the total; the change signature; the block names)."""
         store = self.app.store
-        entries = store.find_entries(**filters, limit=limit, offset=offset)
-        total = store.count_entries(**filters)
-        return entries, total, store.entries_signature(filters["session_id"])
+        pages = {0: store.find_entries(**filters, limit=PAGE)}
+        if near is not None and near // PAGE:
+            page = near // PAGE
+            pages[page] = store.find_entries(**filters, limit=PAGE, offset=page * PAGE)
+        sessions = store.query("SELECT id, place, date FROM sessions")
+        return {
+            "pages": pages,
+            "total": store.count_entries(**filters),
+            "signature": store.entries_signature(filters["session_id"]),
+            "names": store.block_names(),
+            "sessions": {
+                r["id"]: f"{r['date'][8:10]}-{r['date'][5:7]} {r['place']}" for r in sessions
+            },
+        }
 
     @work(exclusive=True, group="log-load")
     async def reload(self, keep: str | None = None, delay: float = 0.0) -> None:
-        """Fetch the first page for the current filters and show it (newest first)."""
+        """Fetch the first lines for the current filters and show them (newest first); the
+        other rows are fetched a page at a time as they come into view."""
         if delay:
             await asyncio.sleep(delay)  # typing goes on: a newer search cancels this one
         filters = self.filters()
         table = self.query_one(EntryTable)
         keep = keep or table.current_id()
-        result = await self.app.db(self._fetch, filters, PAGE)
+        near = table.row_of(keep) if keep else None
+        result = await self.app.db(self._fetch, filters, near)
         if result is None:
             return
-        entries, self.total, self._signature = result
-        table.show(entries, self.where, keep)
+        self.total, self._signature = result["total"], result["signature"]
+        self._names, self._sessions = result["names"], result["sessions"]
+        pages = result["pages"]
+
+        async def loader(offset: int, limit: int) -> list[Entry] | None:
+            return await self.app.db(
+                self.app.store.find_entries, **filters, limit=limit, offset=offset
+            )
+
+        table.show(
+            pages.pop(0),
+            self.total,
+            loader=loader,
+            where=self.where,
+            session=self.session_label if filters["session_id"] is None else None,
+            keep=keep,
+            pages=pages,
+        )
         self._show_count()
         self.show_detail()
+        if self._tags_due:
+            # After the rows: counting the tags of a long log takes a while, and only the tag
+            # filter needs them.
+            self._tags_due = False
+            self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
 
-    @work(exclusive=True, group="log-more")
-    async def load_more(self) -> None:
-        table = self.query_one(EntryTable)
-        shown = len(table.entries)
-        if shown >= self.total:
-            return
-        result = await self.app.db(self._fetch, self.filters(), PAGE, shown)
-        if result is None:
-            return
-        entries, self.total, _ = result
-        table.append(entries)
-        self._show_count()
+    async def _load_tags(self) -> None:
+        tags = await self.app.db(self.app.store.all_tags)
+        if tags is not None:
+            self._show_tags(tags)
 
-    async def _load_names_and_tags(self) -> None:
-        store = self.app.store
-        result = await self.app.db(lambda: (store.block_names(), store.all_tags()))
-        if result is None:
-            return
-        self._names, tags = result
+    def _show_tags(self, tags: list[tuple[str, int]]) -> None:
         if tags != self._tags:
             self._tags = tags
             select = self.query_one("#log-tag", Select)
@@ -226,23 +246,21 @@ class LogScreen(Translated, Screen[None]):
                 select.value = current if any(tag == current for tag, _ in tags) else ALL
 
     def where(self, entry: Entry) -> str:
-        """The block an entry was captured in (with the place when showing all sessions)."""
-        place, names = self._names.get(entry.session_id, ("", {}))
-        block = names.get(entry.block_key or "", entry.block_key or "–")
-        if entry.session_id != self.session_id:
-            return f"{place} · {block}"
-        return block
+        """The block an entry was captured in."""
+        _, names = self._names.get(entry.session_id, ("", {}))
+        return names.get(entry.block_key or "", entry.block_key or "–")
+
+    def session_label(self, entry: Entry) -> str:
+        """The session an entry belongs to, as its date and place (the all-sessions column)."""
+        return self._sessions.get(entry.session_id, entry.session_id)
 
     def _show_count(self) -> None:
-        shown = len(self.query_one(EntryTable).entries)
         f = self.filters()
         filtered = bool(f["search"].strip() or f["kind"] or f["tag"] or f["phase"] is not None)
         key = ("log.found" if filtered else "log.count") + (
             "_all" if f["session_id"] is None else ""
         )
         text = t(key, n=self.total)
-        if shown < self.total:
-            text += " " + t("log.count_shown", shown=shown)
         if self.show_deleted:
             text += " " + t("log.with_deleted")
         self.query_one("#log-count", Static).update(Content(text))
@@ -263,7 +281,9 @@ class LogScreen(Translated, Screen[None]):
             for x in (
                 t("capture.kind_" + entry.kind),
                 clock_time(entry.created_at),
-                self.where(entry),
+                self.where(entry)
+                if entry.session_id == self.session_id
+                else f"{self.session_label(entry)} · {self.where(entry)}",
                 entry.author,
                 version,
             )
@@ -293,21 +313,18 @@ class LogScreen(Translated, Screen[None]):
     @on(EntryTable.Highlighted)
     def _highlighted(self, event: EntryTable.Highlighted) -> None:
         self.show_detail()
-        table = self.query_one(EntryTable)
-        if event.cursor_row >= len(table.entries) - 1 and len(table.entries) < self.total:
-            self.load_more()
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another app committed: show its entries (only when an entry in scope changed)."""
         scope = self.filters()["session_id"]
         signature = await self.app.db(self.app.store.entries_signature, scope)
         if signature is not None and signature != self._signature:
-            await self._load_names_and_tags()
-            self.reload()
+            self._tags_due = True
+        self.reload()
 
     def refresh_after_save(self, entry: Entry | None = None) -> None:
         """After a capture or an edit from here: show it and put the cursor on it."""
-        self.run_worker(self._load_names_and_tags(), group="log-names")
+        self._tags_due = True
         self.reload(keep=entry.id if entry else None)
 
     # -- actions -------------------------------------------------------------------------------
@@ -320,7 +337,8 @@ class LogScreen(Translated, Screen[None]):
             self.app.pop_screen()
 
     def action_focus_search(self) -> None:
-        self.query_one("#log-search", Input).focus()
+        # At once (see on_screen_resume): the keys typed right after / are the search.
+        self.set_focus(self.query_one("#log-search", Input))
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind, on_saved=self.refresh_after_save)
@@ -354,9 +372,11 @@ class LogScreen(Translated, Screen[None]):
             self.deleted_stack.append(entry.id)
             # Keep the cursor where it was: on the next entry down.
             row = table.cursor_row
-            following = table.entries[row + 1].id if row + 1 < len(table.entries) else None
-            previous = table.entries[row - 1].id if row > 0 else None
-            self.reload(keep=entry.id if self.show_deleted else (following or previous))
+            following, previous = table.entry_at(row + 1), table.entry_at(row - 1)
+            neighbour = following or previous
+            self.reload(
+                keep=entry.id if self.show_deleted else (neighbour.id if neighbour else None)
+            )
 
     async def action_undo_delete(self) -> None:
         entry = self.query_one(EntryTable).current()
