@@ -82,7 +82,7 @@ def burst(app, *keys: str) -> None:
 
     for key in keys:
         char = key if len(key) == 1 else None
-        name = {" ": "space", ",": "comma", "-": "minus"}.get(key, key)
+        name = {" ": "space", ",": "comma", "-": "minus", "/": "slash"}.get(key, key)
         event = events.Key(name, char)
         event.set_sender(app)
         app._driver.send_message(event)

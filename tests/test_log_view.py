@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from textual.widgets import Select
 
 from facilitator.core import clock as ck
@@ -186,3 +187,65 @@ async def test_a_second_instance_sees_an_entry_without_a_key_press(
             [sys.executable, "-c", code, str(db_path), session_id], check=True, timeout=120
         )
         await until(pilot, lambda: "Tweede laptop" in texts(app), what="the other app's entry")
+
+
+async def test_slash_and_a_word_typed_at_once_search(store, session_id, clock, programme):
+    """A real terminal delivers '/buurt' in one read: every letter lands in the search field,
+    none is taken as a key of the list (u, t, ... are keys there)."""
+    from textual.widgets import Input
+
+    from tests.support import burst
+
+    seed(store, session_id, clock, programme)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app)
+        burst(app, "/", *"buurt")
+        await settle(pilot, app)
+        assert app.screen is log  # no capture form opened by the t
+        assert log.query_one("#log-search", Input).value == "buurt"
+        assert texts(app) == ["Meer buurthuizen", "Ik voel me thuis in de buurt"]
+
+
+async def test_a_long_log_reaches_its_oldest_entry_with_end(store, session_id, clock):
+    """Rows are fetched a page at a time as they come into view; End goes to the last one."""
+    from facilitator.tui.widgets.entry_table import PAGE
+
+    count = PAGE * 2 + 50
+    for i in range(count):
+        store.add_entry(session_id, "insight", {"text": f"inzicht {i}"}, now=clock())
+        clock.advance(seconds=1)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app)
+        table = log.query_one(EntryTable)
+        assert table.row_count == count
+        assert len(table.entries) < count  # only what is in view (and a page ahead)
+        assert f"Notities in deze sessie: {count}" in log.count_text
+        await pilot.press("end")
+        await until(pilot, lambda: table.current() is not None, what="the last page")
+        assert table.current().text == "inzicht 0"
+        await settle(pilot, app)
+        assert "inzicht 0" in str(log.query_one(EntryDetail).query_one("#detail-body").visual)
+        await pilot.press("home")
+        await settle(pilot, app)
+        assert table.current().text == f"inzicht {count - 1}"
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 20), (80, 24)])
+async def test_small_terminals_show_rows_cut_with_an_ellipsis(store, session_id, clock, size):
+    long = "Een heel lang verhaal over de buurt dat nooit op een regel past " * 3
+    for i in range(12):
+        store.add_entry(session_id, "story", {"text": f"{i} {long}"}, now=clock())
+        clock.advance(seconds=1)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=size) as pilot:
+        log = await open_log(pilot, app)
+        table = log.query_one(EntryTable)
+        visible = table.scrollable_content_region.height - 1  # the header takes a line
+        assert visible >= 7
+        lines = [table.render_line(y).text for y in range(1, min(visible, 12) + 1)]
+        assert lines[0].startswith(" ") and "11 Een heel lang" in lines[0]
+        for line in lines:
+            assert line.rstrip().endswith("…"), line
+            assert len(line) <= table.scrollable_content_region.width

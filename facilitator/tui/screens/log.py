@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -31,6 +31,7 @@ from facilitator.tui.widgets.keybar import KeyBar
 if TYPE_CHECKING:
     from facilitator.tui.capture_actions import Capturer
 
+CRAMPED_BELOW = 16  # lines: fewer, and the entry in full gives the list its room
 SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
 
 ALL = "*"
@@ -43,7 +44,11 @@ def _log_bindings() -> list[BindingType]:
     return [
         Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
         Binding("escape", "back", "log.key_back"),
-        Binding("slash", "focus_search", "log.key_search", tooltip="log.help_search"),
+        # A priority binding acts when the key is read, before the keys typed after it are
+        # handed to the focused list: '/buurt' pasted at once all lands in the search field.
+        Binding(
+            "slash", "focus_search", "log.key_search", tooltip="log.help_search", priority=True
+        ),
         Binding("e", "edit", "log.key_edit", tooltip="log.help_edit"),
         Binding("h", "history", "log.key_history", tooltip="log.help_history"),
         Binding("d,delete", "delete", "log.key_delete", tooltip="log.help_delete"),
@@ -139,6 +144,9 @@ class LogScreen(Translated, Screen[None]):
         self.capturer = capturer
         self.start_in_search = search
         self._refocus = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
 
     def on_screen_resume(self) -> None:
         # Back from a form or the history, or opened again from the run screen: show what changed.
@@ -337,8 +345,12 @@ class LogScreen(Translated, Screen[None]):
             self.app.pop_screen()
 
     def action_focus_search(self) -> None:
-        # At once (see on_screen_resume): the keys typed right after / are the search.
-        self.set_focus(self.query_one("#log-search", Input))
+        search = self.query_one("#log-search", Input)
+        if self.focused is search:
+            search.insert_text_at_cursor("/")  # typed in the field: a character like any other
+            return
+        # At once, not through focus() (which waits its turn behind keys already queued).
+        self.set_focus(search)
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind, on_saved=self.refresh_after_save)

@@ -80,7 +80,7 @@ class EntryTable(ScrollView, can_focus=True):
         "entry-table--loading",
     }
     DEFAULT_CSS = """
-    EntryTable { height: 1fr; background: $surface; }
+    EntryTable { height: 1fr; background: $surface; overflow-x: hidden; }
     EntryTable > .entry-table--header { text-style: bold; background: $panel; }
     EntryTable > .entry-table--odd { background: $surface-lighten-1; }
     EntryTable > .entry-table--cursor { background: $panel-lighten-1; text-style: bold; }
@@ -157,7 +157,12 @@ class EntryTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total + 1)
+        self.virtual_size = Size(self._width, self.total + 1)
+
+    @property
+    def _width(self) -> int:
+        """Cells for a line: the width less the scroll bar's."""
+        return self.scrollable_content_region.width
 
     @property
     def entries(self) -> list[Entry]:
@@ -267,7 +272,7 @@ class EntryTable(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------
 
     def _columns(self) -> list[tuple[str, int]]:
-        width = self.size.width
+        width = self._width
         fixed = TINY if width < TINY_BELOW else NARROW if width < NARROW_BELOW else WIDE
         fixed = {k: w for k, w in fixed.items() if k != "session" or self._session is not None}
         used = sum(fixed.values()) + GAP * len(fixed) + 1
@@ -288,7 +293,7 @@ class EntryTable(ScrollView, can_focus=True):
 
     def _line(self, cells: list[str], style: Style) -> Strip:
         text = " " + (" " * GAP).join(cells)
-        return Strip([Segment(fit(text, self.size.width), style)])
+        return Strip([Segment(fit(text, self._width), style)])
 
     def render_line(self, y: int) -> Strip:
         columns = self._columns()
@@ -298,7 +303,7 @@ class EntryTable(ScrollView, can_focus=True):
             return self._line(header, base + self.get_component_rich_style("entry-table--header"))
         row = y + self.scroll_offset.y - 1
         if row >= self.total:
-            return Strip.blank(self.size.width, base)
+            return Strip.blank(self._width, base)
         style = base
         if row % 2:
             style += self.get_component_rich_style("entry-table--odd")
