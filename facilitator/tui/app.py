@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.app import App, ScreenStackError
@@ -16,6 +17,10 @@ from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
 
 T = TypeVar("T")
+
+# Style sheets of screens opened later (the log, the forms, export). Read after the first paint:
+# a screen whose CSS_PATH is new makes Textual re-parse every sheet and restyle every widget.
+LATER_CSS = ("capture.tcss", "screens/export.tcss")
 
 
 class DatabaseChanged(Message, bubble=False):
@@ -81,9 +86,21 @@ class FacilitatorApp(Translated, App[None]):
         from facilitator.tui.remarks_actions import start_remark_server
 
         resume_gc()  # the first screen is painted: see facilitator.launch
+        self._read_later_css()
         self.remark_server = None
         self.remark_server_error = None
         self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)
+
+    def _read_later_css(self) -> None:
+        """Add the later screens' sheets now, while nothing waits (~10 ms, their rules only:
+        the sheets already read stay parsed), instead of a re-parse of everything and a
+        restyle of every widget (~100 ms) when the log or a form first opens."""
+        sheet = self.stylesheet
+        for name in LATER_CSS:
+            path = (Path(__file__).parent / name).resolve()
+            if not sheet.has_source(str(path), ""):
+                sheet.read(path)
+        sheet.parse()
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""

@@ -89,6 +89,9 @@ class LogScreen(Translated, Screen[None]):
         self._tags_due = True  # the tag filter's choices are read again after the next reload
         self._tags: list[tuple[str, int]] = []
         self._refocus = True
+        self._filters_ready = False  # the Selects are in (see compose)
+        self._filters_coming = False
+        self._shown_filters: dict[str, Any] | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -98,46 +101,60 @@ class LogScreen(Translated, Screen[None]):
             yield Static("", id="log-count")
         with Horizontal(id="log-filters"):
             yield Input(placeholder=t("log.search_placeholder"), id="log-search", compact=True)
-            yield Select(
+            # Each filter shows its choice as plain text first; the real Select (a list of
+            # widgets each) takes its place right after the first rows are painted.
+            for select_id, options, value in self._filter_specs():
+                label = next(str(text) for text, v in options if v == value)
+                yield Static(Content(f"{label} ▼"), id=select_id, classes="filter-placeholder")
+        yield EntryTable(id="log-table")
+        yield EntryDetail(id="log-detail")
+        yield KeyBar()
+
+    def _filter_specs(self) -> list[tuple[str, list[tuple[Content, str]], str]]:
+        """The filter row's Selects: id, options and the value they start with."""
+        return [
+            (
+                "log-scope",
                 [
                     (Content(t("log.scope_session")), "session"),
                     (Content(t("log.scope_all")), "all"),
                 ],
-                allow_blank=False,
-                value="session",
-                id="log-scope",
-                compact=True,
-            )
-            yield Select(
+                "session",
+            ),
+            (
+                "log-kind",
                 [(Content(t("log.all_kinds")), ALL)]
                 + [(Content(t("capture.kind_" + k)), k) for k in KINDS],
-                allow_blank=False,
-                value=ALL,
-                id="log-kind",
-                compact=True,
-            )
-            yield Select(
+                ALL,
+            ),
+            (
+                "log-phase",
                 [(Content(t("log.all_phases")), ALL)]
                 + [
                     (Content(t("log.phase", n=n, name=name)), str(n))
                     for n, name in PHASE_NAMES.items()
                 ]
                 + [(Content(t("log.outside_phases")), "0")],
-                allow_blank=False,
-                value=ALL,
-                id="log-phase",
-                compact=True,
+                ALL,
+            ),
+            ("log-tag", [(Content(t("log.all_tags")), ALL)], ALL),
+        ]
+
+    async def _mount_filters(self) -> None:
+        """Put the real Selects in the placeholders' places (see compose)."""
+        row = self.query_one("#log-filters", Horizontal)
+        for select_id, options, value in self._filter_specs():
+            placeholder = row.query_one(f"#{select_id}")
+            index = list(row.children).index(placeholder)
+            await placeholder.remove()
+            select = Select(options, allow_blank=False, value=value, id=select_id, compact=True)
+            await row.mount(select, before=index) if index < len(row.children) else await row.mount(
+                select
             )
-            yield Select(
-                [(Content(t("log.all_tags")), ALL)],
-                allow_blank=False,
-                value=ALL,
-                id="log-tag",
-                compact=True,
-            )
-        yield EntryTable(id="log-table")
-        yield EntryDetail(id="log-detail")
-        yield KeyBar()
+        self._filters_ready = True
+        if self._tags:
+            tags, self._tags = self._tags, []
+            self._show_tags(tags)
 
     def opening(self, capturer: Capturer, *, search: bool) -> None:
         """Called before each push: the log screen is kept between visits, filters and all."""
@@ -163,12 +180,15 @@ class LogScreen(Translated, Screen[None]):
 
     # -- loading -------------------------------------------------------------------------------
 
+    def _choice(self, select_id: str, default: str) -> Any:
+        return self.query_one(f"#{select_id}", Select).value if self._filters_ready else default
+
     def filters(self) -> dict[str, Any]:
         """The store's find_entries arguments for what the filter row shows now."""
-        scope = self.query_one("#log-scope", Select).value
-        kind = self.query_one("#log-kind", Select).value
-        phase = self.query_one("#log-phase", Select).value
-        tag = self.query_one("#log-tag", Select).value
+        scope = self._choice("log-scope", "session")
+        kind = self._choice("log-kind", ALL)
+        phase = self._choice("log-phase", ALL)
+        tag = self._choice("log-tag", ALL)
         return {
             "session_id": None if scope == "all" else self.session_id,
             "search": self.query_one("#log-search", Input).value,
@@ -203,7 +223,7 @@ class LogScreen(Translated, Screen[None]):
         other rows are fetched a page at a time as they come into view."""
         if delay:
             await asyncio.sleep(delay)  # typing goes on: a newer search cancels this one
-        filters = self.filters()
+        filters = self._shown_filters = self.filters()
         table = self.query_one(EntryTable)
         keep = keep or table.current_id()
         near = table.row_of(keep) if keep else None
@@ -230,6 +250,9 @@ class LogScreen(Translated, Screen[None]):
         )
         self._show_count()
         self.show_detail()
+        if not self._filters_ready and not self._filters_coming:
+            self._filters_coming = True
+            self.call_after_refresh(self._mount_filters)
         if self._tags_due:
             # After the rows: counting the tags of a long log takes a while, and only the tag
             # filter needs them.
@@ -242,6 +265,9 @@ class LogScreen(Translated, Screen[None]):
             self._show_tags(tags)
 
     def _show_tags(self, tags: list[tuple[str, int]]) -> None:
+        if not self._filters_ready:
+            self._tags = tags  # shown when the Selects are in
+            return
         if tags != self._tags:
             self._tags = tags
             select = self.query_one("#log-tag", Select)
@@ -311,7 +337,8 @@ class LogScreen(Translated, Screen[None]):
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
-        self.reload()
+        if self.filters() != self._shown_filters:  # not a Select saying its first value
+            self.reload()
 
     @on(EntryTable.Selected)
     async def _entry_selected(self, event: EntryTable.Selected) -> None:
@@ -408,6 +435,8 @@ class LogScreen(Translated, Screen[None]):
         self.reload()
 
     def action_toggle_scope(self) -> None:
+        if not self._filters_ready:
+            return  # the filter row is being built: a moment
         select = self.query_one("#log-scope", Select)
         select.value = "all" if select.value == "session" else "session"
 
