@@ -22,8 +22,9 @@ from textual.widgets import Input, Select, Static
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
 from facilitator.i18n import t
-from facilitator.tui.app import DatabaseChanged, FacilitatorApp
-from facilitator.tui.base import Translated
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.messages import DatabaseChanged, follow_database_changes
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import PAGE, EntryTable, clock_time
 from facilitator.tui.widgets.keybar import KeyBar
@@ -77,6 +78,7 @@ class LogScreen(Translated, Screen[None]):
 
     def __init__(self, capturer: Capturer, *, search: bool = False) -> None:
         super().__init__()
+        preset_breakpoints(self)
         self.capturer = capturer
         self.session_id = capturer.session_id
         self.start_in_search = search
@@ -166,6 +168,7 @@ class LogScreen(Translated, Screen[None]):
         self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
 
     def on_screen_resume(self) -> None:
+        follow_database_changes(self)  # kept between visits: off the stack it hears nothing
         # Back from a form or the history, or opened again from the run screen: show what changed.
         if self._refocus:
             self._refocus = False

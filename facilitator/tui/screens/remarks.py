@@ -24,6 +24,7 @@ from facilitator.core.text import clean, one_line
 from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated, plain
+from facilitator.tui.messages import follow_database_changes
 from facilitator.tui.remarks_actions import RemarksChanged, remark_url
 
 # Batch sizes the facilitator can step through: 0 means "only when the block ends".
@@ -104,6 +105,7 @@ class RemarksScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        follow_database_changes(self)
         table = self.query_one(DataTable)
         table.add_column(Text(t("remarks.col_slot")), key="slot")
         table.add_column(Text(t("remarks.col_state")), key="state")

@@ -27,6 +27,7 @@ from facilitator.tui.capture_actions import (
 )
 from facilitator.tui.commands import KeyCommands
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
+from facilitator.tui.messages import follow_database_changes
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.block_panel import BlockPanel
@@ -110,6 +111,7 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
         yield KeyBar()
 
     def on_mount(self) -> None:
+        follow_database_changes(self)
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
