@@ -249,3 +249,21 @@ async def test_small_terminals_show_rows_cut_with_an_ellipsis(store, session_id,
         for line in lines:
             assert line.rstrip().endswith("…"), line
             assert len(line) <= table.scrollable_content_region.width
+
+
+async def test_the_count_leaves_out_deleted_entries_unless_they_are_shown(
+    store, session_id, clock, programme
+):
+    seed(store, session_id, clock, programme)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app)
+        assert "Notities in deze sessie: 3" in log.count_text
+        await pilot.press("d")
+        await settle(pilot, app)
+        assert "Notities in deze sessie: 2" in log.count_text
+        assert len(texts(app)) == 2
+        await pilot.press("D")
+        await settle(pilot, app)
+        assert "Notities in deze sessie: 3" in log.count_text
+        assert "verwijderde zichtbaar" in log.count_text

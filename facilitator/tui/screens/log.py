@@ -210,10 +210,21 @@ class LogScreen(Translated, Screen[None]):
             page = near // PAGE
             pages[page] = store.find_entries(**filters, limit=PAGE, offset=page * PAGE)
         sessions = store.query("SELECT id, place, date FROM sessions")
+        signature = store.entries_signature(filters["session_id"])
+        unfiltered = not (
+            filters["search"].strip()
+            or filters["kind"]
+            or filters["tag"]
+            or filters["phase"] is not None
+            or filters["include_deleted"]
+        )
+        # Unfiltered, the signature has the count already (all entries less the deleted ones):
+        # one pass over a long log instead of two.
+        total = signature[0] - signature[3] if unfiltered else store.count_entries(**filters)
         return {
             "pages": pages,
-            "total": store.count_entries(**filters),
-            "signature": store.entries_signature(filters["session_id"]),
+            "total": total,
+            "signature": signature,
             "names": store.block_names(),
             "sessions": {
                 r["id"]: f"{r['date'][8:10]}-{r['date'][5:7]} {r['place']}" for r in sessions
