@@ -30,6 +30,7 @@ from facilitator.tui.widgets.entry_table import PAGE, EntryTable, clock_time
 from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from facilitator.store import Store
     from facilitator.tui.capture_actions import Capturer
 
 CRAMPED_BELOW = 16  # lines: fewer, and the entry in full gives the list its room
@@ -94,6 +95,7 @@ class LogScreen(Translated, Screen[None]):
         self._filters_ready = False  # the Selects are in (see compose)
         self._filters_coming = False
         self._shown_filters: dict[str, Any] | None = None
+        self._prefetch: tuple[dict[str, Any], asyncio.Future[Any]] | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -163,6 +165,12 @@ class LogScreen(Translated, Screen[None]):
         self.capturer = capturer
         self.start_in_search = search
         self._refocus = True
+        # The first lines are read while the screen is being built, not after.
+        filters = self.filters() if self.is_mounted else self._default_filters()
+        self._prefetch = (
+            filters,
+            asyncio.ensure_future(self.app.db(self._fetch, self.app.store, filters, None)),
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
@@ -183,6 +191,17 @@ class LogScreen(Translated, Screen[None]):
 
     # -- loading -------------------------------------------------------------------------------
 
+    def _default_filters(self) -> dict[str, Any]:
+        """What `filters` says for a log just opened: this session, everything."""
+        return {
+            "session_id": self.session_id,
+            "search": "",
+            "kind": None,
+            "phase": None,
+            "tag": None,
+            "include_deleted": False,
+        }
+
     def _choice(self, select_id: str, default: str) -> Any:
         return self.query_one(f"#{select_id}", Select).value if self._filters_ready else default
 
@@ -201,10 +220,10 @@ class LogScreen(Translated, Screen[None]):
             "include_deleted": self.show_deleted,
         }
 
-    def _fetch(self, filters: dict[str, Any], near: int | None) -> dict[str, Any]:
+    @staticmethod
+    def _fetch(store: Store, filters: dict[str, Any], near: int | None) -> dict[str, Any]:
         """On the database thread: what the list needs to draw its first lines (the first page,
         and the page the cursor was on; the total; the change signature; the block names)."""
-        store = self.app.store
         pages = {0: store.find_entries(**filters, limit=PAGE)}
         if near is not None and near // PAGE:
             page = near // PAGE
@@ -241,7 +260,11 @@ class LogScreen(Translated, Screen[None]):
         table = self.query_one(EntryTable)
         keep = keep or table.current_id()
         near = table.row_of(keep) if keep else None
-        result = await self.app.db(self._fetch, filters, near)
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and prefetch[0] == filters and (near or 0) < PAGE:
+            result = await prefetch[1]
+        else:
+            result = await self.app.db(self._fetch, self.app.store, filters, near)
         if result is None:
             return
         self.total, self._signature = result["total"], result["signature"]
