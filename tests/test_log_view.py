@@ -267,3 +267,19 @@ async def test_the_count_leaves_out_deleted_entries_unless_they_are_shown(
         await settle(pilot, app)
         assert "Notities in deze sessie: 3" in log.count_text
         assert "verwijderde zichtbaar" in log.count_text
+
+
+async def test_opening_the_log_re_reads_no_style_sheet(store, session_id, clock):
+    """The log's and forms' sheets are read after the first paint; opening the log then makes
+    Textual neither re-parse every sheet nor restyle every widget of the app."""
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sheet = app.stylesheet
+        reparsed = []
+        real = sheet.reparse
+        sheet.reparse = lambda: (reparsed.append(1), real())[1]  # type: ignore[method-assign]
+        await open_log(pilot, app)
+        await pilot.press("c")  # a capture form too
+        await settle(pilot, app)
+        assert reparsed == []
