@@ -283,3 +283,22 @@ async def test_opening_the_log_re_reads_no_style_sheet(store, session_id, clock)
         await pilot.press("c")  # a capture form too
         await settle(pilot, app)
         assert reparsed == []
+
+
+async def test_the_log_opened_again_still_hears_other_apps(store, session_id, clock, db_path):
+    """Screens subscribe to the app's database-changed signal; the log, taken off the stack and
+    shown again, subscribes again."""
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await open_log(pilot, app)
+        await app._poll_database()  # the baseline
+        other = Store.open(db_path)
+        try:
+            other.add_entry(session_id, "quote", {"text": "Van ver weg"}, now=clock())
+        finally:
+            other.close()
+        await app._poll_database()  # what the once-a-second timer does
+        await until(pilot, lambda: texts(app) == ["Van ver weg"], what="the other app's entry")
