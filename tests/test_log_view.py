@@ -302,3 +302,21 @@ async def test_the_log_opened_again_still_hears_other_apps(store, session_id, cl
             other.close()
         await app._poll_database()  # what the once-a-second timer does
         await until(pilot, lambda: texts(app) == ["Van ver weg"], what="the other app's entry")
+
+
+async def test_keys_typed_right_after_enter_in_the_search_reach_the_list(
+    store, session_id, clock, programme
+):
+    from textual.widgets import Input
+
+    from tests.support import burst
+
+    seed(store, session_id, clock, programme)
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
+    async with app.run_test(size=SIZE) as pilot:
+        log = await open_log(pilot, app, "slash")
+        burst(app, *"buur", "enter", "down")
+        await settle(pilot, app)
+        assert log.query_one("#log-search", Input).value == "buur"
+        assert log.focused is log.query_one(EntryTable)
+        assert log.query_one(EntryTable).cursor_row == 1

@@ -39,6 +39,13 @@ SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
 ALL = "*"
 
 
+class SearchInput(Input):
+    """The log's search field. Enter moves on to the list when the key is read (a priority
+    binding), so that the keys typed right after it (PageDown, e, d...) reach the list."""
+
+    BINDINGS = [Binding("enter", "screen.search_done", show=False, priority=True)]
+
+
 def _log_bindings() -> list[BindingType]:
     from facilitator.tui.capture_actions import capture_bindings
 
@@ -104,7 +111,9 @@ class LogScreen(Translated, Screen[None]):
             yield Static(Content(t("log.title")), id="log-title")
             yield Static("", id="log-count")
         with Horizontal(id="log-filters"):
-            yield Input(placeholder=t("log.search_placeholder"), id="log-search", compact=True)
+            yield SearchInput(
+                placeholder=t("log.search_placeholder"), id="log-search", compact=True
+            )
             # Each filter shows its choice as plain text first; the real Select (a list of
             # widgets each) takes its place right after the first rows are painted.
             for select_id, options, value in self._filter_specs():
@@ -368,9 +377,9 @@ class LogScreen(Translated, Screen[None]):
     def _search_typed(self) -> None:
         self.reload(delay=SEARCH_DELAY)
 
-    @on(Input.Submitted, "#log-search")
-    def _search_done(self) -> None:
-        self.query_one(EntryTable).focus()
+    def action_search_done(self) -> None:
+        """Enter in the search field: on to the list, at once (see SearchInput)."""
+        self.set_focus(self.query_one(EntryTable))
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
@@ -404,7 +413,7 @@ class LogScreen(Translated, Screen[None]):
     def action_back(self) -> None:
         table = self.query_one(EntryTable)
         if self.focused is not table:
-            table.focus()
+            self.set_focus(table)
         else:
             self.app.pop_screen()
 
