@@ -78,9 +78,9 @@ def main(
     """
     if ctx.invoked_subcommand is not None:
         if ctx.invoked_subcommand != "demo":  # opens no screen: see facilitator.launch
-            from facilitator.launch import resume_gc
+            from facilitator.gcpause import resume
 
-            resume_gc()
+            resume()
         return
     path = setup(ctx, db, lang)
     store = open_store(path)

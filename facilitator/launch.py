@@ -1,39 +1,32 @@
 """The console script's entry point: the app starts with Python's cyclic garbage collector paused.
 
-Starting the TUI builds some hundred thousand long-lived objects (modules, classes, styles,
-widgets). The collector keeps scanning them while they are made, and a full collection landed in
-the middle of the first paint, costing ~15-40 ms of a ~300 ms start for nothing (none of it is
-garbage). So the collector is paused until the first screen is painted, then what exists is
-frozen (`gc.freeze`: moved out of later scans) and collection resumes. Commands that open no
-screen resume it as soon as the command line is parsed. Importing `facilitator.cli` from other
-code (the tests, a script) does not touch the collector at all.
+This file keeps only what start-up needs, and each trick says why it is here:
+
+- The collector is paused (facilitator.gcpause) before anything is imported. Starting the TUI
+  builds some hundred thousand long-lived objects (modules, classes, styles, widgets); the
+  collector kept scanning them while they were made, and a full collection landed in the
+  middle of the first paint, costing ~15-40 ms of a ~300 ms start for nothing (none of it is
+  garbage). The app resumes it after its first screen is painted (freezing what exists);
+  commands that open no screen resume it as soon as the command line is parsed.
+- The command line is imported inside `run`, after the pause, and imports the TUI, the web
+  server, qrcode and the exporters only in the commands (and the screens) that use them.
+
+Importing `facilitator.cli` from other code (the tests, a script) does not touch the collector.
 """
 
 from __future__ import annotations
 
-import gc
+from facilitator.gcpause import pause, resume
 
-_paused = False
+resume_gc = resume  # the name the app and the tests know it by
 
 
 def run() -> None:
     """`facilitator ...`: pause the collector, then hand over to the command line."""
-    global _paused
-    if gc.isenabled():
-        gc.disable()
-        _paused = True
+    pause()
     try:
         from facilitator.cli import run as cli_run
 
         cli_run()
     finally:
-        resume_gc()
-
-
-def resume_gc() -> None:
-    """Let the collector run again, if `run` paused it; safe to call more than once."""
-    global _paused
-    if _paused:
-        _paused = False
-        gc.freeze()
-        gc.enable()
+        resume()

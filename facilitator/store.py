@@ -417,6 +417,23 @@ class Store:
                     self._rollback()
                     raise
 
+    @contextmanager
+    def _without_fsync(self) -> Iterator[None]:
+        """For a write that a crash of the app must not lose but a power cut may (a draft):
+        its commit reaches the WAL without waiting for the disk (synchronous=NORMAL). The next
+        FULL commit (an entry) syncs the WAL, this write with it. A draft saved while the note-
+        taker types no longer holds the database thread for an fsync that Enter then waits for.
+        """
+        with self._lock:
+            level = int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
+            if level > 1:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                yield
+            finally:
+                if level > 1:
+                    self.conn.execute(f"PRAGMA synchronous={level}")
+
     def _rollback(self) -> None:
         """Roll back if a transaction is still open (SQLite ends some failed ones by itself, and
         a ROLLBACK then would hide the real error behind "no transaction is active")."""
@@ -1448,7 +1465,7 @@ class Store:
         """Keep what is typed in a form (committed), so a crash loses at most the last moment."""
         if kind not in KINDS:
             raise StoreError(f"unknown entry kind {kind!r}")
-        with self.transaction() as conn:
+        with self._without_fsync(), self.transaction() as conn:
             conn.execute(
                 "INSERT INTO drafts (id, session_id, author, kind, entry_id, data, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) "

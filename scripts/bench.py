@@ -4,7 +4,12 @@
 These machines are shared and noisy: read the ratios, not the absolute times. Not part of the
 test suite. Usage: .venv/bin/python scripts/bench.py [NAME ...]   (default: all)
 Each area lives in scripts/bench_<area>.py with a `BENCHES` dict of name -> function; a function
-prints its own lines and returns nothing.
+prints its own lines and may return a one-line (or few-line) summary, printed again at the end:
+    startup        launch to first paint against a minimal Textual app     (bench_startup.py)
+    log_open       l to the first row of the log, 10 and 10,000 entries,    (bench_log.py)
+                   against a minimal screen with a 40-row DataTable
+    capture_save   Enter to durable, p99 against a minimal one-Input app   (bench_capture.py)
+`scripts/bench.py startup log_open capture_save` gives just those three ratios.
 """
 
 from __future__ import annotations
@@ -35,10 +40,18 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    summary: list[str] = []
     for name in names:
         print(f"== {name}")
-        benches[name]()
+        result = benches[name]()
+        if result:
+            summary.append(result)
         print()
+    if summary:
+        print("== summary (ratio: ours / baseline measured in the same run)")
+        for lines in summary:
+            for text in lines.splitlines():
+                print(f"  {text}")
     return 0
 
 

@@ -8,6 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
+# A busy machine makes everything slower, never different: a test waits for a condition or an
+# event, with a deadline that is only ever reached when something is wrong.
+DEADLINE = 30.0  # seconds; generous on purpose (a CI runner with two cores shared many ways)
+
 # Debian's chromium, driven by Playwright; never a downloaded browser. The flags keep it off the
 # network this machine does not have (background networking would fail many connections).
 CHROMIUM = "/usr/bin/chromium"
@@ -54,7 +58,8 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "app")
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float | None = None) -> str:
+        timeout = DEADLINE if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
@@ -77,7 +82,35 @@ def burst(app, *keys: str) -> None:
 
     for key in keys:
         char = key if len(key) == 1 else None
-        name = {" ": "space", ",": "comma", "-": "minus"}.get(key, key)
+        name = {" ": "space", ",": "comma", "-": "minus", "/": "slash"}.get(key, key)
         event = events.Key(name, char)
         event.set_sender(app)
         app._driver.send_message(event)
+
+
+# -- waiting in Pilot tests ------------------------------------------------------------------
+
+
+async def until(pilot, condition, *, seconds: float = DEADLINE, what: str = "") -> None:
+    """Let the app run until `condition()` holds; fail (naming `what`) after `seconds`."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened within {seconds:.0f} s: {what or condition}")
+        await pilot.pause(0.02)
+
+
+async def settle(pilot, app, rounds: int = 2) -> None:
+    """Wait until the app has nothing left in hand: every worker done, the database thread idle
+    and the messages they posted handled. `pilot.pause()` alone guesses idleness from CPU time,
+    which a loaded machine fools."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        store = getattr(app, "store", None)
+        if store is not None and store._executor is not None:
+            await store.call(lambda: None)  # the database thread runs one call at a time
+        await pilot.pause()

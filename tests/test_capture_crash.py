@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Terminal
+from tests.support import DEADLINE, Terminal
 
 pytestmark = [
     pytest.mark.slow,
@@ -34,7 +34,7 @@ def draft_texts(db: Path) -> list[str]:
     return [json.loads(r[0])["capture"]["fields"].get("text", "") for r in rows]
 
 
-def wait_until(condition, timeout: float = 10) -> None:
+def wait_until(condition, timeout: float = DEADLINE) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition never held"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from facilitator.tui.screens.draft_offer import DraftOfferScreen
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.entry_table import EntryTable
-from tests.support import burst
+from tests.support import burst, settle, until
 
 SIZE = (120, 40)
 
@@ -40,19 +39,9 @@ async def typed(pilot, text: str) -> None:
     await pilot.press(*("enter" if ch == "\n" else ch for ch in text))
 
 
-async def settle(pilot, app) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
+async def wait_until(pilot, condition) -> None:
     """Let the app run until `condition()` holds (drafts are written on a timer)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition never held")
-        await pilot.pause(0.05)
+    await until(pilot, condition)
 
 
 def by_kind(store, session_id):

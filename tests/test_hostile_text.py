@@ -19,6 +19,7 @@ from facilitator.tui.screens.entry_history import HistoryScreen
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import EntryTable
+from tests.support import settle
 
 SIZE = (120, 40)
 
@@ -54,12 +55,6 @@ def assert_clean_screen(app) -> str:
 def shown(text: str) -> str:
     """How typed text must appear: as typed, minus the control characters, on one line."""
     return " ".join(clean(text).split())
-
-
-async def settle(pilot, app) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def seed_raw(store, session_id):

@@ -69,7 +69,9 @@ def test_a_command_without_a_screen_resumes_it_once_parsed(monkeypatch, tmp_path
         return real(*args, **kwargs)
 
     monkeypatch.setattr(programme, "load_all", spy)
-    monkeypatch.setattr(launch, "_paused", True)
+    from facilitator import gcpause
+
+    monkeypatch.setattr(gcpause, "_paused", True)
     gc.disable()
     result = CliRunner().invoke(cli.main, ["--db", str(tmp_path / "f.db"), "programmes"])
     assert result.exit_code == 0, result.output

@@ -15,6 +15,7 @@ from facilitator.tui.screens.rebalance import RebalanceScreen
 from facilitator.tui.screens.room import RoomClockScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.block_panel import BlockPanel
+from tests.support import until
 
 
 def text_of(screen, selector: str) -> str:
@@ -23,6 +24,14 @@ def text_of(screen, selector: str) -> str:
 
 def app_for(store, session_id, clock, **kw):
     return make_app(store, session_id=session_id, clock=clock, poll_interval=0, **kw)
+
+
+def palette_offers(app, text: str) -> bool:
+    """The command palette lists a command containing `text`."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    return bool(found) and any(text in str(option.prompt) for option in found.first().options)
 
 
 def kinds(store, session_id):
@@ -233,10 +242,10 @@ async def test_another_app_on_the_same_database_sees_clock_actions(
         other = Store.open(db_path)
         other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
         other.close()
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if app.screen.state.current is not None:
-                break
+        # The poll notices the other connection's commit; how soon is the bench's business.
+        await until(
+            pilot, lambda: app.screen.state.current is not None, what="the other app's start"
+        )
         assert app.screen.state.current.name == "Welkom en kennismaking"
 
 
@@ -307,25 +316,24 @@ async def test_clock_keys_are_in_the_command_palette(store, session_id, clock):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Zaalklok")
-        await pilot.pause(0.3)
+        # The palette searches in a worker: Enter means something once the command is listed.
+        await until(pilot, lambda: palette_offers(app, "Zaalklok"), what="Zaalklok listed")
         await pilot.press("enter")
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, RoomClockScreen):
-                break
-        assert isinstance(app.screen, RoomClockScreen)
+        await until(pilot, lambda: isinstance(app.screen, RoomClockScreen), what="room clock")
 
 
 async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
     store, session_id, clock, programme, monkeypatch
 ):
     """A second n during a slow commit starts the block after, never the same block twice."""
-    import asyncio
+    import threading
     import time
 
     add = store.add_clock_event
+    in_commit = threading.Event()
 
     def slow_add(*args, **kwargs):
+        in_commit.set()
         time.sleep(0.2)  # a laptop's disk under load: the fsync takes a while
         return add(*args, **kwargs)
 
@@ -333,9 +341,8 @@ async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
     app = app_for(store, session_id, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n")
-        await asyncio.sleep(0.05)  # the first start is on the database thread now
+        await until(pilot, in_commit.is_set, what="the first start on the database thread")
         await pilot.press("n")
-        await asyncio.sleep(0.05)
         await pilot.press("e")
         await app.workers.wait_for_complete()
         await pilot.pause()

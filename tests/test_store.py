@@ -232,3 +232,20 @@ def test_a_failed_commit_does_not_block_every_later_save(db_path, programme, clo
 def test_a_place_is_one_line(store, programme, clock):
     sid = store.create_session(programme, "Den\nBosch\t (Noord)", "2026-04-12", now=clock())
     assert store.get_session(sid).place == "Den Bosch (Noord)"
+
+
+def test_a_draft_is_committed_without_waiting_for_the_disk_and_entries_still_are(
+    store, session_id, clock
+):
+    """Drafts: synchronous=NORMAL for their commit only (a crash keeps them, an fsync is not
+    waited for); the connection is back at FULL for the entries after it."""
+    seen = []
+    store.conn.set_trace_callback(seen.append)
+    store.save_draft("d1", session_id, "quote", {"capture": {}}, now=clock())
+    store.add_entry(session_id, "quote", {"text": "Ik voel me thuis"}, now=clock())
+    store.conn.set_trace_callback(None)
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    draft = seen.index(next(s for s in seen if "INSERT INTO drafts" in s))
+    assert "PRAGMA synchronous=NORMAL" in seen[:draft]
+    assert "PRAGMA synchronous=2" in seen[draft:]
+    assert [d["id"] for d in store.drafts(session_id)] == ["d1"]

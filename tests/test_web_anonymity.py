@@ -26,6 +26,15 @@ def field_of(html: str) -> str:
     return re.search(r'name="f" value="([^"]+)"', html).group(1)
 
 
+async def wal_scrubbed(wal) -> None:
+    """The server empties the WAL soon after a release; wait for it, with a generous deadline."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while wal.exists() and wal.stat().st_size:
+        if asyncio.get_running_loop().time() > deadline:
+            return  # the assertions after this say what is left
+        await asyncio.sleep(0.05)
+
+
 async def test_nothing_about_the_sender_reaches_disk_or_logs(
     aiohttp_client, store, session_id, clock, db_path, caplog
 ):
@@ -72,10 +81,7 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
     assert store.remark_counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
     # The server scrubs the WAL (whose frames show the batch growing) soon after a release.
     wal = db_path.with_name(db_path.name + "-wal")
-    for _ in range(300):
-        if not wal.exists() or wal.stat().st_size == 0:
-            break
-        await asyncio.sleep(0.05)
+    await wal_scrubbed(wal)
 
     raw = raw_files(db_path)
     for text in texts:
@@ -188,7 +194,6 @@ def test_secure_delete_is_on_while_writing_remarks_and_restored_after(store, ses
 async def test_the_server_scrubs_the_wal_after_a_release(
     aiohttp_client, store, session_id, clock, db_path
 ):
-    import asyncio
 
     store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
     config = WebConfig(clock=clock, release_interval=0.05)
@@ -202,8 +207,5 @@ async def test_the_server_scrubs_the_wal_after_a_release(
         )
         assert resp.status == 303
     assert store.remark_counts(session_id)["shown"] == 3
-    for _ in range(300):
-        if not wal.exists() or wal.stat().st_size == 0:
-            break
-        await asyncio.sleep(0.05)
+    await wal_scrubbed(wal)
     assert not wal.exists() or wal.stat().st_size == 0

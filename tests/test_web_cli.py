@@ -104,7 +104,7 @@ def test_serve_stops_cleanly_on_sigterm_and_writes_card_files(store, session_id,
         url = first_line(proc)
         status, html = http("http" + url[4:])
         assert status == 200 and "Nu even dicht" in html  # not started yet
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not (tmp_path / "cards" / f"opmerkingen-{session_id}.svg").exists():
             assert time.monotonic() < deadline
             time.sleep(0.05)

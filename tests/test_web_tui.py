@@ -19,6 +19,7 @@ from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.qr import QRCode
 from facilitator.tui.widgets.remark_list import RemarkList
 from facilitator.web.qr import participant_url, remark_path
+from tests import support
 
 LOCAL = {"enabled": True, "host": "127.0.0.1", "port": 0}
 PUBLIC = "http://192.168.1.23:8080"
@@ -46,14 +47,14 @@ async def post(port: int, path: str, text: str) -> int:
             return resp.status
 
 
-async def until(condition, pilot, seconds: float = 15.0):
+async def until(condition, pilot):
     """Wait for the app to get there (generous: a loaded CI machine can be slow)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
+    await support.until(pilot, condition)
+
+
+async def polling(app, pilot) -> None:
+    """The app's poll has read the database once: a commit from now on is someone else's."""
+    await support.until(pilot, lambda: app._data_version is not None, what="the first poll")
 
 
 async def server_started(app, pilot) -> None:
@@ -92,7 +93,7 @@ async def test_remarks_from_another_process_are_noticed(store, running, clock, d
     app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0.05)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await server_started(app, pilot)
-        await pilot.pause(0.2)
+        await polling(app, pilot)
         other = Store.open(db_path)  # as `facilitator serve` on the same database would
         try:
             for text in ("a", "b", "c", "d"):
@@ -302,6 +303,7 @@ async def test_no_press_m_notice_while_the_remarks_screen_is_open(store, running
         await server_started(app, pilot)
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
+        await polling(app, pilot)
         screen = app.screen
         other = Store.open(db_path)
         try:

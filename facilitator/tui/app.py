@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
-from textual.message import Message
+from textual.signal import Signal
 
 from facilitator.core.clock import Clock, utcnow
 from facilitator.i18n import t
 from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
+from facilitator.tui.messages import DatabaseChanged
+
+__all__ = ["DatabaseChanged", "FacilitatorApp", "make_app"]  # DatabaseChanged: its old home
 
 T = TypeVar("T")
 
-
-class DatabaseChanged(Message, bubble=False):
-    """Another app or the remark server committed something to the database."""
+# Style sheets of screens opened later (the log, the forms, export). Read after the first paint:
+# a screen whose CSS_PATH is new makes Textual re-parse every sheet and restyle every widget.
+LATER_CSS = ("capture.tcss", "screens/export.tcss")
 
 
 class FacilitatorApp(Translated, App[None]):
@@ -55,6 +59,8 @@ class FacilitatorApp(Translated, App[None]):
         self.poll_interval = poll_interval
         self.web_options = web if web is not None else {}
         self._data_version: int | None = None
+        # Published once per change noticed; screens subscribe (see tui/messages.py).
+        self.database_changed: Signal[None] = Signal(self, "database-changed")
         self.remark_server = None  # set by start_services once the server listens
         self.remark_server_error: str | None = None
         self.sync_server = None  # the note-takers' server (issue 10), set by start_sync_services
@@ -80,10 +86,11 @@ class FacilitatorApp(Translated, App[None]):
         In a worker, so the first screen does not wait for it; `web={"enabled": False}` (or
         FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
         """
-        from facilitator.launch import resume_gc
+        from facilitator.gcpause import resume as resume_gc
         from facilitator.tui.remarks_actions import start_remark_server
 
-        resume_gc()  # the first screen is painted: see facilitator.launch
+        resume_gc()  # the first screen is painted: see facilitator.launch and gcpause
+        self._read_later_css()
         self.remark_server = None
         self.remark_server_error = None
         self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)
@@ -91,6 +98,17 @@ class FacilitatorApp(Translated, App[None]):
 
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
         self.run_worker(start_sync_services(self), group="sync-start", exit_on_error=False)
+
+    def _read_later_css(self) -> None:
+        """Add the later screens' sheets now, while nothing waits (~10 ms, their rules only:
+        the sheets already read stay parsed), instead of a re-parse of everything and a
+        restyle of every widget (~100 ms) when the log or a form first opens."""
+        sheet = self.stylesheet
+        for name in LATER_CSS:
+            path = (Path(__file__).parent / name).resolve()
+            if not sheet.has_source(str(path), ""):
+                sheet.read(path)
+        sheet.parse()
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""
@@ -141,8 +159,7 @@ class FacilitatorApp(Translated, App[None]):
         except sqlite3.Error:
             return
         if self._data_version is not None and version != self._data_version:
-            for screen in self.screen_stack:
-                screen.post_message(DatabaseChanged())
+            self.database_changed.publish(None)
         self._data_version = version
 
 

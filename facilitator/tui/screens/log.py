@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -22,19 +22,28 @@ from textual.widgets import Input, Select, Static
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
 from facilitator.i18n import t
-from facilitator.tui.app import DatabaseChanged, FacilitatorApp
-from facilitator.tui.base import Translated
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.messages import DatabaseChanged, follow_database_changes
 from facilitator.tui.widgets.entry_detail import EntryDetail
-from facilitator.tui.widgets.entry_table import EntryTable, clock_time
+from facilitator.tui.widgets.entry_table import PAGE, EntryTable, clock_time
 from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from facilitator.store import Store
     from facilitator.tui.capture_actions import Capturer
 
-PAGE = 500  # rows loaded at a time; the next page comes when the cursor reaches the end
+CRAMPED_BELOW = 16  # lines: fewer, and the entry in full gives the list its room
 SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
 
 ALL = "*"
+
+
+class SearchInput(Input):
+    """The log's search field. Enter moves on to the list when the key is read (a priority
+    binding), so that the keys typed right after it (PageDown, e, d...) reach the list."""
+
+    BINDINGS = [Binding("enter", "screen.search_done", show=False, priority=True)]
 
 
 def _log_bindings() -> list[BindingType]:
@@ -44,7 +53,11 @@ def _log_bindings() -> list[BindingType]:
     return [
         Binding("question_mark,f1", "help", "keys.help", tooltip="help.help"),
         Binding("escape", "back", "log.key_back"),
-        Binding("slash", "focus_search", "log.key_search", tooltip="log.help_search"),
+        # A priority binding acts when the key is read, before the keys typed after it are
+        # handed to the focused list: '/buurt' pasted at once all lands in the search field.
+        Binding(
+            "slash", "focus_search", "log.key_search", tooltip="log.help_search", priority=True
+        ),
         Binding("e", "edit", "log.key_edit", tooltip="log.help_edit"),
         Binding("h", "history", "log.key_history", tooltip="log.help_history"),
         Binding("d,delete", "delete", "log.key_delete", tooltip="log.help_delete"),
@@ -73,6 +86,7 @@ class LogScreen(Translated, Screen[None]):
 
     def __init__(self, capturer: Capturer, *, search: bool = False) -> None:
         super().__init__()
+        preset_breakpoints(self)
         self.capturer = capturer
         self.session_id = capturer.session_id
         self.start_in_search = search
@@ -81,8 +95,14 @@ class LogScreen(Translated, Screen[None]):
         self.deleted_stack: list[str] = []
         self._signature: Any = None
         self._names: dict[str, tuple[str, dict[str, str]]] = {}
+        self._sessions: dict[str, str] = {}  # session id -> "date place", for the session column
+        self._tags_due = True  # the tag filter's choices are read again after the next reload
         self._tags: list[tuple[str, int]] = []
         self._refocus = True
+        self._filters_ready = False  # the Selects are in (see compose)
+        self._filters_coming = False
+        self._shown_filters: dict[str, Any] | None = None
+        self._prefetch: tuple[dict[str, Any], asyncio.Future[Any]] | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -91,76 +111,115 @@ class LogScreen(Translated, Screen[None]):
             yield Static(Content(t("log.title")), id="log-title")
             yield Static("", id="log-count")
         with Horizontal(id="log-filters"):
-            yield Input(placeholder=t("log.search_placeholder"), id="log-search", compact=True)
-            yield Select(
+            yield SearchInput(
+                placeholder=t("log.search_placeholder"), id="log-search", compact=True
+            )
+            # Each filter shows its choice as plain text first; the real Select (a list of
+            # widgets each) takes its place right after the first rows are painted.
+            for select_id, options, value in self._filter_specs():
+                label = next(str(text) for text, v in options if v == value)
+                yield Static(Content(f"{label} ▼"), id=select_id, classes="filter-placeholder")
+        yield EntryTable(id="log-table")
+        yield EntryDetail(id="log-detail")
+        yield KeyBar()
+
+    def _filter_specs(self) -> list[tuple[str, list[tuple[Content, str]], str]]:
+        """The filter row's Selects: id, options and the value they start with."""
+        return [
+            (
+                "log-scope",
                 [
                     (Content(t("log.scope_session")), "session"),
                     (Content(t("log.scope_all")), "all"),
                 ],
-                allow_blank=False,
-                value="session",
-                id="log-scope",
-                compact=True,
-            )
-            yield Select(
+                "session",
+            ),
+            (
+                "log-kind",
                 [(Content(t("log.all_kinds")), ALL)]
                 + [(Content(t("capture.kind_" + k)), k) for k in KINDS],
-                allow_blank=False,
-                value=ALL,
-                id="log-kind",
-                compact=True,
-            )
-            yield Select(
+                ALL,
+            ),
+            (
+                "log-phase",
                 [(Content(t("log.all_phases")), ALL)]
                 + [
                     (Content(t("log.phase", n=n, name=name)), str(n))
                     for n, name in PHASE_NAMES.items()
                 ]
                 + [(Content(t("log.outside_phases")), "0")],
-                allow_blank=False,
-                value=ALL,
-                id="log-phase",
-                compact=True,
+                ALL,
+            ),
+            ("log-tag", [(Content(t("log.all_tags")), ALL)], ALL),
+        ]
+
+    async def _mount_filters(self) -> None:
+        """Put the real Selects in the placeholders' places (see compose)."""
+        row = self.query_one("#log-filters", Horizontal)
+        for select_id, options, value in self._filter_specs():
+            placeholder = row.query_one(f"#{select_id}")
+            index = list(row.children).index(placeholder)
+            await placeholder.remove()
+            select = Select(options, allow_blank=False, value=value, id=select_id, compact=True)
+            await row.mount(select, before=index) if index < len(row.children) else await row.mount(
+                select
             )
-            yield Select(
-                [(Content(t("log.all_tags")), ALL)],
-                allow_blank=False,
-                value=ALL,
-                id="log-tag",
-                compact=True,
-            )
-        yield EntryTable(id="log-table")
-        yield EntryDetail(id="log-detail")
-        yield KeyBar()
+        self._filters_ready = True
+        if self._tags:
+            tags, self._tags = self._tags, []
+            self._show_tags(tags)
 
     def opening(self, capturer: Capturer, *, search: bool) -> None:
         """Called before each push: the log screen is kept between visits, filters and all."""
         self.capturer = capturer
         self.start_in_search = search
         self._refocus = True
+        # The first lines are read while the screen is being built, not after.
+        filters = self.filters() if self.is_mounted else self._default_filters()
+        self._prefetch = (
+            filters,
+            asyncio.ensure_future(self.app.db(self._fetch, self.app.store, filters, None)),
+        )
 
-    async def on_mount(self) -> None:
-        await self._load_names_and_tags()
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
 
     def on_screen_resume(self) -> None:
+        follow_database_changes(self)  # kept between visits: off the stack it hears nothing
         # Back from a form or the history, or opened again from the run screen: show what changed.
         if self._refocus:
             self._refocus = False
+            # At once, not through focus() (which waits its turn behind keys already queued):
+            # a '/' and a word typed in one burst land in the search field.
             if self.start_in_search:
-                self.query_one("#log-search", Input).focus()
+                self.set_focus(self.query_one("#log-search", Input))
             else:
-                self.query_one(EntryTable).focus()
-            self.run_worker(self._load_names_and_tags(), group="log-names")
+                self.set_focus(self.query_one(EntryTable))
+        self._tags_due = True
         self.reload()
 
     # -- loading -------------------------------------------------------------------------------
 
+    def _default_filters(self) -> dict[str, Any]:
+        """What `filters` says for a log just opened: this session, everything."""
+        return {
+            "session_id": self.session_id,
+            "search": "",
+            "kind": None,
+            "phase": None,
+            "tag": None,
+            "include_deleted": False,
+        }
+
+    def _choice(self, select_id: str, default: str) -> Any:
+        return self.query_one(f"#{select_id}", Select).value if self._filters_ready else default
+
     def filters(self) -> dict[str, Any]:
         """The store's find_entries arguments for what the filter row shows now."""
-        scope = self.query_one("#log-scope", Select).value
-        kind = self.query_one("#log-kind", Select).value
-        phase = self.query_one("#log-phase", Select).value
-        tag = self.query_one("#log-tag", Select).value
+        scope = self._choice("log-scope", "session")
+        kind = self._choice("log-kind", ALL)
+        phase = self._choice("log-phase", ALL)
+        tag = self._choice("log-tag", ALL)
         return {
             "session_id": None if scope == "all" else self.session_id,
             "search": self.query_one("#log-search", Input).value,
@@ -170,50 +229,91 @@ class LogScreen(Translated, Screen[None]):
             "include_deleted": self.show_deleted,
         }
 
-    def _fetch(
-        self, filters: dict[str, Any], limit: int, offset: int = 0
-    ) -> tuple[list[Entry], int, Any]:
-        """On the database thread: one page, the total and the change signature."""
-        store = self.app.store
-        entries = store.find_entries(**filters, limit=limit, offset=offset)
-        total = store.count_entries(**filters)
-        return entries, total, store.entries_signature(filters["session_id"])
+    @staticmethod
+    def _fetch(store: Store, filters: dict[str, Any], near: int | None) -> dict[str, Any]:
+        """On the database thread: what the list needs to draw its first lines (the first page,
+        and the page the cursor was on; the total; the change signature; the block names)."""
+        pages = {0: store.find_entries(**filters, limit=PAGE)}
+        if near is not None and near // PAGE:
+            page = near // PAGE
+            pages[page] = store.find_entries(**filters, limit=PAGE, offset=page * PAGE)
+        sessions = store.query("SELECT id, place, date FROM sessions")
+        signature = store.entries_signature(filters["session_id"])
+        unfiltered = not (
+            filters["search"].strip()
+            or filters["kind"]
+            or filters["tag"]
+            or filters["phase"] is not None
+            or filters["include_deleted"]
+        )
+        # Unfiltered, the signature has the count already (all entries less the deleted ones):
+        # one pass over a long log instead of two.
+        total = signature[0] - signature[3] if unfiltered else store.count_entries(**filters)
+        return {
+            "pages": pages,
+            "total": total,
+            "signature": signature,
+            "names": store.block_names(),
+            "sessions": {
+                r["id"]: f"{r['date'][8:10]}-{r['date'][5:7]} {r['place']}" for r in sessions
+            },
+        }
 
     @work(exclusive=True, group="log-load")
     async def reload(self, keep: str | None = None, delay: float = 0.0) -> None:
-        """Fetch the first page for the current filters and show it (newest first)."""
+        """Fetch the first lines for the current filters and show them (newest first); the
+        other rows are fetched a page at a time as they come into view."""
         if delay:
             await asyncio.sleep(delay)  # typing goes on: a newer search cancels this one
-        filters = self.filters()
+        filters = self._shown_filters = self.filters()
         table = self.query_one(EntryTable)
         keep = keep or table.current_id()
-        result = await self.app.db(self._fetch, filters, PAGE)
+        near = table.row_of(keep) if keep else None
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and prefetch[0] == filters and (near or 0) < PAGE:
+            result = await prefetch[1]
+        else:
+            result = await self.app.db(self._fetch, self.app.store, filters, near)
         if result is None:
             return
-        entries, self.total, self._signature = result
-        table.show(entries, self.where, keep)
+        self.total, self._signature = result["total"], result["signature"]
+        self._names, self._sessions = result["names"], result["sessions"]
+        pages = result["pages"]
+
+        async def loader(offset: int, limit: int) -> list[Entry] | None:
+            return await self.app.db(
+                self.app.store.find_entries, **filters, limit=limit, offset=offset
+            )
+
+        table.show(
+            pages.pop(0),
+            self.total,
+            loader=loader,
+            where=self.where,
+            session=self.session_label if filters["session_id"] is None else None,
+            keep=keep,
+            pages=pages,
+        )
         self._show_count()
         self.show_detail()
+        if not self._filters_ready and not self._filters_coming:
+            self._filters_coming = True
+            self.call_after_refresh(self._mount_filters)
+        if self._tags_due:
+            # After the rows: counting the tags of a long log takes a while, and only the tag
+            # filter needs them.
+            self._tags_due = False
+            self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
 
-    @work(exclusive=True, group="log-more")
-    async def load_more(self) -> None:
-        table = self.query_one(EntryTable)
-        shown = len(table.entries)
-        if shown >= self.total:
-            return
-        result = await self.app.db(self._fetch, self.filters(), PAGE, shown)
-        if result is None:
-            return
-        entries, self.total, _ = result
-        table.append(entries)
-        self._show_count()
+    async def _load_tags(self) -> None:
+        tags = await self.app.db(self.app.store.all_tags)
+        if tags is not None:
+            self._show_tags(tags)
 
-    async def _load_names_and_tags(self) -> None:
-        store = self.app.store
-        result = await self.app.db(lambda: (store.block_names(), store.all_tags()))
-        if result is None:
+    def _show_tags(self, tags: list[tuple[str, int]]) -> None:
+        if not self._filters_ready:
+            self._tags = tags  # shown when the Selects are in
             return
-        self._names, tags = result
         if tags != self._tags:
             self._tags = tags
             select = self.query_one("#log-tag", Select)
@@ -226,23 +326,21 @@ class LogScreen(Translated, Screen[None]):
                 select.value = current if any(tag == current for tag, _ in tags) else ALL
 
     def where(self, entry: Entry) -> str:
-        """The block an entry was captured in (with the place when showing all sessions)."""
-        place, names = self._names.get(entry.session_id, ("", {}))
-        block = names.get(entry.block_key or "", entry.block_key or "–")
-        if entry.session_id != self.session_id:
-            return f"{place} · {block}"
-        return block
+        """The block an entry was captured in."""
+        _, names = self._names.get(entry.session_id, ("", {}))
+        return names.get(entry.block_key or "", entry.block_key or "–")
+
+    def session_label(self, entry: Entry) -> str:
+        """The session an entry belongs to, as its date and place (the all-sessions column)."""
+        return self._sessions.get(entry.session_id, entry.session_id)
 
     def _show_count(self) -> None:
-        shown = len(self.query_one(EntryTable).entries)
         f = self.filters()
         filtered = bool(f["search"].strip() or f["kind"] or f["tag"] or f["phase"] is not None)
         key = ("log.found" if filtered else "log.count") + (
             "_all" if f["session_id"] is None else ""
         )
         text = t(key, n=self.total)
-        if shown < self.total:
-            text += " " + t("log.count_shown", shown=shown)
         if self.show_deleted:
             text += " " + t("log.with_deleted")
         self.query_one("#log-count", Static).update(Content(text))
@@ -263,7 +361,9 @@ class LogScreen(Translated, Screen[None]):
             for x in (
                 t("capture.kind_" + entry.kind),
                 clock_time(entry.created_at),
-                self.where(entry),
+                self.where(entry)
+                if entry.session_id == self.session_id
+                else f"{self.session_label(entry)} · {self.where(entry)}",
                 entry.author,
                 version,
             )
@@ -277,13 +377,14 @@ class LogScreen(Translated, Screen[None]):
     def _search_typed(self) -> None:
         self.reload(delay=SEARCH_DELAY)
 
-    @on(Input.Submitted, "#log-search")
-    def _search_done(self) -> None:
-        self.query_one(EntryTable).focus()
+    def action_search_done(self) -> None:
+        """Enter in the search field: on to the list, at once (see SearchInput)."""
+        self.set_focus(self.query_one(EntryTable))
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
-        self.reload()
+        if self.filters() != self._shown_filters:  # not a Select saying its first value
+            self.reload()
 
     @on(EntryTable.Selected)
     async def _entry_selected(self, event: EntryTable.Selected) -> None:
@@ -293,21 +394,18 @@ class LogScreen(Translated, Screen[None]):
     @on(EntryTable.Highlighted)
     def _highlighted(self, event: EntryTable.Highlighted) -> None:
         self.show_detail()
-        table = self.query_one(EntryTable)
-        if event.cursor_row >= len(table.entries) - 1 and len(table.entries) < self.total:
-            self.load_more()
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another app committed: show its entries (only when an entry in scope changed)."""
         scope = self.filters()["session_id"]
         signature = await self.app.db(self.app.store.entries_signature, scope)
         if signature is not None and signature != self._signature:
-            await self._load_names_and_tags()
-            self.reload()
+            self._tags_due = True
+        self.reload()
 
     def refresh_after_save(self, entry: Entry | None = None) -> None:
         """After a capture or an edit from here: show it and put the cursor on it."""
-        self.run_worker(self._load_names_and_tags(), group="log-names")
+        self._tags_due = True
         self.reload(keep=entry.id if entry else None)
 
     # -- actions -------------------------------------------------------------------------------
@@ -315,12 +413,17 @@ class LogScreen(Translated, Screen[None]):
     def action_back(self) -> None:
         table = self.query_one(EntryTable)
         if self.focused is not table:
-            table.focus()
+            self.set_focus(table)
         else:
             self.app.pop_screen()
 
     def action_focus_search(self) -> None:
-        self.query_one("#log-search", Input).focus()
+        search = self.query_one("#log-search", Input)
+        if self.focused is search:
+            search.insert_text_at_cursor("/")  # typed in the field: a character like any other
+            return
+        # At once, not through focus() (which waits its turn behind keys already queued).
+        self.set_focus(search)
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind, on_saved=self.refresh_after_save)
@@ -354,9 +457,11 @@ class LogScreen(Translated, Screen[None]):
             self.deleted_stack.append(entry.id)
             # Keep the cursor where it was: on the next entry down.
             row = table.cursor_row
-            following = table.entries[row + 1].id if row + 1 < len(table.entries) else None
-            previous = table.entries[row - 1].id if row > 0 else None
-            self.reload(keep=entry.id if self.show_deleted else (following or previous))
+            following, previous = table.entry_at(row + 1), table.entry_at(row - 1)
+            neighbour = following or previous
+            self.reload(
+                keep=entry.id if self.show_deleted else (neighbour.id if neighbour else None)
+            )
 
     async def action_undo_delete(self) -> None:
         entry = self.query_one(EntryTable).current()
@@ -376,6 +481,8 @@ class LogScreen(Translated, Screen[None]):
         self.reload()
 
     def action_toggle_scope(self) -> None:
+        if not self._filters_ready:
+            return  # the filter row is being built: a moment
         select = self.query_one("#log-scope", Select)
         select.value = "all" if select.value == "session" else "session"
 

@@ -27,6 +27,7 @@ from facilitator.core.text import clean
 from facilitator.i18n import t
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import DismissOnce, Translated, plain
+from facilitator.tui.messages import follow_database_changes
 from facilitator.tui.remarks_actions import (
     RemarksChanged,
     held_remarks,
@@ -117,6 +118,7 @@ class RemarksScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        follow_database_changes(self)
         head = (
             t("remarks.col_slot").ljust(SLOT_WIDTH)[:SLOT_WIDTH]
             + t("remarks.col_state").ljust(STATE_WIDTH)[:STATE_WIDTH]

@@ -27,6 +27,7 @@ from facilitator.tui.capture_actions import (
 )
 from facilitator.tui.commands import KeyCommands
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
+from facilitator.tui.messages import follow_database_changes
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
 from facilitator.tui.sync_actions import (
     SYNC_BINDINGS,
@@ -124,6 +125,7 @@ class RunScreen(
         yield KeyBar()
 
     def on_mount(self) -> None:
+        follow_database_changes(self)
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
