@@ -36,9 +36,10 @@ LAYERS = {  # part of the package -> the parts it may import (besides itself)
     "store": {"core", "base"},
     "web": {"store", "core", "base"},
     "export": {"store", "core", "base"},
-    "tui": {"web", "export", "store", "core", "base", "demo"},
+    "sync": {"web", "store", "core", "base"},  # web.net: the venue address to announce
+    "tui": {"web", "export", "sync", "store", "core", "base", "demo"},
     "demo": {"store", "core", "base"},
-    "cli": {"tui", "web", "export", "store", "core", "base", "demo"},
+    "cli": {"tui", "web", "export", "sync", "store", "core", "base", "demo"},
     "launch": {"cli", "base"},
 }
 BASE = {"facilitator", "facilitator.i18n", "facilitator.paths", "facilitator.gcpause"}
@@ -58,9 +59,11 @@ CYCLE_EXCEPTIONS = [
             "facilitator.tui.capture_actions",
             "facilitator.tui.remarks_actions",
             "facilitator.tui.screens.log",
+            "facilitator.tui.screens.notetakers",
             "facilitator.tui.screens.remarks",
             "facilitator.tui.screens.run",
             "facilitator.tui.screens.start",
+            "facilitator.tui.sync_actions",
         },
         "screens import FacilitatorApp (to type self.app) while the app opens the first screens, "
         "and the capture and remark mixins open the screens that import their bindings; broken "
