@@ -45,6 +45,14 @@ class NotFound(StoreError):
     """No such session or entry."""
 
 
+class StaleEdit(StoreError):
+    """The entry was saved again after the edit was opened; `current` is the entry as it is now."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__(f"entry {current.id!r} changed since the edit was opened")
+        self.current = current
+
+
 # Each migration takes the schema from version N-1 to N; never edit one that has shipped.
 MIGRATIONS: list[str] = [
     # 1: the first schema.
@@ -663,12 +671,19 @@ class Store:
         links: list[str] | None = None,
         now: datetime,
         draft_id: str | None = None,
+        expected_revision: int | None = None,
     ) -> Entry:
-        """Change an entry, keeping the version it replaces in entry_revisions."""
+        """Change an entry, keeping the version it replaces in entry_revisions.
+
+        With `expected_revision` (the revision the edit was opened on), an entry saved again
+        since then is left alone and StaleEdit is raised: the editor chooses (core.conflict).
+        """
         with self.transaction() as conn:
             # Read inside the write lock: another app may have edited this entry a moment ago,
             # and two edits from the same starting revision would collide in entry_revisions.
             old = self.get_entry(entry_id)
+            if expected_revision is not None and old.revision != expected_revision:
+                raise StaleEdit(old)
             values = self._check_fields(old.kind, {**old.fields(), **fields})
             snapshot = json.dumps(
                 {

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual import events
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.message import Message
@@ -58,6 +59,32 @@ class FacilitatorApp(Translated, App[None]):
         self.remark_server = None  # set by start_services once the server listens
         self.remark_server_error: str | None = None
         self.title = t("app.title")
+        from facilitator.tui.keys import KeyRouter
+        from facilitator.tui.saving import CommitQueue
+
+        self.key_router = KeyRouter(self)
+        self.saves = CommitQueue(store)  # entries typed here, committed in order (tui/saving.py)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys from the terminal are handled one at a time, in the order typed (tui/keys.py).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.key_router.deliver(event)
+            return
+        await super().on_event(event)
+
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        if args or kwargs:
+            from functools import partial
+
+            callback = partial(callback, *args, **kwargs)
+        router = self.__dict__.get("key_router")
+        if router is None:
+            return super().call_later(callback)
+        later = router.later(callback)
+        if not super().call_later(later):
+            router.forget(later)
+            return False
+        return True
 
     async def on_mount(self) -> None:
         # The remark server (and its aiohttp import) waits until the first screen is painted.
@@ -92,6 +119,8 @@ class FacilitatorApp(Translated, App[None]):
         await stop_remark_server(self)
 
     async def on_unmount(self) -> None:
+        # q right after Enter: the entry still waiting for its commit is written first.
+        await self.saves.drain(timeout=self.saves.patience + 5)
         await self.stop_services()
 
     def _refresh_notifications(self) -> None:
@@ -120,9 +149,11 @@ class FacilitatorApp(Translated, App[None]):
         try:
             return await self.store.call(fn, *args, **kwargs)
         except (sqlite3.Error, StoreError, OSError) as exc:
-            self.notify(
-                t("app.db_error", error=str(exc)), severity="error", markup=False, timeout=10
-            )
+            from facilitator.tui.saving import failure_reason
+
+            # A StoreError says what to do in words of our own; SQLite's own are English.
+            reason = str(exc) if type(exc) is StoreError else t(failure_reason(exc))
+            self.notify(t("app.db_error", error=reason), severity="error", markup=False, timeout=10)
             return None
 
     async def _poll_database(self) -> None:

@@ -77,13 +77,16 @@ class TagInput(Vertical):
         self._initial = value
 
     def compose(self) -> ComposeResult:
-        yield TagField(
+        field = TagField(
             self._initial,
             placeholder=t("capture.tags_placeholder"),
             suggester=TagSuggester(self.known),
             id="tags",
             compact=True,
+            select_on_focus=False,  # Shift+Tab back into the tags continues them
         )
+        field.cursor_position = len(self._initial)
+        yield field
         yield Static("", id="tag-matches")
 
     def on_mount(self) -> None:
