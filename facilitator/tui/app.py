@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -156,7 +157,13 @@ class FacilitatorApp(Translated, App[None]):
             self.notify(t("app.db_error", error=reason), severity="error", markup=False, timeout=10)
             return None
 
-    async def _poll_database(self) -> None:
+    def _poll_database(self) -> None:
+        """From the timer: poll in a task of its own, so keys never wait behind the database."""
+        running = self.__dict__.get("_polling")
+        if running is None or running.done():
+            self._polling = asyncio.get_running_loop().create_task(self._poll_database_now())
+
+    async def _poll_database_now(self) -> None:
         """Tell the screens when another connection committed (PRAGMA data_version moved)."""
         try:
             version = await self.store.call(self.store.data_version)

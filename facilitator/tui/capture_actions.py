@@ -9,6 +9,7 @@ that are gone are offered back.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import socket
@@ -154,6 +155,8 @@ class DraftKeeper:
         self._timer: Timer | None = None
         self._paused = False
         self._closed = False
+        self._writing: asyncio.Task[None] | None = None
+        self._again = False
 
     @property
     def store(self) -> Store:
@@ -164,7 +167,23 @@ class DraftKeeper:
             return
         self._pending = capture
         if self._timer is None and not self._paused:
-            self._timer = self.app.set_timer(DRAFT_DELAY, self.flush, name="draft")
+            self._timer = self.app.set_timer(DRAFT_DELAY, self._flush_soon, name="draft")
+
+    def _flush_soon(self) -> None:
+        """From the timer: write in a task of its own, so the app's queue (and every key behind
+        it) never waits for the database; one write at a time per form."""
+        self._timer = None
+        if self._writing is not None and not self._writing.done():
+            self._again = True
+            return
+        self._writing = asyncio.get_running_loop().create_task(self._write_all())
+
+    async def _write_all(self) -> None:
+        while True:
+            self._again = False
+            await self.flush()
+            if not self._again or self._closed:
+                return
 
     async def flush(self) -> None:
         """Write the latest content now (or drop the draft when nothing is left to keep).
@@ -566,9 +585,10 @@ class Capturer:
             self.keep_later(mine, keeper)
             return
         merged = resolve(
-            choice, version(Capture.from_entry(entry)), version(mine), version(
-                Capture.from_entry(current)
-            )
+            choice,
+            version(Capture.from_entry(entry)),
+            version(mine),
+            version(Capture.from_entry(current)),
         )
         if merged is None:
             keeper.close()
@@ -783,8 +803,11 @@ class CaptureActions:
         await self.capturer.refresh()
         await self.capturer.offer_drafts()
 
-    async def on_database_changed(self, _event: Any) -> None:
-        await self.capturer.refresh_if_changed()
+    def on_database_changed(self, _event: Any) -> None:
+        # In a worker: the screen's queue (and so the keys) must never wait for the database.
+        self.run_worker(  # type: ignore[attr-defined]
+            self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True
+        )
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind)

@@ -16,13 +16,14 @@ before it returns; the app calls it from its own message loop, so the next key w
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
-
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual._callback import invoke
+from textual._dispatch_key import dispatch_key
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,15 +33,16 @@ if TYPE_CHECKING:
 HOP_PATIENCE = 5.0
 
 
-async def _processed(node: MessagePump, patience: float = HOP_PATIENCE) -> None:
-    """Return once `node` has handled everything queued to it before now."""
+async def _processed(node: MessagePump, patience: float = HOP_PATIENCE) -> bool:
+    """Return once `node` has handled everything queued to it before now (False: gave up)."""
     done = asyncio.Event()
     if not node.call_later(done.set):
-        return  # closing: nothing queued there will run
+        return False  # closing: nothing queued there will run
     try:
         await asyncio.wait_for(done.wait(), patience)
     except TimeoutError:
-        pass
+        return False
+    return True
 
 
 class KeyRouter:
@@ -67,11 +69,13 @@ class KeyRouter:
         `Widget.focus` queues the change on the app, behind the keys already waiting there: the
         letters typed right after a key that opened a form would go to the screen, not the field.
         """
-        while self._later:
-            await self._later[0]()
+        for later in list(self._later):  # not those they queue in turn (one may re-queue itself)
+            await later()
 
     async def deliver(self, event: events.Key | events.Paste) -> None:
         app = self.app
+        if not app.screen_stack or app._closing:
+            return  # closing down: no screen takes keys any more
         await self._settle_screen()
         await self._run_later()
         if isinstance(event, events.Paste):
@@ -98,32 +102,43 @@ class KeyRouter:
     async def _follow(self, event: events.Key | events.Paste, target: MessagePump) -> None:
         """Hand the event to `target` and follow it up the DOM until it is handled."""
         app = self.app
+        if isinstance(event, events.Key) and isinstance(target, Screen):
+            # Nothing has focus: the screen's own bindings, then the app's, right here. A
+            # screen busy with something slow (a refresh waiting for the database) must not
+            # hold up a key that opens a form.
+            if not await app._check_bindings(event.key):
+                await dispatch_key(target, event) or await dispatch_key(app, event)
+            return
         reached: list[MessagePump] = []
+        following = True
 
         def bubble_to(parent: MessagePump) -> None:
-            reached.append(parent)
-            if parent is app:
-                return  # handled below, in this task, so it keeps its place in line
             event._no_default_action = False
-            parent.post_message(event)
+            if parent is app and following:
+                reached.append(parent)
+                return  # handled below, in this task, so it keeps its place in line
+            if following:
+                reached.append(parent)
+            parent.post_message(event)  # given up on (a widget too slow): as Textual would
 
         event._bubble_to = bubble_to  # type: ignore[method-assign]
         event._set_forwarded()
         if not target.post_message(event):
             return
         node = target
-        while True:
-            await _processed(node)
-            if not reached:
-                return  # stopped, or nowhere to go
-            node = reached.pop()
-            if node is app:
-                if isinstance(event, events.Key):
-                    from textual.app import dispatch_key  # type: ignore[attr-defined]
-
-                    if not await app._check_bindings(event.key):
+        try:
+            while True:
+                if not await _processed(node):
+                    return
+                if not reached:
+                    return  # stopped, or nowhere to go
+                node = reached.pop()
+                if node is app:
+                    if isinstance(event, events.Key) and not await app._check_bindings(event.key):
                         await dispatch_key(app, event)
-                return
+                    return
+        finally:
+            following = False
 
     async def _settle_screen(self) -> None:
         """Wait until the screen on top is mounted and has taken focus, once per new screen."""
@@ -139,7 +154,8 @@ class KeyRouter:
                 await asyncio.wait_for(screen._mounted_event.wait(), HOP_PATIENCE)
             except TimeoutError:
                 pass
-        await _processed(screen)
+        # A screen busy with a slow handler is not waited for long: its bindings are run here.
+        await _processed(screen, patience=1.0)
         self._screen = screen
 
 

@@ -248,7 +248,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
             self.set_interval(0.25, self._show_saving)
 
     def _show_saving(self) -> None:
-        """"opslaan…" while entries typed before this form still wait for their commit."""
+        """ "opslaan…" while entries typed before this form still wait for their commit."""
         n = self._pending() if self._pending is not None else 0
         if n != self._saving_shown:
             self._saving_shown = n

@@ -69,7 +69,11 @@ class ConflictScreen(DismissOnce, ModalScreen[str | None]):
             yield Static(
                 Content(
                     " · ".join(
-                        (t("conflict.keep_mine"), t("conflict.keep_theirs"), t("conflict.keep_both"))
+                        (
+                            t("conflict.keep_mine"),
+                            t("conflict.keep_theirs"),
+                            t("conflict.keep_both"),
+                        )
                     )
                 ),
                 classes="hint",
