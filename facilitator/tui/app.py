@@ -124,6 +124,33 @@ class FacilitatorApp(Translated, App[None]):
         await self.saves.drain(timeout=self.saves.patience + 5)
         await self.stop_services()
 
+    # Textual's own palette commands, in the interface's language (catalogue keys by title).
+    SYSTEM_COMMANDS = {
+        "Theme": "palette.theme",
+        "Quit": "palette.quit",
+        "Keys": "palette.keys",
+        "Minimize": "palette.minimize",
+        "Maximize": "palette.maximize",
+        "Screenshot": "palette.screenshot",
+    }
+
+    def get_system_commands(self, screen: Any) -> Any:
+        for command in super().get_system_commands(screen):
+            key = self.SYSTEM_COMMANDS.get(command.title)
+            if key is None:
+                yield command
+                continue
+            help_key = key + ("_hide" if "Hide" in command.help else "") + "_help"
+            yield command._replace(title=t(key), help=t(help_key))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=t("palette.placeholder"))
+            )
+
     def _refresh_notifications(self) -> None:
         # A screen for the room (the projector) shows none of the facilitator's messages: a
         # "new remark" notice there would tie it to whoever just put a phone down. They are

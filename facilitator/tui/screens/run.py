@@ -315,8 +315,11 @@ class RunScreen(CaptureActions, RemarkActions, ExportActions, Translated, Screen
                 [(b.key, b.planned_minutes) for b in state.pending],
                 max(0, round(state.late_minutes)),
             )
-            if not proposal or state.late_minutes < 1:
-                self.notify(t("run.on_time"))
+            if state.late_minutes < 1:
+                self.notify(t("run.rebalance_on_time"), timeout=5)
+                return
+            if not proposal:
+                self.notify(t("run.rebalance_no_blocks"), timeout=5)
                 return
             offer = proposal
         accepted = await self.app.push_screen_wait(RebalanceScreen(state, offer))
