@@ -18,6 +18,7 @@ from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.conflict import ConflictScreen
 from facilitator.tui.screens.draft_offer import DraftOfferScreen
 from facilitator.tui.screens.run import RunScreen
+from tests.support import burst
 
 SIZE = (120, 40)
 
@@ -127,7 +128,7 @@ async def settle(pilot, app):
     await pilot.pause()
 
 
-async def wait_until(pilot, condition, timeout=10.0):
+async def wait_until(pilot, condition, timeout=60.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
@@ -187,3 +188,23 @@ async def test_a_stale_edit_shows_theirs_and_keeps_both(store, session_id, clock
         history = store.revisions(entry.id)
         assert [h["speaker"] for h in history] == ["", "deelnemer, Venlo"]
         assert store.drafts(session_id) == []
+
+
+async def test_a_too_long_tag_is_refused_in_the_form(store, session_id, clock):
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        burst(app, *"kort", "tab", "tab", *("x" * 45))
+        await wait_until(pilot, lambda: len(app.focused.value) == 45)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "40" in getattr(app.screen, "_error", ""))
+        assert isinstance(app.screen, CaptureScreen)
+        burst(app, *(["backspace"] * 45), *"kort")
+        await wait_until(pilot, lambda: app.focused.value == "kort")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        await settle(pilot, app)
+        (entry,) = store.list_entries(session_id)
+        assert entry.tags == ["kort"]

@@ -93,9 +93,22 @@ class Entry:
         return out
 
 
+MAX_TAG = 40  # characters: a tag is a label to group by (the later rode draden), not a sentence
+
+
 def normalise_tag(tag: str) -> str:
-    """Tags compare without case or surrounding space; inner spaces become dashes."""
-    return "-".join(clean(tag).strip().lower().lstrip("#").split())
+    """Tags compare without case or surrounding space; inner spaces become dashes; a tag longer
+    than MAX_TAG is cut (the form says so before it gets here)."""
+    return "-".join(clean(tag).strip().lower().lstrip("#").split())[:MAX_TAG].rstrip("-")
+
+
+def too_long_tags(text: str) -> list[str]:
+    """Tags typed in a tag field that are longer than MAX_TAG."""
+    return [
+        p.strip()
+        for p in _TAG_SPLIT.split(text)
+        if len("-".join(clean(p).lower().lstrip("#").split())) > MAX_TAG
+    ]
 
 
 # -- capture: what a form holds, tags as typed, safe full-text queries, one-line summaries ------

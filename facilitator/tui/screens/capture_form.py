@@ -29,7 +29,14 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from facilitator.core.entries import BUILDING_BLOCKS, LEVELS, Capture, Entry
+from facilitator.core.entries import (
+    BUILDING_BLOCKS,
+    LEVELS,
+    MAX_TAG,
+    Capture,
+    Entry,
+    too_long_tags,
+)
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated, plain_line
@@ -134,6 +141,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
         self._confirm: ModalScreen[bool] | None = None  # the discard question, while it shows
         self._ready = False
         self._error = ""
+        self._error_capture: Capture | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -298,7 +306,10 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
     @on(SelectionList.SelectedChanged)
     @on(RadioSet.Changed)
     def _changed(self, event: Message) -> None:
-        self._show_error("")
+        # A change notice of a key typed before Enter may arrive after the error Enter showed:
+        # only a change since then clears it.
+        if self._error and self.collect() != self._error_capture:
+            self._show_error("")
         if getattr(event, "input", None) is not None and event.input.id == "f-photo":  # type: ignore[attr-defined]
             self._check_photo(event.input)  # type: ignore[attr-defined]
         if self._ready and self._on_change is not None and not self._finished:
@@ -306,6 +317,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
 
     def _show_error(self, text: str) -> None:
         """The line under the form; updated only when it changes (an update re-lays the form)."""
+        self._error_capture = self.collect() if text else None
         if text != self._error:
             self._error = text
             self.query_one("#capture-error", Static).update(Content(text))
@@ -337,6 +349,11 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
             self._show_error(t("capture.missing", field=t(f"capture.label_{self.kind}_{name}")))
             for widget in self.query(f"#f-{name}"):
                 widget.focus()
+            return
+        too_long = too_long_tags(capture.tag_text)
+        if too_long:
+            self._show_error(t("capture.tag_too_long", max=MAX_TAG, tag=one_line(too_long[0], 30)))
+            self.query_one(TagField).focus()
             return
         initials = None
         if self.ask_initials is not None:

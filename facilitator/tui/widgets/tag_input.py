@@ -68,7 +68,9 @@ class TagInput(Vertical):
 
     DEFAULT_CSS = """
     TagInput { height: auto; width: 1fr; }
-    TagInput #tag-matches { height: 1; color: $text-muted; padding: 0 1; }
+    TagInput #tag-matches {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, known: list[tuple[str, int]], value: str = "", **kwargs) -> None:
