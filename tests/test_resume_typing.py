@@ -130,7 +130,7 @@ def test_every_kind_of_draft_and_an_edit_resume_after_sigkill_and_take_more_typi
         for _ in range(len(KINDS) + 1):
             term.wait_for("Half getypte notities gevonden")
             term.keys("Enter")  # the first draft offered
-            term.wait_for("Esc: annuleren")
+            term.wait_for("Ctrl+S: opslaan")
             # No Home, no End: the cursor must already be at the end of what was kept.
             term.text(" verder")
             term.keys("C-s")

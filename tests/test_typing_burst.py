@@ -64,14 +64,14 @@ def quotes(db: Path) -> list[str]:
     return [r[0] for r in rows(db, "SELECT text FROM entries WHERE kind = 'quote' ORDER BY rowid")]
 
 
-def wait_until(condition, timeout: float, what: str):
+def wait_until(condition, timeout: float, what: str, explain=lambda: ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
+    raise AssertionError(f"{what} did not happen within {timeout} s\n{explain()}")
 
 
 def edit(text: str, keys: list[str]) -> str:
@@ -129,11 +129,16 @@ def test_twenty_quotes_in_one_burst_then_locked_then_busy(running_app, tmp_path)
     term, db = running_app
     expected: list[str] = []
 
+    def explain() -> str:
+        kinds = rows(db, "SELECT kind, text, title FROM entries ORDER BY rowid")
+        drafts = rows(db, "SELECT kind, data FROM drafts")
+        return f"entries: {kinds}\ndrafts: {drafts}\nscreen:\n{term.screen()}"
+
     # 1. Twenty quotes, each edited with Home/End/Left/BackSpace, sent in one go.
     keys, texts = burst_of_quotes(1, 20)
     term.keys(*keys)
     expected += texts
-    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "twenty quotes stored")
+    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "twenty quotes stored", explain)
     assert quotes(db) == expected
 
     # 2. Another connection holds the write lock for a few seconds in the middle of a burst.
@@ -150,7 +155,7 @@ def test_twenty_quotes_in_one_burst_then_locked_then_busy(running_app, tmp_path)
     finally:
         locker.close()
     expected += texts_a + texts_b
-    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "the locked burst stored")
+    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "the locked burst stored", explain)
     assert quotes(db) == expected
 
     # 3. Two busy processes on the cores while the next twenty arrive.
@@ -162,7 +167,7 @@ def test_twenty_quotes_in_one_burst_then_locked_then_busy(running_app, tmp_path)
         keys, texts = burst_of_quotes(31, 20)
         term.keys(*keys)
         expected += texts
-        wait_until(lambda: len(quotes(db)) >= len(expected), 120, "the busy burst stored")
+        wait_until(lambda: len(quotes(db)) >= len(expected), 120, "the busy burst stored", explain)
     finally:
         for hog in hogs:
             hog.kill()

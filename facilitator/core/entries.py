@@ -97,9 +97,9 @@ MAX_TAG = 40  # characters: a tag is a label to group by (the later rode draden)
 
 
 def normalise_tag(tag: str) -> str:
-    """Tags compare without case or surrounding space; inner spaces become dashes; a tag longer
-    than MAX_TAG is cut (the form says so before it gets here)."""
-    return "-".join(clean(tag).strip().lower().lstrip("#").split())[:MAX_TAG].rstrip("-")
+    """Tags compare without case or surrounding space; inner spaces become dashes. (MAX_TAG is
+    checked by the capture form; stored and imported tags are kept as they are.)"""
+    return "-".join(clean(tag).strip().lower().lstrip("#").split())
 
 
 def too_long_tags(text: str) -> list[str]:

@@ -803,7 +803,7 @@ class CaptureActions:
         await self.capturer.refresh()
         await self.capturer.offer_drafts()
 
-    def on_database_changed(self, _event: Any) -> None:
+    async def on_database_changed(self, _event: Any) -> None:
         # In a worker: the screen's queue (and so the keys) must never wait for the database.
         self.run_worker(  # type: ignore[attr-defined]
             self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True

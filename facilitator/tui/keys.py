@@ -121,7 +121,7 @@ class KeyRouter:
                 reached.append(parent)
             parent.post_message(event)  # given up on (a widget too slow): as Textual would
 
-        event._bubble_to = bubble_to  # type: ignore[method-assign]
+        event._bubble_to = bubble_to  # type: ignore[method-assign,assignment]
         event._set_forwarded()
         if not target.post_message(event):
             return
