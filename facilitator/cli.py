@@ -46,13 +46,22 @@ def setup(ctx: click.Context, db: Path | None, lang: str | None) -> Path:
     return db or parent.get("db") or default_db()
 
 
-def open_store(path: Path, *, durable: bool = True):  # -> Store
+def open_store(path: Path, *, durable: bool = True, read_only: bool = False):  # -> Store
+    """The database; `read_only` for commands that only read: a missing file is an error (a
+    mistyped --db creates nothing), and a read-only or archived copy can still be read."""
     from facilitator.store import Store, StoreError
 
     try:
+        if read_only:
+            return Store.open_read_only(path)
         return Store.open(path, durable=durable)
     except StoreError as exc:
         fail(str(exc))
+
+
+def named_db(ctx: click.Context, db: Path | None) -> bool:
+    """Was a database named (--db here or on the group, or FACILITATOR_DB), not the default?"""
+    return bool(db or ctx.find_root().params.get("db") or os.environ.get("FACILITATOR_DB"))
 
 
 def print_json(data: Any) -> None:
@@ -274,11 +283,14 @@ def new(
 def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: bool) -> None:
     """List the sessions in this database with their state."""
     path = setup(ctx, db, lang)
-    store = open_store(path)
-    try:
-        rows = store.list_sessions()
-    finally:
-        store.close()
+    if not named_db(ctx, db) and not Path(path).exists():
+        rows = []  # the default database before its first session: nothing to list yet
+    else:
+        store = open_store(path, read_only=True)
+        try:
+            rows = store.list_sessions()
+        finally:
+            store.close()
     if as_json:
         print_json(
             [
@@ -430,7 +442,7 @@ def export_command(
         fail("--for-participants is for one session's draft, not for the series report")
     if participants and fmt not in REPORT_FORMATS:
         fail(f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}")
-    store = open_store(path)
+    store = open_store(path, read_only=True)
     progress = _progress_printer()
     try:
         sep = {"comma": ",", "semicolon": ";", "tab": "\t"}[delimiter]

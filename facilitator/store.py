@@ -53,6 +53,14 @@ class FieldError(StoreError):
         self.field = field
 
 
+class StaleEdit(StoreError):
+    """The entry was saved again after the edit was opened; `current` is the entry as it is now."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__(f"entry {current.id!r} changed since the edit was opened")
+        self.current = current
+
+
 # Each migration takes the schema from version N-1 to N; never edit one that has shipped.
 MIGRATIONS: list[str] = [
     # 1: the first schema.
@@ -357,6 +365,50 @@ class Store:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def open_read_only(cls, path: str | os.PathLike[str]) -> Store:
+        """Open an existing database only to read it (listing, exporting): nothing is created,
+        migrated or written. A file or folder that cannot be written (an archived copy, a
+        read-only mount) is opened as immutable."""
+        path = Path(path).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file")
+        if not path.exists():
+            raise StoreError(f"no database at {path}: check the --db path")
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"cannot read {path}: fix its permissions")
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        uri = path.resolve().as_uri() + ("?mode=ro" if writable else "?immutable=1")
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=10, check_same_thread=False, isolation_level=None
+            )
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a facilitator database (or it is damaged)") from exc
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path} was written by a newer facilitator (database version {version}, "
+                f"this one knows up to {SCHEMA_VERSION}); upgrade facilitator to open it"
+            )
+        if version == 0:
+            conn.close()
+            if tables:
+                raise StoreError(
+                    f"{path} is an SQLite database of another program, not facilitator's"
+                )
+            raise StoreError(f"{path} holds no facilitator data yet")
+        if version < SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path} is from an older facilitator: open it once with `facilitator` "
+                "(or any command that writes) to bring it up to date"
+            )
+        conn.execute("PRAGMA busy_timeout=10000")
+        return cls(conn, path)
 
     def _prepare(self, durable: bool = True) -> None:
         conn = self.conn
@@ -802,12 +854,19 @@ class Store:
         links: list[str] | None = None,
         now: datetime,
         draft_id: str | None = None,
+        expected_revision: int | None = None,
     ) -> Entry:
-        """Change an entry, keeping the version it replaces in entry_revisions."""
+        """Change an entry, keeping the version it replaces in entry_revisions.
+
+        With `expected_revision` (the revision the edit was opened on), an entry saved again
+        since then is left alone and StaleEdit is raised: the editor chooses (core.conflict).
+        """
         with self.transaction() as conn:
             # Read inside the write lock: another app may have edited this entry a moment ago,
             # and two edits from the same starting revision would collide in entry_revisions.
             old = self.get_entry(entry_id)
+            if expected_revision is not None and old.revision != expected_revision:
+                raise StaleEdit(old)
             values = self._check_fields(old.kind, {**old.fields(), **fields})
             snapshot = json.dumps(
                 {

@@ -59,3 +59,26 @@ async def test_editing_keys_act_in_the_field_they_were_typed_in(store, clock):
             "participants": "20",
         }
         assert app.focused is screen.query_one("#place", Input)
+
+
+async def test_esc_asks_before_throwing_away_what_was_typed(store, clock):
+    from facilitator.tui.screens.confirm import ConfirmScreen
+
+    app = make_app(store, clock=clock, poll_interval=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_form(app, pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await pilot.pause()
+        assert not isinstance(app.screen, NewSessionScreen)
+        screen = await _open_form(app, pilot)
+        await pilot.press(*"Utrecht", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep typing
+        await pilot.pause()
+        assert app.screen is screen and values(screen)["place"] == "Utrecht"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        assert not isinstance(app.screen, (NewSessionScreen, ConfirmScreen))

@@ -99,9 +99,22 @@ class Entry:
         return out
 
 
+MAX_TAG = 40  # characters: a tag is a label to group by (the later rode draden), not a sentence
+
+
 def normalise_tag(tag: str) -> str:
-    """Tags compare without case or surrounding space; inner spaces become dashes."""
+    """Tags compare without case or surrounding space; inner spaces become dashes. (MAX_TAG is
+    checked by the capture form; stored and imported tags are kept as they are.)"""
     return "-".join(clean(tag).strip().lower().lstrip("#").split())
+
+
+def too_long_tags(text: str) -> list[str]:
+    """Tags typed in a tag field that are longer than MAX_TAG."""
+    return [
+        p.strip()
+        for p in _TAG_SPLIT.split(text)
+        if len("-".join(clean(p).lower().lstrip("#").split())) > MAX_TAG
+    ]
 
 
 # -- capture: what a form holds, tags as typed, safe full-text queries, one-line summaries ------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual import events
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.signal import Signal
@@ -67,6 +69,32 @@ class FacilitatorApp(Translated, App[None]):
         self.sync_server_error: str | None = None
         self.sync_status: dict[str, Any] = {}  # a laptop's sync state per session
         self.title = t("app.title")
+        from facilitator.tui.keys import KeyRouter
+        from facilitator.tui.saving import CommitQueue
+
+        self.key_router = KeyRouter(self)
+        self.saves = CommitQueue(store)  # entries typed here, committed in order (tui/saving.py)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys from the terminal are handled one at a time, in the order typed (tui/keys.py).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.key_router.deliver(event)
+            return
+        await super().on_event(event)
+
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        if args or kwargs:
+            from functools import partial
+
+            callback = partial(callback, *args, **kwargs)
+        router = self.__dict__.get("key_router")
+        if router is None:
+            return super().call_later(callback)
+        later = router.later(callback)
+        if not super().call_later(later):
+            router.forget(later)
+            return False
+        return True
 
     async def on_mount(self) -> None:
         # The remark server (and its aiohttp import) waits until the first screen is painted.
@@ -119,7 +147,36 @@ class FacilitatorApp(Translated, App[None]):
         await stop_sync_services(self)
 
     async def on_unmount(self) -> None:
+        # q right after Enter: the entry still waiting for its commit is written first.
+        await self.saves.drain(timeout=self.saves.patience + 5)
         await self.stop_services()
+
+    # Textual's own palette commands, in the interface's language (catalogue keys by title).
+    SYSTEM_COMMANDS = {
+        "Theme": "palette.theme",
+        "Quit": "palette.quit",
+        "Keys": "palette.keys",
+        "Minimize": "palette.minimize",
+        "Maximize": "palette.maximize",
+        "Screenshot": "palette.screenshot",
+    }
+
+    def get_system_commands(self, screen: Any) -> Any:
+        for command in super().get_system_commands(screen):
+            key = self.SYSTEM_COMMANDS.get(command.title)
+            if key is None:
+                yield command
+                continue
+            help_key = key + ("_hide" if "Hide" in command.help else "") + "_help"
+            yield command._replace(title=t(key), help=t(help_key))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=t("palette.placeholder"))
+            )
 
     def _refresh_notifications(self) -> None:
         # A screen for the room (the projector) shows none of the facilitator's messages: a
@@ -147,12 +204,20 @@ class FacilitatorApp(Translated, App[None]):
         try:
             return await self.store.call(fn, *args, **kwargs)
         except (sqlite3.Error, StoreError, OSError) as exc:
-            self.notify(
-                t("app.db_error", error=str(exc)), severity="error", markup=False, timeout=10
-            )
+            from facilitator.tui.saving import failure_reason
+
+            # A StoreError says what to do in words of our own; SQLite's own are English.
+            reason = str(exc) if type(exc) is StoreError else t(failure_reason(exc))
+            self.notify(t("app.db_error", error=reason), severity="error", markup=False, timeout=10)
             return None
 
-    async def _poll_database(self) -> None:
+    def _poll_database(self) -> None:
+        """From the timer: poll in a task of its own, so keys never wait behind the database."""
+        running = self.__dict__.get("_polling")
+        if running is None or running.done():
+            self._polling = asyncio.get_running_loop().create_task(self._poll_database_now())
+
+    async def _poll_database_now(self) -> None:
         """Tell the screens when another connection committed (PRAGMA data_version moved)."""
         try:
             version = await self.store.call(self.store.data_version)

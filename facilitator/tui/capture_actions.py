@@ -9,9 +9,11 @@ that are gone are offered back.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import socket
+import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from textual.timer import Timer
 from facilitator.core.entries import KINDS, Capture, Entry, summary
 from facilitator.core.timeutil import iso, parse_iso
 from facilitator.i18n import t
+from facilitator.tui.saving import Commit
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -152,6 +155,8 @@ class DraftKeeper:
         self._timer: Timer | None = None
         self._paused = False
         self._closed = False
+        self._writing: asyncio.Task[None] | None = None
+        self._again = False
 
     @property
     def store(self) -> Store:
@@ -162,34 +167,57 @@ class DraftKeeper:
             return
         self._pending = capture
         if self._timer is None and not self._paused:
-            self._timer = self.app.set_timer(DRAFT_DELAY, self.flush, name="draft")
+            self._timer = self.app.set_timer(DRAFT_DELAY, self._flush_soon, name="draft")
+
+    def _flush_soon(self) -> None:
+        """From the timer: write in a task of its own, so the app's queue (and every key behind
+        it) never waits for the database; one write at a time per form."""
+        self._timer = None
+        if self._writing is not None and not self._writing.done():
+            self._again = True
+            return
+        self._writing = asyncio.get_running_loop().create_task(self._write_all())
+
+    async def _write_all(self) -> None:
+        while True:
+            self._again = False
+            await self.flush()
+            if not self._again or self._closed:
+                return
 
     async def flush(self) -> None:
-        """Write the latest content now (or drop the draft when nothing is left to keep)."""
+        """Write the latest content now (or drop the draft when nothing is left to keep).
+
+        A draft that cannot be written (the database is locked by another program) says
+        nothing: it is tried again at the next change, and the entry's own commit reports.
+        """
         self._timer = None
         capture, self._pending = self._pending, None
         if capture is None or self._closed or self._paused:
             self._pending = self._pending or capture
             return
-        db = self.app.db  # type: ignore[attr-defined]
+        store = self.store
         unchanged = self.baseline is not None and capture.equivalent(self.baseline)
-        if capture.is_blank() or unchanged:
-            if self.written:
-                await db(self.store.discard_draft, self.id)
-                self.written = False
-            return
-        data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
-        saved = await db(
-            self.store.save_draft,
-            self.id,
-            self.session_id,
-            capture.kind,
-            data,
-            author=self.author,
-            entry_id=self.entry_id,
-            now=self.app.clock(),  # type: ignore[attr-defined]
-        )
-        self.written = self.written or saved is not None
+        try:
+            if capture.is_blank() or unchanged:
+                if self.written:
+                    await store.call(store.discard_draft, self.id)
+                    self.written = False
+                return
+            data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
+            await store.call(
+                store.save_draft,
+                self.id,
+                self.session_id,
+                capture.kind,
+                data,
+                author=self.author,
+                entry_id=self.entry_id,
+                now=self.app.clock(),  # type: ignore[attr-defined]
+            )
+            self.written = True
+        except Exception:  # noqa: BLE001  (sqlite3.Error, OSError, StoreError: try again later)
+            self._pending = self._pending or capture
 
     def pause(self) -> None:
         """Stop writing while the entry itself is being saved."""
@@ -221,6 +249,8 @@ class Capturer:
         self.quotes: list[Entry] = []
         self.last_author = ""
         self._signature: Any = None
+        self.pending: list[tuple[Capture, Entry | None]] = []  # queued commits, oldest first
+        self.unsaved: dict[str, dict[str, Any]] = {}  # failed commits whose draft waits too
 
     @property
     def app(self) -> Any:
@@ -333,64 +363,36 @@ class Capturer:
         # with the ones this machine user typed last; two note-takers may share one login).
         ask = None if (author or entry is not None) else (self.last_author or "")
 
-        async def submit(values: Capture, initials: str | None) -> Entry | None:
+        def submit(values: Capture, initials: str | None) -> None:
+            """Queue the commit (the form closes at once); the note-taker may type on."""
             nonlocal author
             if initials:
                 author = keeper.author = initials
-            keeper.pause()
-            if entry is not None:
-                if values.same_as(entry):
-                    keeper.close()
-                    # Unconditionally: a draft write may still be queued on the database thread.
-                    await self.app.db(self.store.discard_draft, keeper.id)
-                    return entry
-                saved = await self.app.db(
-                    self.store.update_entry,
-                    entry.id,
-                    values.store_fields(),
-                    tags=values.tags,
-                    links=values.links,
-                    now=self.app.clock(),
-                    draft_id=keeper.id,
-                )
-            else:
-                saved = await self.app.db(
-                    self.store.add_entry,
-                    self.session_id,
-                    values.kind,
-                    values.store_fields(),
-                    author=author,
-                    block_key=block_key,
-                    tags=values.tags,
-                    links=values.links,
-                    now=parse_iso(opened_at),
-                    draft_id=keeper.id,
-                )
-            if saved is None:
-                keeper.resume(values)
-                return None
-            keeper.close()
-            if initials:
                 self.app.author = self.last_author = initials
-                await self.app.db(self.store.set_setting, self.author_key(), initials)
-            return saved
+                key = self.author_key()
+                self.app.saves.put(Commit(lambda: self.store.set_setting(key, initials)))
+            keeper.pause()
+            if entry is not None and values.same_as(entry):
+                keeper.close()
+                # Queued after any draft write still waiting for the database thread.
+                self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+                return
+            self.save(
+                values,
+                keeper=keeper,
+                entry=entry,
+                author=author,
+                block_key=block_key,
+                opened_at=opened_at,
+                on_saved=on_saved,
+            )
 
-        async def closed(saved: Entry | None) -> None:
-            if saved is None:
+        def closed(result: Capture | None) -> None:
+            if result is None:
                 # Cancelled (after confirming when something was typed): nothing to keep. The
                 # delete runs after any draft write still queued on the single database thread.
                 keeper.close()
-                await self.app.db(self.store.discard_draft, keeper.id)
-                return
-            key = "capture.updated" if entry is not None else "capture.saved"
-            self.app.notify(
-                t(key, kind=t("capture.kind_" + saved.kind), text=summary(saved, 70)),
-                markup=False,
-                timeout=3,
-            )
-            self.host.run_worker(self.refresh(), group="capture-refresh", exclusive=True)
-            if on_saved is not None:
-                on_saved(saved)
+                self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
 
         context = self._context(block_key, opened_at, author)
         if entry is not None and entry.revision > 1:
@@ -407,9 +409,224 @@ class Capturer:
                 editing=entry is not None,
                 ask_initials=ask,
                 sub_questions=list(self.host.session.programme.sub_questions),  # type: ignore[attr-defined]
+                pending=self.pending_count,
             ),
             closed,
         )
+
+    # -- saving: queued commits, in order; the form does not wait ---------------------------------
+
+    def pending_count(self) -> int:
+        """Entries of this app still waiting for their commit."""
+        return len(self.pending)
+
+    def save(
+        self,
+        values: Capture,
+        *,
+        keeper: DraftKeeper,
+        entry: Entry | None,
+        author: str,
+        block_key: str | None,
+        opened_at: str,
+        on_saved: Callable[[Entry], Any] | None,
+        expected_revision: int | None = None,
+    ) -> None:
+        """Queue the entry's commit; "saved" is said only once it is committed."""
+        store, sid = self.store, self.session_id
+        now = self.app.clock()
+        if entry is not None:
+            revision = entry.revision if expected_revision is None else expected_revision
+
+            def run() -> Entry:
+                return store.update_entry(
+                    entry.id,
+                    values.store_fields(),
+                    tags=values.tags,
+                    links=values.links,
+                    now=now,
+                    draft_id=keeper.id,
+                    expected_revision=revision,
+                )
+        else:
+            new_entry_id = _new_draft_id()
+
+            def run() -> Entry:
+                try:
+                    return store.add_entry(
+                        sid,
+                        values.kind,
+                        values.store_fields(),
+                        author=author,
+                        block_key=block_key,
+                        tags=values.tags,
+                        links=values.links,
+                        now=parse_iso(opened_at),
+                        entry_id=new_entry_id,
+                        draft_id=keeper.id,
+                    )
+                except sqlite3.IntegrityError:
+                    # A try whose COMMIT reached the disk though SQLite reported an error.
+                    return store.get_entry(new_entry_id)
+
+        waiting = (values, entry)
+        self.pending.append(waiting)
+
+        def done(saved: Entry) -> None:
+            self._settled(waiting)
+            keeper.close()
+            if saved.kind == "quote":
+                # Listed in the next advice form at once, before the refresh below is back.
+                self.quotes = [saved, *(q for q in self.quotes if q.id != saved.id)]
+            key = "capture.updated" if entry is not None else "capture.saved"
+            self.app.notify(
+                t(key, kind=t("capture.kind_" + saved.kind), text=summary(saved, 70)),
+                markup=False,
+                timeout=3,
+            )
+            self.host.run_worker(self.refresh(), group="capture-refresh", exclusive=True)
+            if on_saved is not None:
+                on_saved(saved)
+
+        def failed(exc: BaseException) -> None:
+            self._settled(waiting)
+            from facilitator.store import StaleEdit
+
+            if isinstance(exc, StaleEdit) and entry is not None:
+                self.when_free(
+                    lambda: self.ask_conflict(entry, values, exc.current, keeper, on_saved)
+                )
+                return
+            self.keep_unsaved(values, keeper, exc)
+
+        self.app.saves.put(Commit(run, done, failed, label=values.kind))
+        self.host.post_message(EntriesChanged())
+
+    def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
+        if waiting in self.pending:
+            self.pending.remove(waiting)
+        self.host.post_message(EntriesChanged())
+
+    def keep_unsaved(self, values: Capture, keeper: DraftKeeper, exc: BaseException) -> None:
+        """The commit failed for good: say so once, and keep the words as a draft to resume."""
+        from facilitator.tui.saving import failure_reason
+
+        keeper.close()
+        self.app.notify(
+            t(
+                "saving.failed",
+                kind=t("capture.kind_" + values.kind),
+                text=summary(values, 60),
+                reason=t(failure_reason(exc)),
+            ),
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
+        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
+        row = {
+            "id": keeper.id,
+            "session_id": keeper.session_id,
+            "author": keeper.author,
+            "kind": values.kind,
+            "entry_id": keeper.entry_id,
+            "data": data,
+            "updated_at": iso(self.app.clock()),
+        }
+        self.unsaved[keeper.id] = row
+        store = self.store
+
+        def write() -> None:
+            store.save_draft(
+                keeper.id,
+                keeper.session_id,
+                values.kind,
+                data,
+                author=keeper.author,
+                entry_id=keeper.entry_id,
+                now=self.app.clock(),
+            )
+
+        def written(_result: Any) -> None:
+            self.unsaved.pop(keeper.id, None)
+
+        # Kept in memory until the draft is written; offered back when no form is open.
+        self.app.saves.put(Commit(write, written, None, label="draft"))
+        self.when_free(self.offer_drafts)
+
+    def when_free(self, action: Callable[[], Any]) -> None:
+        """Run `action` once no capture form is open (a dialog must not take a typist's keys)."""
+
+        def attempt() -> None:
+            screen = self.app.screen
+            if screen is not self.host and not _is_log(screen):
+                self.app.set_timer(0.5, attempt)
+                return
+            self.host.run_worker(_as_coroutine(action), group="capture-ask")
+
+        attempt()
+
+    async def ask_conflict(
+        self,
+        entry: Entry,
+        mine: Capture,
+        current: Entry,
+        keeper: DraftKeeper,
+        on_saved: Callable[[Entry], Any] | None,
+    ) -> None:
+        """The entry changed since the edit opened: show theirs, and let the editor choose."""
+        from facilitator.core.conflict import Version, resolve
+        from facilitator.tui.screens.conflict import ConflictScreen
+
+        def version(c: Capture) -> Version:
+            return Version(c.store_fields(), c.tags, list(c.links))
+
+        choice = await self.app.push_screen_wait(ConflictScreen(mine, current))
+        if choice is None:
+            # Decide later: the edit stays a draft, offered back like one left by a crash.
+            self.keep_later(mine, keeper)
+            return
+        merged = resolve(
+            choice,
+            version(Capture.from_entry(entry)),
+            version(mine),
+            version(Capture.from_entry(current)),
+        )
+        if merged is None:
+            keeper.close()
+            self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+            self.app.notify(t("conflict.kept_theirs"), timeout=4)
+            return
+        values = Capture(mine.kind, merged.fields, ", ".join(merged.tags), merged.links)
+        self.save(
+            values,
+            keeper=keeper,
+            entry=entry,
+            author=entry.author,
+            block_key=entry.block_key,
+            opened_at=entry.created_at,
+            on_saved=on_saved,
+            expected_revision=current.revision,
+        )
+
+    def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
+        keeper.close()
+        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
+        store = self.store
+
+        def write() -> None:
+            store.save_draft(
+                keeper.id,
+                keeper.session_id,
+                values.kind,
+                data,
+                author=keeper.author,
+                entry_id=keeper.entry_id,
+                now=self.app.clock(),
+            )
+
+        self.app.saves.put(Commit(write))
+        self.app.notify(t("conflict.later"), timeout=6)
 
     def _context(self, block_key: str | None, opened_at: str, author: str) -> str:
         """Where and when the words were said, and who notes them: "De diepte in · 10:42 · AB"."""
@@ -473,8 +690,11 @@ class Capturer:
         from facilitator.tui.screens.draft_offer import DraftOfferScreen
 
         rows = await self.app.db(self.store.drafts, self.session_id)
+        rows = list(rows or [])
+        stored = {r["id"] for r in rows}
+        rows += [r for r in self.unsaved.values() if r["id"] not in stored]
         found: list[tuple[dict[str, Any], Capture]] = []
-        for row in rows or []:
+        for row in rows:
             if owner_alive(row["data"].get("owner")):
                 continue
             try:
@@ -500,6 +720,7 @@ class Capturer:
 
     async def resume_draft(self, row: dict[str, Any], capture: Capture) -> None:
         """Open a draft's form again, with its original block, time and initials."""
+        self.unsaved.pop(row["id"], None)
         data = row["data"]
         entry = None
         if row.get("entry_id"):
@@ -543,6 +764,16 @@ class Capturer:
         )
 
 
+def _is_log(screen: Any) -> bool:
+    return type(screen).__name__ == "LogScreen"
+
+
+async def _as_coroutine(action: Callable[[], Any]) -> None:
+    result = action()
+    if hasattr(result, "__await__"):
+        await result
+
+
 def _new_draft_id() -> str:
     from facilitator.store import new_id
 
@@ -575,7 +806,10 @@ class CaptureActions:
         await self.capturer.offer_drafts()
 
     async def on_database_changed(self, _event: Any) -> None:
-        await self.capturer.refresh_if_changed()
+        # In a worker: the screen's queue (and so the keys) must never wait for the database.
+        self.run_worker(  # type: ignore[attr-defined]
+            self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True
+        )
 
     async def action_capture(self, kind: str) -> None:
         await self.capturer.capture(kind)

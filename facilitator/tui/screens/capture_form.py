@@ -2,20 +2,22 @@
 
 Keyboard only: Enter in a one-line field saves, Ctrl+S saves from anywhere (a multi-line field
 keeps Enter for new lines), Tab moves on, Esc cancels (asking first when something was typed).
-The form does no I/O: the action that opened it hands in `submit` (commits the entry and returns
-it, or None when the database refused) and `on_change` (keeps a draft), and the form closes only
-after `submit` has committed.
+The form does no I/O: the action that opened it hands in `submit` (queues the entry's commit)
+and `on_change` (keeps a draft). The form closes the moment the entry is handed over, so the
+keys typed next go where the typist means them to (the run screen, the next form) even while
+the database is slow; the action says "saved" only once the commit is done, and the next form
+shows "opslaan…" while earlier ones still wait (`pending`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,7 +29,14 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from facilitator.core.entries import BUILDING_BLOCKS, LEVELS, Capture, Entry
+from facilitator.core.entries import (
+    BUILDING_BLOCKS,
+    LEVELS,
+    MAX_TAG,
+    Capture,
+    Entry,
+    too_long_tags,
+)
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.tui.base import DismissOnce, Translated, plain_line
@@ -75,8 +84,8 @@ AFTER_TAGS = {
     ("insight", "links"),
 }
 
-# submit(capture, initials): initials is what the form asked for, or None when it did not ask.
-Submit = Callable[[Capture, str | None], Awaitable[Entry | None]]
+# submit(capture, initials): queues the commit; initials is what the form asked for, or None.
+Submit = Callable[[Capture, str | None], None]
 MAX_INITIALS = 8
 
 
@@ -106,12 +115,23 @@ class SubQuestionChoice(RadioSet):
             buttons[index].value = True
 
 
-class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
-    """Capture (or edit) one entry; dismisses with the committed Entry, or None when cancelled."""
+def line_input(value: str = "", **kwargs: Any) -> Input:
+    """A one-line field that keeps its text on focus: a draft taken back, or a field reached
+    again with Shift+Tab, is continued at its end, never replaced by the next key."""
+    field = Input(value, select_on_focus=False, compact=True, **kwargs)
+    field.cursor_position = len(value)
+    return field
+
+
+class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
+    """Capture (or edit) one entry; dismisses with what it handed to `submit`, or None."""
 
     CSS_PATH = "../capture.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "capture.key_save", priority=True),
+        # Enter in a one-line field saves; handled before the field's own binding, so the form
+        # is closed before the next key is given to anyone (tui/keys.py).
+        Binding("enter", "save_line", show=False, priority=True),
         Binding("escape", "cancel", "keys.cancel"),
         # Priority: focus moves the moment Tab arrives, so fast typing after it (or a paste)
         # lands in the next field, not in the one being left.
@@ -132,6 +152,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         editing: bool = False,
         ask_initials: str | None = None,
         sub_questions: list[str] | None = None,
+        pending: Callable[[], int] | None = None,
     ) -> None:
         super().__init__()
         self.capture = capture
@@ -145,13 +166,14 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         self.sub_questions = list(sub_questions or [])
         self.editing = editing
         self.ask_initials = ask_initials  # the first capture of an app asks, prefilled
-        self._saving = False
+        self._pending = pending  # how many earlier entries still wait for their commit
+        self._saving_shown = 0
         self._finished = False  # saved or cancelled: keys still queued for the form do nothing
-        self._settling = False  # Ctrl+S waits for the keys typed before it (see _settle)
-        self._result: Entry | None = None
+        self._result: Capture | None = None
         self._confirm: ModalScreen[bool] | None = None  # the discard question, while it shows
         self._ready = False
         self._error = ""
+        self._error_capture: Capture | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -165,6 +187,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
             with Horizontal(id="capture-head"):
                 yield Static(Content(title), id="capture-title")
                 yield Static(plain_line(self.context), id="capture-context")
+                yield Static("", id="capture-saving")
             rows = [r for r in FORMS[self.kind] if (self.kind, r[0]) not in AFTER_TAGS]
             for name, widget in rows:
                 with Horizontal(classes=f"field-row row-{widget}"):
@@ -188,12 +211,11 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
                 # land in the text, never in a question in between.
                 with Horizontal(classes="field-row row-initials"):
                     yield Label(Content(t("capture.label_initials")), classes="field-label")
-                    yield Input(
+                    yield line_input(
                         self.ask_initials,
                         placeholder=t("capture.placeholder_initials"),
                         max_length=MAX_INITIALS,
                         id="f-initials",
-                        compact=True,
                     )
             yield Static("", id="capture-error")
             yield Static(Content(self._hint()), id="capture-hint")
@@ -206,17 +228,16 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         fid = f"f-{name}"
         placeholder = t(f"capture.placeholder_{self.kind}_{name}")
         if widget == "line":
-            return Input(str(value or ""), placeholder=placeholder, id=fid, compact=True)
+            return line_input(str(value or ""), placeholder=placeholder, id=fid)
         if widget == "speaker":
-            return Input(
+            return line_input(
                 str(value or ""),
                 placeholder=placeholder,
                 suggester=SuggestFromList(self.speakers, case_sensitive=False),
                 id=fid,
-                compact=True,
             )
         if widget == "photo":
-            return Input(str(value or ""), placeholder=placeholder, id=fid, compact=True)
+            return line_input(str(value or ""), placeholder=placeholder, id=fid)
         if widget == "lines":
             return TextArea(
                 str(value or ""),
@@ -248,9 +269,7 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
                     id="f-blocks",
                     compact=True,
                 ),
-                Input(
-                    ", ".join(others), placeholder=placeholder, id="f-other-blocks", compact=True
-                ),
+                line_input(", ".join(others), placeholder=placeholder, id="f-other-blocks"),
                 id=fid,
                 classes="blocks-box",
             )
@@ -297,6 +316,17 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         if isinstance(first, TextArea):
             first.move_cursor(first.document.end)
         self.call_after_refresh(self._set_ready)
+        if self._pending is not None:
+            self._show_saving()
+            self.set_interval(0.25, self._show_saving)
+
+    def _show_saving(self) -> None:
+        """ "opslaan…" while entries typed before this form still wait for their commit."""
+        n = self._pending() if self._pending is not None else 0
+        if n != self._saving_shown:
+            self._saving_shown = n
+            text = t("saving.pending", n=n) if n else ""
+            self.query_one("#capture-saving", Static).update(Content(text))
 
     def _set_ready(self) -> None:
         # Widgets post Changed for their initial values; only what is typed after that is a draft.
@@ -312,24 +342,6 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
         self.focus_previous()
 
     # -- reading the form ----------------------------------------------------------------------
-
-    async def _settle(self) -> None:
-        """Let every field take the keys already sent to it before the form is read.
-
-        Ctrl+S is a priority key: it acts the moment it arrives, while letters typed just
-        before it (fast typing, a paste) may still wait in a field's queue; read then, the form
-        lost them (the tags of a quote saved at paste speed). A callback queued behind them on
-        each field runs once they are in.
-        """
-        waits = []
-        for widget in self.query("Input, TextArea"):
-            done = asyncio.Event()
-            if widget.is_attached and widget.call_later(done.set):
-                waits.append(done.wait())
-        try:
-            await asyncio.wait_for(asyncio.gather(*waits), 1.0)  # all fields at once
-        except TimeoutError:
-            pass  # a field that stopped taking messages has nothing waiting either
 
     def collect(self) -> Capture:
         """What the form holds now."""
@@ -371,14 +383,18 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
     @on(SelectionList.SelectedChanged)
     @on(RadioSet.Changed)
     def _changed(self, event: Message) -> None:
-        self._show_error("")
+        # A change notice of a key typed before Enter may arrive after the error Enter showed:
+        # only a change since then clears it.
+        if self._error and self.collect() != self._error_capture:
+            self._show_error("")
         if getattr(event, "input", None) is not None and event.input.id == "f-photo":  # type: ignore[attr-defined]
             self._check_photo(event.input)  # type: ignore[attr-defined]
-        if self._ready and self._on_change is not None and not self._saving:
+        if self._ready and self._on_change is not None and not self._finished:
             self._on_change(self.collect())
 
     def _show_error(self, text: str) -> None:
         """The line under the form; updated only when it changes (an update re-lays the form)."""
+        self._error_capture = self.collect() if text else None
         if text != self._error:
             self._error = text
             self.query_one("#capture-error", Static).update(Content(text))
@@ -393,21 +409,15 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
 
     # -- saving and cancelling -------------------------------------------------------------------
 
-    @on(Input.Submitted)
-    async def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        await self.action_save()
+    def action_save_line(self) -> None:
+        """Enter: save from a one-line field; elsewhere (a text area, a list) Enter is theirs."""
+        if not isinstance(self.focused, Input):
+            raise SkipAction()
+        self.action_save()
 
-    async def action_save(self) -> None:
-        """Check the required fields, have the entry committed, then close."""
-        if self._saving or self._finished or self._settling:
-            return
-        self._settling = True
-        try:
-            await self._settle()
-        finally:
-            self._settling = False
-        if self._saving or self._finished:
+    def action_save(self) -> None:
+        """Check the required fields, hand the entry over to be committed, and close."""
+        if self._finished:
             return
         capture = self.collect()
         missing = capture.missing()
@@ -417,6 +427,11 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
             for widget in self.query(f"#f-{name}"):
                 widget.focus()
             return
+        too_long = too_long_tags(capture.tag_text)
+        if too_long:
+            self._show_error(t("capture.tag_too_long", max=MAX_TAG, tag=one_line(too_long[0], 30)))
+            self.query_one(TagField).focus()
+            return
         initials = None
         if self.ask_initials is not None:
             initials = one_line(self.query_one("#f-initials", Input).value).strip()
@@ -425,20 +440,12 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
                 self._show_error(t("capture.initials_empty"))
                 self.query_one("#f-initials", Input).focus()
                 return
-        self._saving = True
-        try:
-            entry = await self._submit(capture, initials)
-        finally:
-            self._saving = False
-        if entry is not None:
-            self._close(entry)
-        else:
-            self._show_error(t("capture.not_saved"))
+        self._submit(capture, initials)
+        self._close(capture)
 
-    def _close(self, result: Entry | None) -> None:
-        """Dismiss once: a second Enter queued behind a slow commit must not save again, nor
-        dismiss (pop) the screen under the form. An Esc that came in while the entry was being
-        committed may have put the discard question over the form: it goes too."""
+    def _close(self, result: Capture | None) -> None:
+        """Dismiss once: a second Enter must not save again, nor dismiss (pop) the screen under
+        the form. A discard question over the form goes too."""
         if self._finished:
             return
         self._finished, self._result = True, result
@@ -455,8 +462,8 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Entry | None]):
 
     def action_cancel(self) -> None:
         """Close; ask first when typed words would be thrown away."""
-        if self._saving or self._finished:
-            return  # the entry is being committed: the form closes by itself
+        if self._finished:
+            return
         capture = self.collect()
         unchanged = capture.equivalent(self.capture) if self.editing else capture.is_blank()
         if unchanged:

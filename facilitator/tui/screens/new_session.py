@@ -123,6 +123,32 @@ class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
             }
         )
 
+    def _typed(self) -> bool:
+        """Something was typed or changed that Esc would throw away."""
+        values = {w.id: w.value.strip() for w in self.query(Input)}
+        defaults = {
+            "place": "",
+            "date": date.today().isoformat(),
+            "facilitators": "",
+            "participants": "20",
+        }
+        return any(values.get(k, v) != v for k, v in defaults.items())
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close; ask first when typed words would be thrown away (as the capture forms do)."""
+        if not self._typed():
+            self.dismiss(None)
+            return
+        from facilitator.tui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                t("new.confirm_discard"), t("capture.discard_yes"), t("capture.discard_no")
+            ),
+            answered,
+        )

@@ -174,9 +174,11 @@ class RunScreen(
             self.events = events
             self.refresh_clock()
 
+    # The handlers below read in workers: a screen whose queue waits for the database (behind a
+    # commit another program holds up) would hold up the keys given to it.
     @on(DatabaseChanged)
-    async def _database_changed(self) -> None:
-        await self._reload_events()
+    def _database_changed(self) -> None:
+        self.run_worker(self._reload_events(), group="reload-events", exclusive=True)
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self) -> None:
@@ -187,10 +189,18 @@ class RunScreen(
         )
 
     @on(EntriesChanged)
-    async def _entries_changed(self) -> None:
+    def _entries_changed(self) -> None:
+        self.run_worker(self._show_recent(), group="recent", exclusive=True)
+
+    async def _show_recent(self) -> None:
+        recent = self.query_one(RecentEntries)
+        pending = [capture for capture, _entry in self.capturer.pending]
+        # At once, without the database (which may be what the pending ones wait for).
+        recent.show(recent.entries, pending)
         entries = await self.app.db(self.app.store.list_entries, self.session_id, limit=RECENT)
         if entries is not None:
-            self.query_one(RecentEntries).show(entries)
+            pending = [capture for capture, _entry in self.capturer.pending]
+            recent.show(entries, pending)
 
     async def record(self, kind: str, data: dict | None = None) -> bool:
         """Commit one clock action, then show it. False when the database refused it."""
@@ -330,8 +340,11 @@ class RunScreen(
                 [(b.key, b.planned_minutes) for b in state.pending],
                 max(0, round(state.late_minutes)),
             )
-            if not proposal or state.late_minutes < 1:
-                self.notify(t("run.on_time"))
+            if state.late_minutes < 1:
+                self.notify(t("run.rebalance_on_time"), timeout=5)
+                return
+            if not proposal:
+                self.notify(t("run.rebalance_no_blocks"), timeout=5)
                 return
             offer = proposal
         accepted = await self.app.push_screen_wait(RebalanceScreen(state, offer))

@@ -68,7 +68,9 @@ class TagInput(Vertical):
 
     DEFAULT_CSS = """
     TagInput { height: auto; width: 1fr; }
-    TagInput #tag-matches { height: 1; color: $text-muted; padding: 0 1; }
+    TagInput #tag-matches {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, known: list[tuple[str, int]], value: str = "", **kwargs) -> None:
@@ -77,13 +79,16 @@ class TagInput(Vertical):
         self._initial = value
 
     def compose(self) -> ComposeResult:
-        yield TagField(
+        field = TagField(
             self._initial,
             placeholder=t("capture.tags_placeholder"),
             suggester=TagSuggester(self.known),
             id="tags",
             compact=True,
+            select_on_focus=False,  # Shift+Tab back into the tags continues them
         )
+        field.cursor_position = len(self._initial)
+        yield field
         yield Static("", id="tag-matches")
 
     def on_mount(self) -> None:
