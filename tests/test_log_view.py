@@ -294,13 +294,13 @@ async def test_the_log_opened_again_still_hears_other_apps(store, session_id, cl
         await pilot.press("escape")
         await settle(pilot, app)
         await open_log(pilot, app)
-        await app._poll_database()  # the baseline
+        await app._poll_database_now()  # the baseline
         other = Store.open(db_path)
         try:
             other.add_entry(session_id, "quote", {"text": "Van ver weg"}, now=clock())
         finally:
             other.close()
-        await app._poll_database()  # what the once-a-second timer does
+        await app._poll_database_now()  # what the once-a-second timer does (in a task of its own)
         await until(pilot, lambda: texts(app) == ["Van ver weg"], what="the other app's entry")
 
 
