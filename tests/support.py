@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -114,3 +117,38 @@ async def settle(pilot, app, rounds: int = 2) -> None:
         if store is not None and store._executor is not None:
             await store.call(lambda: None)  # the database thread runs one call at a time
         await pilot.pause()
+
+
+# -- the facilitator command in a real terminal, and its database read from outside ----------
+
+EXE = Path(sys.executable).with_name("facilitator")
+
+def terminal_env(tmp_path: Path, db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "FACILITATOR_DB": str(db),
+        "FACILITATOR_WEB": "0",
+        "TZ": "UTC",
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+
+
+def new_session(env: dict[str, str]) -> str:
+    made = subprocess.run(
+        [str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return re.search(r'"id": "([^"]+)"', made.stdout).group(1)
+
+
+def db_rows(db: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -4,10 +4,8 @@ kind of form and for the edit dialog; and two instances editing one entry are to
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +16,9 @@ import pytest
 
 from facilitator.core.entries import KINDS
 from facilitator.store import Store
-from tests.support import Terminal
+from tests.support import Terminal, new_session
+from tests.support import db_rows as query
+from tests.support import terminal_env as env_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,35 +30,10 @@ EXE = Path(sys.executable).with_name("facilitator")
 FIRST = {kind: ("title" if "title" in spec.required else "text") for kind, spec in KINDS.items()}
 
 
-def env_for(tmp_path: Path, db: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "FACILITATOR_DB": str(db),
-        "FACILITATOR_WEB": "0",
-        "TZ": "UTC",
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-    }
 
 
-def new_session(env: dict[str, str]) -> str:
-    made = subprocess.run(
-        [str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    return re.search(r'"id": "([^"]+)"', made.stdout).group(1)
 
 
-def query(db: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def wait_until(condition, timeout: float = 30, what: str = "condition"):

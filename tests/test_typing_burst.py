@@ -8,8 +8,6 @@ connection for a few seconds in the middle, and with two busy processes on the c
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Terminal
+from tests.support import Terminal, new_session, terminal_env
+from tests.support import db_rows as rows
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,35 +28,10 @@ pytestmark = [
 EXE = Path(sys.executable).with_name("facilitator")
 
 
-def terminal_env(tmp_path: Path, db: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "FACILITATOR_DB": str(db),
-        "FACILITATOR_WEB": "0",
-        "TZ": "UTC",
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-    }
 
 
-def new_session(env: dict[str, str]) -> str:
-    made = subprocess.run(
-        [str(EXE), "new", "--programme", "spelregels", "--place", "Zwolle", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    return re.search(r'"id": "([^"]+)"', made.stdout).group(1)
 
 
-def rows(db: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def quotes(db: Path) -> list[str]:
@@ -138,7 +112,7 @@ def test_twenty_quotes_in_one_burst_then_locked_then_busy(running_app, tmp_path)
     keys, texts = burst_of_quotes(1, 20)
     term.keys(*keys)
     expected += texts
-    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "twenty quotes stored", explain)
+    wait_until(lambda: len(quotes(db)) >= len(expected), 150, "twenty quotes stored", explain)
     assert quotes(db) == expected
 
     # 2. Another connection holds the write lock for a few seconds in the middle of a burst.
@@ -149,13 +123,13 @@ def test_twenty_quotes_in_one_burst_then_locked_then_busy(running_app, tmp_path)
     try:
         locker.execute("BEGIN IMMEDIATE")
         term.keys(*keys_b)
-        term.wait_for("opslaan", timeout=20)  # the app says it is waiting
+        term.wait_for("opslaan", timeout=60)  # the app says it is waiting
         time.sleep(3)  # the lock is held this long; the assertions below wait for conditions
         locker.execute("COMMIT")
     finally:
         locker.close()
     expected += texts_a + texts_b
-    wait_until(lambda: len(quotes(db)) >= len(expected), 60, "the locked burst stored", explain)
+    wait_until(lambda: len(quotes(db)) >= len(expected), 150, "the locked burst stored", explain)
     assert quotes(db) == expected
 
     # 3. Two busy processes on the cores while the next twenty arrive.
