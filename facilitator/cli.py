@@ -517,13 +517,13 @@ def export_command(
     from facilitator.store import StoreError
 
     if bool(session_id) == bool(series):
-        fail("name one SESSION to export, or --series all|THEME (see `facilitator export --help`)")
+        fail(t("cli_errors.export_one_or_series"))
     if series and fmt not in SERIES_FORMATS:
-        fail(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt}")
+        fail(t("cli_errors.series_formats", formats=", ".join(SERIES_FORMATS), format=fmt))
     if series and participants:
-        fail("--for-participants is for one session's draft, not for the series report")
+        fail(t("cli_errors.participants_not_series"))
     if participants and fmt not in REPORT_FORMATS:
-        fail(f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}")
+        fail(t("cli_errors.participants_formats", formats=", ".join(REPORT_FORMATS)))
     store = open_store(path, read_only=True)
     progress = _progress_printer()
     try:
@@ -561,7 +561,7 @@ def export_command(
     try:
         written = write_file(out, content)
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+        fail(t("cli_errors.cannot_write", path=out, error=exc.strerror or exc))
     if written.is_file():  # not after the content itself, for --out /dev/stdout or a pipe
         click.echo(str(written))
 
@@ -607,7 +607,7 @@ def import_command(
     except StoreError as exc:
         fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
-        fail(f"{file} could not be imported: {exc}")
+        fail(t("cli_errors.not_imported", file=file, error=speak(str(exc))))
     finally:
         store.close()
     click.echo(json.dumps({"id": sid}) if as_json else sid)
@@ -622,7 +622,7 @@ def _merge_import(store: Any, data: Any, file: Path, as_json: bool) -> None:
     except StoreError as exc:
         fail(str(exc))
     except sqlite3.Error as exc:
-        fail(f"{file} could not be merged: {exc}")
+        fail(t("cli_errors.not_merged", file=file, error=speak(str(exc))))
     finally:
         store.close()
     sid = data.session.id
@@ -768,7 +768,7 @@ async def _serve(
             png, svg = write_card_files(url, qr_dir, f"opmerkingen-{info.id}")
         except OSError as exc:
             await server.stop()
-            fail(f"cannot write the QR files into {qr_dir}: {exc.strerror or exc}")
+            fail(t("cli_errors.cannot_write_qr", folder=qr_dir, error=exc.strerror or exc))
         click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
