@@ -43,9 +43,17 @@ def db(tmp_path):
         (["bogus"], "onbekend commando 'bogus'", "no such command 'bogus'"),
         (["sessions", "--bogus"], "onbekende optie --bogus", "no such option --bogus"),
         (["new", "--programme", "spelregels"], "'--place' ontbreekt", "missing '--place'"),
-        (["new", "--place"], "optie --place verwacht een waarde", "option --place requires a value"),
+        (
+            ["new", "--place"],
+            "optie --place verwacht een waarde",
+            "option --place requires a value",
+        ),
         (["sessions", "--lang", "xx"], "kies uit nl, en", "choose from nl, en"),
-        (["demo", "--speed", "abc"], "ongeldige waarde voor '--speed'", "invalid value for '--speed'"),
+        (
+            ["demo", "--speed", "abc"],
+            "ongeldige waarde voor '--speed'",
+            "invalid value for '--speed'",
+        ),
         (["sessions", "one", "two"], "te veel argumenten", "too many arguments"),
     ],
 )
