@@ -38,6 +38,12 @@ _STORE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"(?P<path>.+) holds no facilitator data yet", "no_data_yet"),
         (r"(?P<text>'.*') is not a date as YYYY-MM-DD", "bad_date"),
         (r"the expected number of participants cannot be negative", "participants_negative"),
+        (r"unknown time zone (?P<zone>'.*') \(for example: (?P<example>.+)\)", "unknown_zone"),
+        (r"cannot write in (?P<path>.+): choose another --db path", "cannot_write_folder"),
+        (
+            r"(?P<path>.+) is an SQLite database of another program, not facilitator's",
+            "other_program",
+        ),
     )
 ]
 
