@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -19,9 +20,46 @@ from facilitator.i18n import t
 DB_HELP = "Database file (default: $FACILITATOR_DB, else the user's data folder)."
 
 
+# The store speaks English in its exceptions; the command line says the known ones in the
+# interface language (catalogue section [cli_errors]). Unknown messages pass through as they are.
+_STORE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"no session (?P<session>'.*') in this database", "no_session"),
+        (r"no entry (?P<entry>'.*')", "no_entry"),
+        (r"session (?P<session>'.*') is already in this database", "session_exists"),
+        (r"the place is empty", "place_empty"),
+        (r"programme (?P<programme>.+) has errors and cannot be used", "programme_has_errors"),
+        (r"no database at (?P<path>.+): check the --db path", "no_database"),
+        (r"no database at (?P<path>.+)", "no_database"),
+        (r"(?P<path>.+) is a folder, not a database file", "is_folder"),
+        (r"cannot read (?P<path>.+): fix its permissions", "cannot_read"),
+        (r"(?P<path>.+) is not a facilitator database \(or it is damaged\)", "not_a_database"),
+        (r"(?P<path>.+) holds no facilitator data yet", "no_data_yet"),
+        (r"(?P<text>'.*') is not a date as YYYY-MM-DD", "bad_date"),
+        (r"the expected number of participants cannot be negative", "participants_negative"),
+        (r"unknown time zone (?P<zone>'.*') \(for example: (?P<example>.+)\)", "unknown_zone"),
+        (r"cannot write in (?P<path>.+): choose another --db path", "cannot_write_folder"),
+        (
+            r"(?P<path>.+) is an SQLite database of another program, not facilitator's",
+            "other_program",
+        ),
+    )
+]
+
+
+def speak(message: str) -> str:
+    """A known English message of the store or core in the interface language."""
+    for pattern, key in _STORE_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            return t(f"cli_errors.{key}", **match.groupdict())
+    return message
+
+
 def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2: the contract for bad input."""
-    click.echo(f"facilitator: {message}", err=True)
+    click.echo(f"facilitator: {speak(message)}", err=True)
     sys.exit(2)
 
 
@@ -145,7 +183,7 @@ def demo(
     setup(ctx, None, lang)
     programme = find(programme_id)
     if programme is None:
-        fail(f"no valid programme {programme_id!r} (see `facilitator programmes`)")
+        fail(t("cli_errors.no_programme", programme=repr(programme_id)))
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as tmp:
         path = db or Path(tmp) / "demo.db"
         store = open_store(path, durable=db is not None)
@@ -254,7 +292,7 @@ def new(
         fail(str(exc))
     programme = find(programme_id)
     if programme is None:
-        fail(f"no valid programme {programme_id!r} (see `facilitator programmes`)")
+        fail(t("cli_errors.no_programme", programme=repr(programme_id)))
     store = open_store(path)
     try:
         sid = store.create_session(
@@ -315,23 +353,73 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
         )
 
 
+def _early_language(args: list[str]) -> None:
+    """Settle the language before click parses, so its usage errors speak it too."""
+    explicit = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            explicit = args[i + 1]
+        elif arg.startswith("--lang="):
+            explicit = arg.partition("=")[2]
+    try:
+        i18n.set_language(i18n.choose_language(explicit if explicit in i18n.LANGUAGES else None))
+    except Exception:  # a broken settings file must not hide the real error
+        i18n.set_language(i18n.DEFAULT)
+
+
+def click_message(exc: click.ClickException) -> str:
+    """click's own errors, by their class and parameter, in the interface language."""
+    if isinstance(exc, click.NoSuchOption):
+        return t("cli_errors.no_such_option", option=exc.option_name)
+    if isinstance(exc, click.BadOptionUsage):
+        key = "option_takes_no_value" if "does not take" in exc.message else "option_needs_value"
+        return t(f"cli_errors.{key}", option=exc.option_name)
+    if isinstance(exc, click.BadParameter):
+        param = exc.param
+        name = exc.param_hint or (param.get_error_hint(exc.ctx) if param and exc.ctx else "")
+        if not isinstance(name, str):
+            name = " / ".join(repr(n) for n in name)
+        if isinstance(exc, click.MissingParameter):
+            return t("cli_errors.missing_parameter", param=name)
+        if param is not None and isinstance(param.type, click.Choice):
+            choices = ", ".join(str(c) for c in param.type.choices)
+            return t("cli_errors.bad_choice", param=name, choices=choices)
+        numbers = (click.types.IntParamType, click.types.FloatParamType)
+        if param is not None and isinstance(param.type, numbers):
+            return t("cli_errors.bad_number", param=name)
+        return t("cli_errors.bad_value", param=name)
+    if isinstance(exc, click.UsageError):
+        unknown = re.match(r"No such command '(.*)'", exc.message)
+        if unknown:
+            return t("cli_errors.no_such_command", command=repr(unknown.group(1)))
+        if exc.message.startswith("Got unexpected extra argument"):
+            return t("cli_errors.extra_arguments")
+        return t("cli_errors.usage")
+    if isinstance(exc, click.FileError):
+        return t("cli_errors.file_error", file=exc.ui_filename)
+    return speak(exc.format_message())
+
+
 def run() -> None:
     """The console script: click's own usage errors also become one line on stderr, exit 2."""
+    _early_language(sys.argv[1:])
     try:
         main.main(standalone_mode=False, prog_name="facilitator")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("facilitator: aborted", err=True)
+        click.echo(f"facilitator: {t('cli_errors.aborted')}", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)  # usage errors carry the command they were about
-        where = f" (see `facilitator {ctx.info_name} --help`)" if ctx and ctx.parent else ""
-        click.echo(f"facilitator: {exc.format_message()}{where}", err=True)
+        where = t("cli_errors.see_help", command=ctx.info_name) if ctx and ctx.parent else ""
+        click.echo(f"facilitator: {click_message(exc)}{where}", err=True)
         sys.exit(2)
     except sqlite3.Error as exc:
         # The database stayed locked past the busy timeout, or a page turned out damaged.
-        click.echo(f"facilitator: the database could not be used: {exc}", err=True)
+        click.echo(f"facilitator: {t('cli_errors.database_unusable', error=exc)}", err=True)
         sys.exit(2)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python's final flush of
@@ -435,13 +523,13 @@ def export_command(
     from facilitator.store import StoreError
 
     if bool(session_id) == bool(series):
-        fail("name one SESSION to export, or --series all|THEME (see `facilitator export --help`)")
+        fail(t("cli_errors.export_one_or_series"))
     if series and fmt not in SERIES_FORMATS:
-        fail(f"the series comes as {', '.join(SERIES_FORMATS)}, not {fmt}")
+        fail(t("cli_errors.series_formats", formats=", ".join(SERIES_FORMATS), format=fmt))
     if series and participants:
-        fail("--for-participants is for one session's draft, not for the series report")
+        fail(t("cli_errors.participants_not_series"))
     if participants and fmt not in REPORT_FORMATS:
-        fail(f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}")
+        fail(t("cli_errors.participants_formats", formats=", ".join(REPORT_FORMATS)))
     store = open_store(path, read_only=True)
     progress = _progress_printer()
     try:
@@ -479,7 +567,7 @@ def export_command(
     try:
         written = write_file(out, content)
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+        fail(t("cli_errors.cannot_write", path=out, error=exc.strerror or exc))
     if written.is_file():  # not after the content itself, for --out /dev/stdout or a pipe
         click.echo(str(written))
 
@@ -525,7 +613,7 @@ def import_command(
     except StoreError as exc:
         fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
-        fail(f"{file} could not be imported: {exc}")
+        fail(t("cli_errors.not_imported", file=file, error=speak(str(exc))))
     finally:
         store.close()
     click.echo(json.dumps({"id": sid}) if as_json else sid)
@@ -540,7 +628,7 @@ def _merge_import(store: Any, data: Any, file: Path, as_json: bool) -> None:
     except StoreError as exc:
         fail(str(exc))
     except sqlite3.Error as exc:
-        fail(f"{file} could not be merged: {exc}")
+        fail(t("cli_errors.not_merged", file=file, error=speak(str(exc))))
     finally:
         store.close()
     sid = data.session.id
@@ -686,7 +774,7 @@ async def _serve(
             png, svg = write_card_files(url, qr_dir, f"opmerkingen-{info.id}")
         except OSError as exc:
             await server.stop()
-            fail(f"cannot write the QR files into {qr_dir}: {exc.strerror or exc}")
+            fail(t("cli_errors.cannot_write_qr", folder=qr_dir, error=exc.strerror or exc))
         click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -88,7 +88,7 @@ def test_the_environment_variable_names_the_database(tmp_path):
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, reason):
-    p = run(*args, "--db", str(tmp_path / "x.db"))
+    p = run(*args, "--db", str(tmp_path / "x.db"), "--lang", "en")
     assert p.returncode == 2
     assert reason in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
@@ -144,6 +144,7 @@ def test_a_database_error_is_one_line(tmp_path, monkeypatch, capsys):
         sys, "argv", ["facilitator", "new", "--programme", "spelregels", "--place", "X"]
     )
     monkeypatch.setenv("FACILITATOR_DB", str(tmp_path / "x.db"))
+    monkeypatch.setenv("FACILITATOR_LANG", "en")
     with pytest.raises(SystemExit) as stop:
         cli.run()
     assert stop.value.code == 2

@@ -25,7 +25,7 @@ def test_pair_without_a_running_host_says_how_to_start_one(db_path, session_id, 
     store.close()
     line = one_line(run("pair", session_id, "--db", str(db_path)))
     assert f"facilitator serve {session_id}" in line
-    assert one_line(run("pair", "nergens", "--db", str(db_path))).endswith(
+    assert one_line(run("pair", "nergens", "--db", str(db_path), "--lang", "en")).endswith(
         "no session 'nergens' in this database"
     )
 

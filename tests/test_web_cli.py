@@ -123,7 +123,7 @@ def test_serve_stops_cleanly_on_sigterm_and_writes_card_files(store, session_id,
 
 def test_serve_refuses_an_unknown_session_and_a_busy_port(store, session_id, db_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["serve", "nope", "--db", str(db_path)])
+    result = runner.invoke(main, ["serve", "nope", "--db", str(db_path), "--lang", "en"])
     assert result.exit_code == 2
     assert "no session 'nope'" in result.output and "Traceback" not in result.output
 
