@@ -142,17 +142,50 @@ def seed_capture(store: Store, session_id: str, now: datetime) -> None:
 # -- autoplay: the demo plays a short day by itself until a key is pressed --
 # (block index, fraction of the block gone, kind, fields, tags): entries a note-taker might type.
 SCRIPT_ENTRIES: tuple[tuple[int, float, str, dict, list[str]], ...] = (
-    (0, 0.5, "observation", {"text": "De zaal loopt langzaam vol; bij de koffie staan "
-        "mensen al in kleine groepjes te praten."}, ["sfeer"]),  # fmt: skip
-    (1, 0.3, "story", {"text": "Op het schoolplein werd mijn zoon uitgelachen om zijn "
-        "lunch. Een andere moeder ging ernaast zitten en vroeg wat het was."},
-        ["misverstand", "omstanders"]),  # fmt: skip
-    (1, 0.7, "quote", {"text": "Je merkt pas hoe weinig je van je buren weet als je het "
-        "samen over eten hebt.", "speaker": "deelnemer"}, ["ontmoeting"]),  # fmt: skip
-    (3, 0.4, "insight", {"text": "Kleine gebaren van omstanders maken meer verschil "
-        "dan grote campagnes."}, ["omstanders"]),  # fmt: skip
-    (3, 0.8, "design_question", {"text": "Hoe maken we de drempel lager om een buurman "
-        "aan te spreken die je niet kent?"}, ["ontmoeting"]),  # fmt: skip
+    (
+        0,
+        0.5,
+        "observation",
+        {
+            "text": "De zaal loopt langzaam vol; bij de koffie staan "
+            "mensen al in kleine groepjes te praten."
+        },
+        ["sfeer"],
+    ),  # fmt: skip
+    (
+        1,
+        0.3,
+        "story",
+        {
+            "text": "Op het schoolplein werd mijn zoon uitgelachen om zijn "
+            "lunch. Een andere moeder ging ernaast zitten en vroeg wat het was."
+        },
+        ["misverstand", "omstanders"],
+    ),  # fmt: skip
+    (
+        1,
+        0.7,
+        "quote",
+        {
+            "text": "Je merkt pas hoe weinig je van je buren weet als je het samen over eten hebt.",
+            "speaker": "deelnemer",
+        },
+        ["ontmoeting"],
+    ),  # fmt: skip
+    (
+        3,
+        0.4,
+        "insight",
+        {"text": "Kleine gebaren van omstanders maken meer verschil dan grote campagnes."},
+        ["omstanders"],
+    ),  # fmt: skip
+    (
+        3,
+        0.8,
+        "design_question",
+        {"text": "Hoe maken we de drempel lager om een buurman aan te spreken die je niet kent?"},
+        ["ontmoeting"],
+    ),  # fmt: skip
 )
 
 # Remarks from phones, anonymous, posted during a break (or the meal) the way the server does.

@@ -81,7 +81,9 @@ def test_the_demo_plays_its_day_by_the_clock(store, programme, clock):
     remarks = store.list_remarks(session_id)
     assert len(remarks) == done.count("remark")
     # The remark path keeps only a slot and the text: nothing about when or who.
-    assert all(set(r) <= {"id", "session_id", "slot", "text", "hidden", "released"} for r in remarks)
+    assert all(
+        set(r) <= {"id", "session_id", "slot", "text", "hidden", "released"} for r in remarks
+    )
     # Stopped for good: another step does nothing.
     assert play.step() == [] and play.stop() is False
 
