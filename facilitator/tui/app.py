@@ -111,9 +111,10 @@ class FacilitatorApp(Translated, App[None]):
         if self.initial_session:
             self.open_session(self.initial_session)
             if self.demo_autoplay:
+                from facilitator.tui.capture_actions import EntriesChanged
                 from facilitator.tui.demo_play import start_autoplay
 
-                self.autoplay = start_autoplay(self)
+                self.autoplay = start_autoplay(self, EntriesChanged)
         else:
             from facilitator.tui.screens.start import StartScreen
 

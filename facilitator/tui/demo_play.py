@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from typing import Any
+
+from textual.message import Message
 
 from facilitator.demo import Autoplay
 from facilitator.i18n import t
@@ -13,8 +16,12 @@ from facilitator.store import StoreError
 TICK_SECONDS = 0.5  # how often the clock is read; what is due is worked out from the clock
 
 
-def start_autoplay(app: Any) -> Autoplay | None:
-    """Start the demo's autoplay on `app` (a demo with a session), or None."""
+def start_autoplay(app: Any, entries_changed: Callable[[], Message]) -> Autoplay | None:
+    """Start the demo's autoplay on `app` (a demo with a session), or None.
+
+    `entries_changed` makes the message that has the run screen show new entries (passed in by
+    the app, so this module stays out of the screens' import circle).
+    """
     if not app.initial_session:
         return None
     # The next block starts about a second and a half (real time) before the block's time runs out.
@@ -31,9 +38,7 @@ def start_autoplay(app: Any) -> Autoplay | None:
         if done:
             app.database_changed.publish(None)
             if any(d.startswith("entry:") for d in done):
-                from facilitator.tui.capture_actions import EntriesChanged
-
-                app.screen.post_message(EntriesChanged())
+                app.screen.post_message(entries_changed())
 
     def tick() -> None:
         if autoplay.stopped:
