@@ -198,6 +198,7 @@ def demo(
             author="DEMO",
             demo_speed=speed,
             demo_throwaway=db is None,
+            demo_autoplay=True,
         )
         try:
             app.run()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from facilitator.core.clock import CLOSE, START
+from facilitator.core.clock import CLOSE, START, compute, refusal
 from facilitator.core.programme import Programme
 from facilitator.store import Store
 
@@ -136,3 +137,138 @@ def seed_capture(store: Store, session_id: str, now: datetime) -> None:
 
 
 # -- end capture: sample entries --
+
+
+# -- autoplay: the demo plays a short day by itself until a key is pressed --
+# (block index, fraction of the block gone, kind, fields, tags): entries a note-taker might type.
+SCRIPT_ENTRIES: tuple[tuple[int, float, str, dict, list[str]], ...] = (
+    (
+        0,
+        0.5,
+        "observation",
+        {
+            "text": "De zaal loopt langzaam vol; bij de koffie staan "
+            "mensen al in kleine groepjes te praten."
+        },
+        ["sfeer"],
+    ),  # fmt: skip
+    (
+        1,
+        0.3,
+        "story",
+        {
+            "text": "Op het schoolplein werd mijn zoon uitgelachen om zijn "
+            "lunch. Een andere moeder ging ernaast zitten en vroeg wat het was."
+        },
+        ["misverstand", "omstanders"],
+    ),  # fmt: skip
+    (
+        1,
+        0.7,
+        "quote",
+        {
+            "text": "Je merkt pas hoe weinig je van je buren weet als je het samen over eten hebt.",
+            "speaker": "deelnemer",
+        },
+        ["ontmoeting"],
+    ),  # fmt: skip
+    (
+        3,
+        0.4,
+        "insight",
+        {"text": "Kleine gebaren van omstanders maken meer verschil dan grote campagnes."},
+        ["omstanders"],
+    ),  # fmt: skip
+    (
+        3,
+        0.8,
+        "design_question",
+        {"text": "Hoe maken we de drempel lager om een buurman aan te spreken die je niet kent?"},
+        ["ontmoeting"],
+    ),  # fmt: skip
+)
+
+# Remarks from phones, anonymous, posted during a break (or the meal) the way the server does.
+SCRIPT_REMARKS = (
+    "Ik vond het spannend om mijn verhaal te vertellen, maar het luchtte op.",
+    "Meer tijd voor de kleine groepjes graag.",
+)
+
+
+class Autoplay:
+    """Plays the demo's day: the next block shortly before a block's time runs out, a few
+    entries and remarks on the way. Reads the clock on every `step` (no counted ticks), writes
+    through the store like a facilitator's clock action and a phone's remark; `stop` is final.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        session_id: str,
+        clock: Callable[[], datetime],
+        *,
+        lead_seconds: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.clock = clock
+        self.lead_seconds = lead_seconds  # start the next block this long before time runs out
+        self.stopped = False
+        self._done: set[tuple[str, int]] = set()
+
+    def stop(self) -> bool:
+        """Stop for good; True the first time (so the caller says so once)."""
+        first = not self.stopped
+        self.stopped = True
+        return first
+
+    def step(self) -> list[str]:
+        """Do what is due now; returns what was done ("start:KEY", "entry:KIND", "remark",
+        "close"), empty when nothing was."""
+        if self.stopped:
+            return []
+        session = self.store.get_session(self.session_id)
+        blocks = session.programme.blocks
+        now = self.clock()
+        state = compute(blocks, self.store.clock_events(self.session_id), now)
+        current = state.current
+        if state.state == "closed" or current is None or state.paused:
+            return []
+        done: list[str] = []
+        index = next(i for i, b in enumerate(blocks) if b.key == current.key)
+        allowed = max(current.allowed_seconds, 1.0)
+        gone = 1.0 - state.block_remaining / allowed
+        for n, (at, fraction, kind, fields, tags) in enumerate(SCRIPT_ENTRIES):
+            if at == index and gone >= fraction and ("entry", n) not in self._done:
+                self._done.add(("entry", n))
+                self.store.add_entry(
+                    self.session_id,
+                    kind,
+                    dict(fields),
+                    author="DEMO",
+                    block_key=current.key,
+                    tags=list(tags),
+                    now=now,
+                )
+                done.append(f"entry:{kind}")
+        if blocks[index].kind in ("break", "meal") and gone >= 0.3:
+            for n, text in enumerate(SCRIPT_REMARKS):
+                if ("remark", n) not in self._done:
+                    self._done.add(("remark", n))
+                    slot, _released = self.store.post_remark(self.session_id, text, now=now)
+                    if slot is not None:
+                        done.append("remark")
+                    break  # one remark per step: they arrive one by one
+        if state.block_remaining <= self.lead_seconds:
+            nxt = state.next_block()
+            if nxt is None:
+                self.store.add_clock_event(self.session_id, CLOSE, now)
+                self.stopped = True
+                done.append("close")
+            elif refusal(state, START, {"key": nxt.key}) is None:
+                self.store.add_clock_event(self.session_id, START, now, {"key": nxt.key})
+                done.append(f"start:{nxt.key}")
+        return done
+
+
+# -- end autoplay --

@@ -48,6 +48,7 @@ class FacilitatorApp(Translated, App[None]):
         author: str | None = None,
         demo_speed: float | None = None,
         demo_throwaway: bool = True,
+        demo_autoplay: bool = False,
         poll_interval: float = 1.0,
         web: dict[str, Any] | None = None,
     ) -> None:
@@ -58,6 +59,8 @@ class FacilitatorApp(Translated, App[None]):
         self.author = (author or "").strip()
         self.demo_speed = demo_speed
         self.demo_throwaway = demo_throwaway  # the demo's database goes when the app closes
+        self.demo_autoplay = demo_autoplay  # the demo plays its day until a key is pressed
+        self.autoplay: Any = None  # its Autoplay (facilitator.demo), once started
         self.poll_interval = poll_interval
         self.web_options = web if web is not None else {}
         self._data_version: int | None = None
@@ -78,6 +81,10 @@ class FacilitatorApp(Translated, App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Keys from the terminal are handled one at a time, in the order typed (tui/keys.py).
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if self.autoplay is not None:  # the demo plays by itself until a key is pressed
+                from facilitator.tui.demo_play import stop_autoplay
+
+                stop_autoplay(self)
             await self.key_router.deliver(event)
             return
         await super().on_event(event)
@@ -103,6 +110,11 @@ class FacilitatorApp(Translated, App[None]):
             self.set_interval(self.poll_interval, self._poll_database)
         if self.initial_session:
             self.open_session(self.initial_session)
+            if self.demo_autoplay:
+                from facilitator.tui.capture_actions import EntriesChanged
+                from facilitator.tui.demo_play import start_autoplay
+
+                self.autoplay = start_autoplay(self, EntriesChanged)
         else:
             from facilitator.tui.screens.start import StartScreen
 

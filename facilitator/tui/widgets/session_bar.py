@@ -1,7 +1,8 @@
 """The top line of the run screen: which session, the session clock against 4:30, the expected end.
 
 The expected end and how late the day runs matter most during a session: when the line is short
-of room, the title goes first, then the "/ 4:30:00" target, then the demo badge, then the session
+of room, the title goes first (but the target goes before the theme's name is cut), then the
+"/ 4:30:00" target, then the demo badge, then the session
 clock, so the end and the lateness stay whole down to 40 columns.
 """
 
@@ -135,7 +136,10 @@ class SessionBar(Horizontal):
             ("", False, end_text(state, short=True)),
         ]
         clock, show_demo, end = options[-1]
-        for option in options:
+        # The "/ 4:30:00" target goes before the theme's name is cut (a cut theme reads wrong).
+        whole = cell_len(self._fit_title(10**6))
+        fits = [o for o in options[:2] if self._width(*o) + whole <= room]
+        for option in fits or options:
             if self._width(*option) <= room:
                 clock, show_demo, end = option
                 break
