@@ -123,6 +123,7 @@ async def settle(pilot, app, rounds: int = 2) -> None:
 
 EXE = Path(sys.executable).with_name("facilitator")
 
+
 def terminal_env(tmp_path: Path, db: Path) -> dict[str, str]:
     return {
         **os.environ,

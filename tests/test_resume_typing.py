@@ -30,12 +30,6 @@ EXE = Path(sys.executable).with_name("facilitator")
 FIRST = {kind: ("title" if "title" in spec.required else "text") for kind, spec in KINDS.items()}
 
 
-
-
-
-
-
-
 def wait_until(condition, timeout: float = 30, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

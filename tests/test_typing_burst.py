@@ -28,12 +28,6 @@ pytestmark = [
 EXE = Path(sys.executable).with_name("facilitator")
 
 
-
-
-
-
-
-
 def quotes(db: Path) -> list[str]:
     return [r[0] for r in rows(db, "SELECT text FROM entries WHERE kind = 'quote' ORDER BY rowid")]
 
