@@ -31,7 +31,10 @@ from facilitator.store import Store
 
 FACILITATOR = str(Path(sys.executable).with_name("facilitator"))
 ATTACKERS = 2000
-DEADLINE = 5.0  # generous for a busy machine; the bench measures the 1-second target
+# Generous for a busy machine (5 s was once too short with other tests on both cores): the test
+# shows a phone gets through at all while the connections hold on; `scripts/bench.py web_flood`
+# measures the 1-second target.
+DEADLINE = 30.0
 
 pytestmark = pytest.mark.slow
 
