@@ -188,5 +188,5 @@ def test_new_takes_a_time_zone_and_refuses_an_unknown_one(tmp_path):
         store.close()
     bad = run("new", "--programme", "spelregels", "--place", "X", "--timezone", "Mars/Base",
               "--db", db)  # fmt: skip
-    assert bad.exit_code == 2 and "unknown time zone 'Mars/Base'" in bad.stderr
+    assert bad.exit_code == 2 and "onbekende tijdzone 'Mars/Base'" in bad.stderr  # Dutch by default
     assert len(bad.stderr.strip().splitlines()) == 1
