@@ -254,6 +254,11 @@ def install_fd_watch(
         if isinstance(exc, OSError) and exc.errno in OUT_OF_FILES:
             on_out_of_files()
             return
+        # After an EMFILE asyncio retries accepting a second later (call_later of
+        # `_start_serving`); when the server was closed meanwhile, that retry raises
+        # "Invalid file descriptor: -1" with a traceback. Nothing is left to serve: say nothing.
+        if isinstance(exc, ValueError) and "_start_serving" in repr(context.get("handle")):
+            return
         if previous is not None:
             previous(loop, context)
         else:

@@ -180,6 +180,8 @@ class RemarkServer:
     def _out_of_files(self) -> None:
         """asyncio could not accept a connection: no file descriptors left. Said once; the least
         useful connections make room."""
+        if self._runner is None:  # stopped: an accept retry scheduled before the stop
+            return
         if self.guard is not None:
             self.guard.shed()
         if self.trouble is None:
@@ -189,13 +191,13 @@ class RemarkServer:
 
     async def stop(self) -> None:
         """Stop listening; safe to call twice, or without a start."""
-        if self._undo_fd_watch is not None:
-            self._undo_fd_watch()
-            self._undo_fd_watch = None
         runner, self._runner = self._runner, None
         self.port = None
         if runner is not None:
             await runner.cleanup()
+        # The watch stays on this loop after the sockets close: an accept retry asyncio
+        # scheduled after an EMFILE may still fire (see install_fd_watch); it only hides that.
+        self._undo_fd_watch = None
 
     def base_url(self) -> tuple[str, str | None]:
         """(the base URL phones open, a problem or None): "no_network" or "loopback"."""
