@@ -534,18 +534,7 @@ class Capturer:
             "updated_at": iso(self.app.clock()),
         }
         self.unsaved[keeper.id] = row
-        store = self.store
-
-        def write() -> None:
-            store.save_draft(
-                keeper.id,
-                keeper.session_id,
-                values.kind,
-                data,
-                author=keeper.author,
-                entry_id=keeper.entry_id,
-                now=self.app.clock(),
-            )
+        write = self._draft_writer(keeper, values.kind, data)
 
         def written(_result: Any) -> None:
             self.unsaved.pop(keeper.id, None)
@@ -609,21 +598,29 @@ class Capturer:
             expected_revision=current.revision,
         )
 
-    def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
-        keeper.close()
-        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
+    def _draft_writer(
+        self, keeper: DraftKeeper, kind: str, data: dict[str, Any]
+    ) -> Callable[[], None]:
+        """The draft's write, for the store's thread (the same row, whoever asks for it)."""
         store = self.store
 
         def write() -> None:
             store.save_draft(
                 keeper.id,
                 keeper.session_id,
-                values.kind,
+                kind,
                 data,
                 author=keeper.author,
                 entry_id=keeper.entry_id,
                 now=self.app.clock(),
             )
+
+        return write
+
+    def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
+        keeper.close()
+        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
+        write = self._draft_writer(keeper, values.kind, data)
 
         self.app.saves.put(Commit(write))
         self.app.notify(t("conflict.later"), timeout=6)
