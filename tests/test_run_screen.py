@@ -249,6 +249,24 @@ async def test_another_app_on_the_same_database_sees_clock_actions(
         assert app.screen.state.current.name == "Welkom en kennismaking"
 
 
+async def test_a_commit_before_the_first_poll_is_not_taken_as_the_baseline(
+    db_path, session_id, clock, store
+):
+    """Another app commits after this one has read the session but before its first poll:
+    the first poll must still see the change (it was once taken as the starting point and
+    missed for good, which a busy machine turned into a flaky test)."""
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.screen.state is not None, what="the run screen")
+        other = Store.open(db_path)
+        other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+        other.close()
+        await app._poll_database_now()  # the timer's first tick, by hand
+        await until(
+            pilot, lambda: app.screen.state.current is not None, what="the other app's start"
+        )
+
+
 async def test_start_screen_creates_a_session(store, clock):
     app = make_app(store, clock=clock, poll_interval=0)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -107,6 +107,10 @@ class FacilitatorApp(Translated, App[None]):
         # The remark server (and its aiohttp import) waits until the first screen is painted.
         self.call_after_refresh(self.start_services)
         if self.poll_interval > 0:
+            # The baseline is taken before the first screen reads anything: a commit by another
+            # app between that read and the first poll would otherwise be in the baseline and
+            # never be noticed (PRAGMA data_version reads no page, so this does not wait).
+            self._data_version = self.store.data_version()
             self.set_interval(self.poll_interval, self._poll_database)
         if self.initial_session:
             self.open_session(self.initial_session)
