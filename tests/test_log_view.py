@@ -10,7 +10,8 @@ from textual.widgets import Select
 
 from facilitator.core import clock as ck
 from facilitator.store import Store
-from facilitator.tui.app import DatabaseChanged, make_app
+from facilitator.tui.app import make_app
+from facilitator.tui.messages import DatabaseChanged
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import EntryTable

@@ -17,9 +17,9 @@ from facilitator.core.clock import Clock, utcnow
 from facilitator.i18n import t
 from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
-from facilitator.tui.messages import DatabaseChanged
+from facilitator.tui.messages import EntriesChanged
 
-__all__ = ["DatabaseChanged", "FacilitatorApp", "make_app"]  # DatabaseChanged: its old home
+__all__ = ["FacilitatorApp", "make_app"]
 
 T = TypeVar("T")
 
@@ -115,7 +115,6 @@ class FacilitatorApp(Translated, App[None]):
         if self.initial_session:
             self.open_session(self.initial_session)
             if self.demo_autoplay:
-                from facilitator.tui.capture_actions import EntriesChanged
                 from facilitator.tui.demo_play import start_autoplay
 
                 self.autoplay = start_autoplay(self, EntriesChanged)

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.timer import Timer
 
 from facilitator.core.entries import KINDS, Capture, Entry, summary
 from facilitator.core.timeutil import iso, parse_iso
 from facilitator.i18n import t
+from facilitator.tui.messages import EntriesChanged
 from facilitator.tui.saving import Commit
 
 if TYPE_CHECKING:
@@ -122,10 +122,6 @@ def owner_alive(owner: Any) -> bool:
         return False
     start = _process_start(pid)
     return start is None or owner.get("start") in (None, start)
-
-
-class EntriesChanged(Message, bubble=False):
-    """This session's entries changed (a capture here, or another app's)."""
 
 
 class DraftKeeper:

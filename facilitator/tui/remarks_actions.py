@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
 from facilitator.i18n import t
+from facilitator.tui.messages import RemarksChanged
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -58,15 +58,6 @@ async def park_held_remarks(app: Any, session_id: str) -> None:
     buffer = _local_buffer(app)
     if buffer is not None and buffer.held_count(session_id):
         await app.db(buffer.park, session_id, now=app.clock())
-
-
-class RemarksChanged(Message, bubble=False):
-    """The remark server in this process stored a remark or released a batch."""
-
-    def __init__(self, session_id: str, released: int) -> None:
-        super().__init__()
-        self.session_id = session_id
-        self.released = released
 
 
 # -- the server's life in the app ------------------------------------------------------------
@@ -219,7 +210,7 @@ class RemarkActions:
         if message.released and message.session_id == self.session_id:  # type: ignore[attr-defined]
             await self._notice_new_remarks()
 
-    async def on_database_changed(self, message: Message) -> None:
+    async def on_database_changed(self, message: Any) -> None:
         await self._notice_new_remarks()
 
     def room_break_widget(self) -> Widget | None:

@@ -19,9 +19,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
-from textual.message import Message
 
 from facilitator.i18n import t
+from facilitator.tui.messages import SyncStatusChanged
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -33,10 +33,6 @@ SYNC_BINDINGS: list[BindingType] = [
     Binding("N", "notetakers", "sync.key_open", show=False, tooltip="sync.help_open"),
 ]
 SYNC_HELP_SECTIONS: dict[str, str] = {"notetakers": "view"}
-
-
-class SyncStatusChanged(Message, bubble=False):
-    """A laptop's sync went online or offline, or its outbox count changed."""
 
 
 def sync_enabled(app: Any) -> bool:
@@ -76,10 +72,7 @@ async def start_sync_services(app: Any) -> None:
     from facilitator.sync.host import NoteTakerServer
 
     def changed() -> None:
-        from facilitator.tui.app import DatabaseChanged
-
-        for screen in app.screen_stack:
-            screen.post_message(DatabaseChanged())
+        app.database_changed.publish(None)
 
     options = app.web_options or {}
     server = NoteTakerServer(
@@ -114,11 +107,9 @@ async def stop_sync_services(app: Any) -> None:
 
 async def _sync_loop(app: Any) -> None:
     from facilitator.sync.client import SyncLoop
-    from facilitator.tui.app import DatabaseChanged
 
     def received() -> None:
-        for screen in app.screen_stack:
-            screen.post_message(DatabaseChanged())
+        app.database_changed.publish(None)
 
     def status(_session_id: str) -> None:
         for screen in app.screen_stack:

@@ -185,7 +185,8 @@ class LogScreen(Translated, Screen[None]):
         self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
 
     def on_screen_resume(self) -> None:
-        follow_database_changes(self)  # kept between visits: off the stack it hears nothing
+        # Kept between visits: off the stack it hears nothing.
+        follow_database_changes(self, self.app.database_changed)
         # Back from a form or the history, or opened again from the run screen: show what changed.
         if self._refocus:
             self._refocus = False

@@ -20,9 +20,10 @@ from facilitator.core.text import one_line
 from facilitator.core.timeutil import parse_iso
 from facilitator.i18n import t
 from facilitator.sync import store_sync as ss
-from facilitator.tui.app import DatabaseChanged, FacilitatorApp
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
-from facilitator.tui.sync_actions import SyncStatusChanged, status_text
+from facilitator.tui.messages import DatabaseChanged, SyncStatusChanged, follow_database_changes
+from facilitator.tui.sync_actions import status_text
 
 REFRESH_SECONDS = 1.0
 
@@ -80,6 +81,8 @@ class NoteTakersScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        # Laptops' pushes (and other connections' commits) reach it as DatabaseChanged.
+        follow_database_changes(self, self.app.database_changed)
         table = self.query_one(DataTable)
         table.add_column(Text(t("sync.col_author")), key="author")
         table.add_column(Text(t("sync.col_heard")), key="heard")

@@ -25,11 +25,10 @@ from textual.widgets import Footer, Input, Static
 from facilitator.core.clock import compute
 from facilitator.core.text import clean
 from facilitator.i18n import t
-from facilitator.tui.app import DatabaseChanged, FacilitatorApp
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import DismissOnce, Translated, plain
-from facilitator.tui.messages import follow_database_changes
+from facilitator.tui.messages import DatabaseChanged, RemarksChanged, follow_database_changes
 from facilitator.tui.remarks_actions import (
-    RemarksChanged,
     held_remarks,
     park_held_remarks,
     remark_url,
@@ -118,7 +117,7 @@ class RemarksScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        follow_database_changes(self)
+        follow_database_changes(self, self.app.database_changed)
         head = (
             t("remarks.col_slot").ljust(SLOT_WIDTH)[:SLOT_WIDTH]
             + t("remarks.col_state").ljust(STATE_WIDTH)[:STATE_WIDTH]

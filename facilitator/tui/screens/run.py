@@ -17,23 +17,26 @@ from facilitator.core.clock import ClockEvent, ClockState, compute, fmt_duration
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
-from facilitator.tui.app import DatabaseChanged, FacilitatorApp
+from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
 from facilitator.tui.capture_actions import (
     CAPTURE_BINDINGS,
     CAPTURE_HELP_SECTIONS,
     CaptureActions,
-    EntriesChanged,
 )
 from facilitator.tui.commands import KeyCommands
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
-from facilitator.tui.messages import follow_database_changes
+from facilitator.tui.messages import (
+    DatabaseChanged,
+    EntriesChanged,
+    SyncStatusChanged,
+    follow_database_changes,
+)
 from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
 from facilitator.tui.sync_actions import (
     SYNC_BINDINGS,
     SYNC_HELP_SECTIONS,
     SyncActions,
-    SyncStatusChanged,
     apply_notetaker_mode,
     status_text,
 )
@@ -125,7 +128,7 @@ class RunScreen(
         yield KeyBar()
 
     def on_mount(self) -> None:
-        follow_database_changes(self)
+        follow_database_changes(self, self.app.database_changed)
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
