@@ -11,7 +11,7 @@ Each is printed beside the same figures for the idle app (no remarks coming), me
 way in the same run. Target: p99 under 100 ms with the burst. The longest stall is printed too:
 on this shared machine it includes the process not being scheduled, and the collector's full
 collections (their longest is printed: the app freezes what exists after start, see
-facilitator.launch and tui.remarks_actions).
+facilitator.launch and tui.remark_service).
 """
 
 from __future__ import annotations
@@ -87,11 +87,11 @@ async def main(path):
                 app.post_message(key)
 
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
-        while app.remark_server is None and app.remark_server_error is None:
+        while app.remarks.server is None and app.remarks.error is None:
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         tasks = [asyncio.create_task(stall_probe()), asyncio.create_task(key_probe())]
-        print("ready", app.remark_server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print("ready", app.remarks.server.port, remark_path(store.get_session(sid).remark_token), flush=True)
         loop = asyncio.get_running_loop()
         while True:
             line = (await loop.run_in_executor(None, sys.stdin.readline)).split()

@@ -43,11 +43,11 @@ async def main(path):
     app = make_app(store, session_id=sid, web=web)
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         # The app starts its remark server after the first paint.
-        while app.remark_server is None and app.remark_server_error is None:
+        while app.remarks.server is None and app.remarks.error is None:
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         from facilitator.web.qr import remark_path
-        print(app.remark_server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print(app.remarks.server.port, remark_path(store.get_session(sid).remark_token), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
         print(store.remark_counts(sid), file=sys.stderr)
     store.close()

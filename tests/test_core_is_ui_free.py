@@ -57,7 +57,6 @@ CYCLE_EXCEPTIONS = [
         {
             "facilitator.tui.app",
             "facilitator.tui.capture_actions",
-            "facilitator.tui.remarks_actions",
             "facilitator.tui.screens.log",
             "facilitator.tui.screens.notetakers",
             "facilitator.tui.screens.remarks",

@@ -97,14 +97,14 @@ async def test_a_laptop_in_note_taker_mode_follows_the_host(store, session_id, t
             screen = app.screen
             assert screen.notetaker
             # No remark page on a note-taker's laptop: remarks belong on the host.
-            await until(lambda: app.remark_server_error is not None, pilot)
+            await until(lambda: app.remarks.error is not None, pilot)
             await until(
                 lambda: (
                     not [w for w in app.workers if w.group == "remark-server" and not w.is_finished]
                 ),
                 pilot,
             )
-            assert app.remark_server is None and getattr(app, "sync_server", None) is None
+            assert app.remarks.server is None and getattr(app, "sync_server", None) is None
             actions = {row[2] for row in help_rows(screen)}
             assert "Volgend blok" not in actions and "Onderbreken" not in actions
             assert "Notulisten" in actions

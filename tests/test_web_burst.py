@@ -57,11 +57,11 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0.2)
     path = remark_path(store.get_session(session_id).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(lambda: app.remark_server is not None, pilot)
+        await until(lambda: app.remarks.server is not None, pilot)
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         screen = app.screen
-        sent = await phones(app.remark_server.port, path, "a")
+        sent = await phones(app.remarks.server.port, path, "a")
         # The block ends: what waits (in memory or on disk) is released and shown.
         store.add_clock_event(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
         await until(lambda: len(screen.remarks) == len(sent), pilot)
@@ -78,7 +78,7 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
         # Then the run screen, with a second burst: all stored, the screen answers.
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, RunScreen), pilot)
-        more = await phones(app.remark_server.port, path, "b")
+        more = await phones(app.remarks.server.port, path, "b")
         store.add_clock_event(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
         await until(
             lambda: store.remark_counts(session_id)["shown"] == len(sent) + len(more), pilot
@@ -94,8 +94,8 @@ async def test_releasing_by_hand_includes_what_the_server_holds(store, session_i
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
     path = remark_path(store.get_session(session_id).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(lambda: app.remark_server is not None, pilot)
-        url = f"http://127.0.0.1:{app.remark_server.port}{path}"
+        await until(lambda: app.remarks.server is not None, pilot)
+        url = f"http://127.0.0.1:{app.remarks.server.port}{path}"
         async with aiohttp.ClientSession() as http:
             for text in ("eerste", "tweede"):
                 async with http.get(url) as page:

@@ -162,9 +162,9 @@ async def test_the_remarks_screen_says_plainly_when_descriptors_ran_out(store, s
     web = {"enabled": True, "host": "127.0.0.1", "port": 0}
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
     async with app.run_test(size=(140, 45)) as pilot, asyncio.timeout(60):
-        while app.remark_server is None:
+        while app.remarks.server is None:
             await pilot.pause(0.05)
-        server = app.remark_server
+        server = app.remarks.server
         told: list[str] = []
         server.inner.on_trouble = told.append
         for _ in range(3):

@@ -12,11 +12,11 @@ from textual.widgets import Input, Static
 from facilitator.core import clock as ck
 from facilitator.store import Store
 from facilitator.tui.app import make_app
-from facilitator.tui.remarks_actions import RemarkInvite
 from facilitator.tui.screens.remarks import FolderPrompt, RemarksScreen
 from facilitator.tui.screens.room import RoomClockScreen
 from facilitator.tui.screens.run import RunScreen
 from facilitator.tui.widgets.qr import QRCode
+from facilitator.tui.widgets.remark_invite import RemarkInvite
 from facilitator.tui.widgets.remark_list import RemarkList
 from facilitator.web.qr import participant_url, remark_path
 from tests import support
@@ -74,8 +74,8 @@ async def test_server_runs_with_the_app_and_batches_reach_the_run_screen(store, 
     path = remark_path(store.get_session(running).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await server_started(app, pilot)
-        assert app.remark_server is not None and app.remark_server.running
-        port = app.remark_server.port
+        assert app.remarks.server is not None and app.remarks.server.running
+        port = app.remarks.server.port
         assert await post(port, path, "eerste") == 303
         assert await post(port, path, "tweede") == 303
         await pilot.pause()
@@ -232,7 +232,7 @@ async def test_no_network_no_code_in_the_room_and_a_plain_message(
     )
     async with app.run_test(size=(140, 45)) as pilot:
         await server_started(app, pilot)
-        assert app.remark_server.running
+        assert app.remarks.server.running
         run = app.screen
         assert run.room_break_widget() is None
         await pilot.press("m")
@@ -246,7 +246,7 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
     app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0)
     async with app.run_test(size=(140, 45)) as pilot:
         await server_started(app, pilot)
-        assert app.remark_server is None
+        assert app.remarks.server is None
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         await pilot.pause()
@@ -256,11 +256,11 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
     blocker = make_app(store, session_id=running, clock=clock, web=dict(LOCAL), poll_interval=0)
     async with blocker.run_test(size=(120, 40)) as blocker_pilot:
         await server_started(blocker, blocker_pilot)
-        port = blocker.remark_server.port
+        port = blocker.remarks.server.port
         app = app_for(store, running, clock, web={**LOCAL, "port": port}, poll_interval=0)
         async with app.run_test(size=(140, 45)) as pilot:
             await server_started(app, pilot)
-            assert app.remark_server is None and "already in use" in app.remark_server_error
+            assert app.remarks.server is None and "already in use" in app.remarks.error
             await pilot.press("m")
             await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
             await pilot.pause()
@@ -281,7 +281,7 @@ async def test_quitting_right_away_leaves_no_server_behind(store, running, clock
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("q")
     await asyncio.sleep(0.05)
-    server = getattr(app, "remark_server", None)
+    server = app.remarks.server
     assert server is None or not server.running
 
 

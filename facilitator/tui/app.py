@@ -66,8 +66,19 @@ class FacilitatorApp(Translated, App[None]):
         self._data_version: int | None = None
         # Published once per change noticed; screens subscribe (see tui/messages.py).
         self.database_changed: Signal[None] = Signal(self, "database-changed")
-        self.remark_server = None  # set by start_services once the server listens
-        self.remark_server_error: str | None = None
+        # (session id, remarks released) from the remark server in this app.
+        self.remarks_changed: Signal[tuple[str, int]] = Signal(self, "remarks-changed")
+        from facilitator.tui.remark_service import RemarkService
+
+        self.remarks = RemarkService(
+            store,
+            web_options=self.web_options,
+            clock=lambda: self.clock(),
+            db=self.db,
+            on_change=lambda session_id, released: self.remarks_changed.publish(
+                (session_id, released)
+            ),
+        )
         self.sync_server = None  # the note-takers' server (issue 10), set by start_sync_services
         self.sync_server_error: str | None = None
         self.sync_status: dict[str, Any] = {}  # a laptop's sync state per session
@@ -130,13 +141,10 @@ class FacilitatorApp(Translated, App[None]):
         FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
         """
         from facilitator.gcpause import resume as resume_gc
-        from facilitator.tui.remarks_actions import start_remark_server
 
         resume_gc()  # the first screen is painted: see facilitator.launch and gcpause
         self._read_later_css()
-        self.remark_server = None
-        self.remark_server_error = None
-        self.run_worker(start_remark_server(self), group="remark-server", exit_on_error=False)
+        self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
         from facilitator.tui.sync_actions import start_sync_services
 
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
@@ -155,10 +163,9 @@ class FacilitatorApp(Translated, App[None]):
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""
-        from facilitator.tui.remarks_actions import stop_remark_server
         from facilitator.tui.sync_actions import stop_sync_services
 
-        await stop_remark_server(self)
+        await self.remarks.stop()
         await stop_sync_services(self)
 
     async def on_unmount(self) -> None:

@@ -61,10 +61,7 @@ async def start_sync_services(app: Any) -> None:
     if linked:
         # Participants' remarks belong on the host (its QR code, its report): a note-taker's
         # laptop serves no remark page of its own, so none reaches a laptop and stays there.
-        from facilitator.tui.remarks_actions import stop_remark_server
-
-        await stop_remark_server(app)
-        app.remark_server_error = t("sync.remarks_on_host")
+        await app.remarks.refuse(t("sync.remarks_on_host"))
         app.run_worker(_sync_loop(app), group="note-takers", exit_on_error=False)
         return
     if not sync_enabled(app):

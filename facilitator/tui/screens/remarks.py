@@ -27,11 +27,11 @@ from facilitator.core.text import clean
 from facilitator.i18n import t
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import DismissOnce, Translated, plain
-from facilitator.tui.messages import DatabaseChanged, RemarksChanged, follow_database_changes
-from facilitator.tui.remarks_actions import (
-    held_remarks,
-    park_held_remarks,
-    remark_url,
+from facilitator.tui.messages import (
+    DatabaseChanged,
+    RemarksChanged,
+    follow,
+    follow_database_changes,
 )
 from facilitator.tui.widgets.remark_list import SLOT_WIDTH, STATE_WIDTH, RemarkList
 
@@ -118,6 +118,7 @@ class RemarksScreen(Translated, Screen[None]):
 
     async def on_mount(self) -> None:
         follow_database_changes(self, self.app.database_changed)
+        follow(self, self.app.remarks_changed, lambda news: RemarksChanged(*news))
         head = (
             t("remarks.col_slot").ljust(SLOT_WIDTH)[:SLOT_WIDTH]
             + t("remarks.col_state").ljust(STATE_WIDTH)[:STATE_WIDTH]
@@ -146,7 +147,7 @@ class RemarksScreen(Translated, Screen[None]):
 
     def refresh_url(self) -> None:
         """Show the URL and QR code (the laptop's network may have changed since last time)."""
-        url, problem = remark_url(self.app, self.session)
+        url, problem = self.app.remarks.url_for(self.session)
         self._set_text("#remarks-url", url or "")
         self._set_text("#remarks-problem", problem or "")
         if url != self._url:
@@ -182,7 +183,7 @@ class RemarksScreen(Translated, Screen[None]):
         if remarks is None or counts is None or events is None or batch is None:
             return
         # Remarks the server in this app still holds in memory wait too (see web.app.RemarkBuffer).
-        counts = {**counts, "waiting": counts["waiting"] + held_remarks(app, self.session_id)}
+        counts = {**counts, "waiting": counts["waiting"] + app.remarks.held(self.session_id)}
         self.batch_size = batch
         state = compute(self.session.programme.blocks, events, app.clock())
         order = {b.name: i for i, b in enumerate(state.blocks)}
@@ -275,7 +276,7 @@ class RemarksScreen(Translated, Screen[None]):
         counts = await self.app.db(self.app.store.remark_counts, self.session_id)
         if counts is None:
             return
-        held = held_remarks(self.app, self.session_id)
+        held = self.app.remarks.held(self.session_id)
         counts["waiting"] += held
         if counts["waiting"] == 0:
             self.notify(t("remarks.release_none"))
@@ -285,7 +286,7 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(t("remarks.release_one"), timeout=8)
             return
         if held:
-            await park_held_remarks(self.app, self.session_id)
+            await self.app.remarks.park_held(self.session_id)
         released = await self.app.db(self.app.store.release_remarks, self.session_id)
         if released:
             self.notify(t("remarks.released", count=released), timeout=4)

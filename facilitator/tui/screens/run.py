@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from facilitator.core import clock as ck
@@ -19,6 +20,7 @@ from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.bindings import REMARK_BINDINGS, REMARK_HELP_SECTIONS
 from facilitator.tui.capture_actions import (
     CAPTURE_BINDINGS,
     CAPTURE_HELP_SECTIONS,
@@ -29,10 +31,12 @@ from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS
 from facilitator.tui.messages import (
     DatabaseChanged,
     EntriesChanged,
+    RemarksChanged,
     SyncStatusChanged,
+    follow,
     follow_database_changes,
 )
-from facilitator.tui.remarks_actions import REMARK_BINDINGS, REMARK_HELP_SECTIONS, RemarkActions
+from facilitator.tui.remark_service import NewRemarks
 from facilitator.tui.sync_actions import (
     SYNC_BINDINGS,
     SYNC_HELP_SECTIONS,
@@ -78,9 +82,7 @@ HELP_SECTIONS = {
 }
 
 
-class RunScreen(
-    CaptureActions, RemarkActions, ExportActions, SyncActions, Translated, Screen[None]
-):
+class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
     app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
@@ -110,6 +112,7 @@ class RunScreen(
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
+        self.remark_news = NewRemarks(self.app.store, self.app.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
         self.notetaker = apply_notetaker_mode(self)
 
@@ -129,6 +132,7 @@ class RunScreen(
 
     def on_mount(self) -> None:
         follow_database_changes(self, self.app.database_changed)
+        follow(self, self.app.remarks_changed, lambda news: RemarksChanged(*news))
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
@@ -136,6 +140,9 @@ class RunScreen(
             if self.app.demo_throwaway:
                 hint += " " + t("run.demo_throwaway")
             self.call_after_refresh(self.notify, hint, timeout=12)
+        # How many remarks are readable now, so later batches count as new. After the first
+        # paint, so the clock shows first.
+        self.call_after_refresh(self._notice_new_remarks)
 
     # -- state ---------------------------------------------------------------------------
 
@@ -182,6 +189,25 @@ class RunScreen(
     @on(DatabaseChanged)
     def _database_changed(self) -> None:
         self.run_worker(self._reload_events(), group="reload-events", exclusive=True)
+
+    async def on_database_changed(self, _event: DatabaseChanged) -> None:
+        await self._notice_new_remarks()
+
+    async def on_remarks_changed(self, message: RemarksChanged) -> None:
+        # Only a released batch can make something new to read; a remark that waits cannot.
+        if message.released and message.session_id == self.session_id:
+            await self._notice_new_remarks()
+
+    async def _notice_new_remarks(self) -> None:
+        """Tell the facilitator when a batch of remarks became readable."""
+        new = await self.remark_news.check()
+        from facilitator.tui.screens.remarks import RemarksScreen
+
+        if isinstance(self.app.screen, RemarksScreen):
+            return  # the facilitator is reading them already: that screen shows the new ones
+        if new:
+            key = "remarks.new_notice_one" if new == 1 else "remarks.new_notice"
+            self.notify(t(key, count=new), timeout=8)
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self) -> None:
@@ -358,6 +384,20 @@ class RunScreen(
             elif accepted is False:
                 if await self.record(ck.DECLINE, {"late": round(state.late_minutes, 1)}):
                     self.notify(t("rebalance.declined"), timeout=4)
+
+    def action_remarks(self) -> None:
+        from facilitator.tui.screens.remarks import RemarksScreen
+
+        self.app.push_screen(RemarksScreen(self.session_id))
+
+    def room_break_widget(self) -> Widget | None:
+        """What the room clock shows beside the digits during a break: the remark QR code."""
+        url, problem = self.app.remarks.url_for(self.session)
+        if url is None or problem is not None:
+            return None  # a code phones cannot use helps nobody in the room
+        from facilitator.tui.widgets.remark_invite import RemarkInvite
+
+        return RemarkInvite(url)
 
     def action_room_clock(self) -> None:
         from facilitator.tui.screens.room import RoomClockScreen
