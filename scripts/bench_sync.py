@@ -240,10 +240,10 @@ async def main(path):
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
     app = make_app(store, session_id=sid, web=web)
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
-        while (app.remarks.server is None or app.sync_server is None) and app.sync_server_error is None:
+        while (app.remarks.server is None or app.sync.server is None) and app.sync.error is None:
             await pilot.pause(0.05)
         from facilitator.web.qr import remark_path
-        addresses = [(await app.sync_server.join_address(sid))[0] for _ in range(3)]
+        addresses = [(await app.sync.server.join_address(sid))[0] for _ in range(3)]
         print(app.remarks.server.port, remark_path(store.get_session(sid).remark_token),
               *addresses, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)

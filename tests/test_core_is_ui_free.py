@@ -62,7 +62,6 @@ CYCLE_EXCEPTIONS = [
             "facilitator.tui.screens.remarks",
             "facilitator.tui.screens.run",
             "facilitator.tui.screens.start",
-            "facilitator.tui.sync_actions",
         },
         "screens import FacilitatorApp (to type self.app) while the app opens the first screens, "
         "and the capture and remark mixins open the screens that import their bindings; broken "

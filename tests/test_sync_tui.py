@@ -44,7 +44,7 @@ async def test_the_host_shows_a_join_address_lists_laptops_and_removes_one(
     laptop = Store.open(tmp_path / "laptop.db")
     try:
         async with app.run_test(size=(140, 45), notifications=True) as pilot:
-            await until(lambda: getattr(app, "sync_server", None) is not None, pilot)
+            await until(lambda: app.sync.server is not None, pilot)
             await pilot.press("N")
             await until(lambda: isinstance(app.screen, NoteTakersScreen), pilot)
             screen = app.screen
@@ -104,7 +104,7 @@ async def test_a_laptop_in_note_taker_mode_follows_the_host(store, session_id, t
                 ),
                 pilot,
             )
-            assert app.remarks.server is None and getattr(app, "sync_server", None) is None
+            assert app.remarks.server is None and app.sync.server is None
             actions = {row[2] for row in help_rows(screen)}
             assert "Volgend blok" not in actions and "Onderbreken" not in actions
             assert "Notulisten" in actions

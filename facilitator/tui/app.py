@@ -17,6 +17,7 @@ from facilitator.core.clock import Clock, utcnow
 from facilitator.i18n import t
 from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
+from facilitator.tui.context import AppClock
 from facilitator.tui.messages import EntriesChanged
 
 __all__ = ["FacilitatorApp", "make_app"]
@@ -54,7 +55,8 @@ class FacilitatorApp(Translated, App[None]):
     ) -> None:
         super().__init__()
         self.store = store
-        self.clock = clock
+        # Everyone holds this one object: on a note-taker's laptop it follows the host's clock.
+        self.clock = AppClock(clock)
         self.initial_session = session_id
         self.author = (author or "").strip()
         self.demo_speed = demo_speed
@@ -68,20 +70,28 @@ class FacilitatorApp(Translated, App[None]):
         self.database_changed: Signal[None] = Signal(self, "database-changed")
         # (session id, remarks released) from the remark server in this app.
         self.remarks_changed: Signal[tuple[str, int]] = Signal(self, "remarks-changed")
+        # A laptop's sync status of a session changed (its session id).
+        self.sync_changed: Signal[str] = Signal(self, "sync-changed")
         from facilitator.tui.remark_service import RemarkService
+        from facilitator.tui.sync_service import SyncService
 
         self.remarks = RemarkService(
             store,
             web_options=self.web_options,
-            clock=lambda: self.clock(),
+            clock=self.clock,
             db=self.db,
             on_change=lambda session_id, released: self.remarks_changed.publish(
                 (session_id, released)
             ),
         )
-        self.sync_server = None  # the note-takers' server (issue 10), set by start_sync_services
-        self.sync_server_error: str | None = None
-        self.sync_status: dict[str, Any] = {}  # a laptop's sync state per session
+        self.sync = SyncService(
+            store,
+            web_options=self.web_options,
+            clock=self.clock,
+            remarks=self.remarks,
+            on_received=lambda: self.database_changed.publish(None),
+            on_status=self.sync_changed.publish,
+        )
         self.title = t("app.title")
         from facilitator.tui.keys import KeyRouter
         from facilitator.tui.saving import CommitQueue
@@ -145,10 +155,12 @@ class FacilitatorApp(Translated, App[None]):
         resume_gc()  # the first screen is painted: see facilitator.launch and gcpause
         self._read_later_css()
         self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
-        from facilitator.tui.sync_actions import start_sync_services
-
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
-        self.run_worker(start_sync_services(self), group="sync-start", exit_on_error=False)
+        self.run_worker(self._start_sync(), group="sync-start", exit_on_error=False)
+
+    async def _start_sync(self) -> None:
+        if await self.sync.start():  # a note-taker's laptop: its loop runs until the app stops
+            self.run_worker(self.sync.run(), group="note-takers", exit_on_error=False)
 
     def _read_later_css(self) -> None:
         """Add the later screens' sheets now, while nothing waits (~10 ms, their rules only:
@@ -163,10 +175,8 @@ class FacilitatorApp(Translated, App[None]):
 
     async def stop_services(self) -> None:
         """Stop what start_services started; safe to call twice."""
-        from facilitator.tui.sync_actions import stop_sync_services
-
         await self.remarks.stop()
-        await stop_sync_services(self)
+        await self.sync.stop()
 
     async def on_unmount(self) -> None:
         # q right after Enter: the entry still waiting for its commit is written first.

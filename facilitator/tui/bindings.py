@@ -8,8 +8,26 @@ help-screen section of its actions ("clock", "view", "capture", "other").
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 
 REMARK_BINDINGS: list[BindingType] = [
     Binding("m", "remarks", "remarks.key_open", tooltip="remarks.help_open"),
 ]
 REMARK_HELP_SECTIONS: dict[str, str] = {"remarks": "view"}
+
+SYNC_BINDINGS: list[BindingType] = [
+    Binding("N", "notetakers", "sync.key_open", show=False, tooltip="sync.help_open"),
+]
+SYNC_HELP_SECTIONS: dict[str, str] = {"notetakers": "view"}
+
+# In note-taker mode (a session joined from a host) the clock is the facilitator's: these keys
+# are not bound, and pressing one says so.
+CLOCK_KEYS = ("n", "b", "e", "E", "plus", "p", "k", "u")
+
+
+def take_clock_keys_off(screen: DOMNode) -> None:
+    """Unbind the clock keys of a note-taker's run screen: each says whose clock it is instead."""
+    keys = screen._bindings.key_to_bindings
+    for key in CLOCK_KEYS:
+        keys.pop(key, None)
+        keys[key] = [Binding(key, "clock_not_here", "", show=False)]

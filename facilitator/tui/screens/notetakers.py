@@ -22,8 +22,12 @@ from facilitator.i18n import t
 from facilitator.sync import store_sync as ss
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
-from facilitator.tui.messages import DatabaseChanged, SyncStatusChanged, follow_database_changes
-from facilitator.tui.sync_actions import status_text
+from facilitator.tui.messages import (
+    DatabaseChanged,
+    SyncStatusChanged,
+    follow,
+    follow_database_changes,
+)
 
 REFRESH_SECONDS = 1.0
 
@@ -83,6 +87,7 @@ class NoteTakersScreen(Translated, Screen[None]):
     async def on_mount(self) -> None:
         # Laptops' pushes (and other connections' commits) reach it as DatabaseChanged.
         follow_database_changes(self, self.app.database_changed)
+        follow(self, self.app.sync_changed, lambda _: SyncStatusChanged())
         table = self.query_one(DataTable)
         table.add_column(Text(t("sync.col_author")), key="author")
         table.add_column(Text(t("sync.col_heard")), key="heard")
@@ -102,12 +107,12 @@ class NoteTakersScreen(Translated, Screen[None]):
         return True
 
     async def _new_code(self) -> None:
-        server = getattr(self.app, "sync_server", None)
+        server = self.app.sync.server
         problem = self.query_one("#nt-problem", Static)
         box = self.query_one("#nt-qr", Vertical)
         box.remove_children()
         if server is None or not server.running:
-            error = getattr(self.app, "sync_server_error", None)
+            error = self.app.sync.error
             problem.update(
                 Content(
                     t("sync.server_error", error=error)
@@ -144,7 +149,7 @@ class NoteTakersScreen(Translated, Screen[None]):
     async def reload(self) -> None:
         status = self.query_one("#nt-status", Static)
         if self.link is not None:
-            state = status_text(self.app, self.session_id) or "…"
+            state = self.app.sync.status_text(self.session_id) or "…"
             status.update(
                 Content(
                     t(

@@ -20,7 +20,13 @@ from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
-from facilitator.tui.bindings import REMARK_BINDINGS, REMARK_HELP_SECTIONS
+from facilitator.tui.bindings import (
+    REMARK_BINDINGS,
+    REMARK_HELP_SECTIONS,
+    SYNC_BINDINGS,
+    SYNC_HELP_SECTIONS,
+    take_clock_keys_off,
+)
 from facilitator.tui.capture_actions import (
     CAPTURE_BINDINGS,
     CAPTURE_HELP_SECTIONS,
@@ -37,13 +43,6 @@ from facilitator.tui.messages import (
     follow_database_changes,
 )
 from facilitator.tui.remark_service import NewRemarks
-from facilitator.tui.sync_actions import (
-    SYNC_BINDINGS,
-    SYNC_HELP_SECTIONS,
-    SyncActions,
-    apply_notetaker_mode,
-    status_text,
-)
 from facilitator.tui.widgets.agenda import Agenda
 from facilitator.tui.widgets.block_panel import BlockPanel
 from facilitator.tui.widgets.keybar import KeyBar
@@ -82,7 +81,7 @@ HELP_SECTIONS = {
 }
 
 
-class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[None]):
+class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
     app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
@@ -114,7 +113,11 @@ class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[N
         self._asking_close = False
         self.remark_news = NewRemarks(self.app.store, self.app.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
-        self.notetaker = apply_notetaker_mode(self)
+        from facilitator.sync.store_sync import host_link
+
+        self.notetaker = host_link(self.app.store, session_id) is not None
+        if self.notetaker:
+            take_clock_keys_off(self)  # each says whose clock it is (action_clock_not_here)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -133,6 +136,7 @@ class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[N
     def on_mount(self) -> None:
         follow_database_changes(self, self.app.database_changed)
         follow(self, self.app.remarks_changed, lambda news: RemarksChanged(*news))
+        follow(self, self.app.sync_changed, lambda _: SyncStatusChanged())
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
         if self.app.demo_speed:
@@ -211,10 +215,9 @@ class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[N
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self) -> None:
-        status = self.app.sync_status.get(self.session_id)
+        sync = self.app.sync
         self.query_one(SessionBar).update_sync(
-            status_text(self.app, self.session_id),
-            offline=status is not None and status.online is False,
+            sync.status_text(self.session_id), offline=sync.offline(self.session_id)
         )
 
     @on(EntriesChanged)
@@ -398,6 +401,14 @@ class RunScreen(CaptureActions, ExportActions, SyncActions, Translated, Screen[N
         from facilitator.tui.widgets.remark_invite import RemarkInvite
 
         return RemarkInvite(url)
+
+    def action_notetakers(self) -> None:
+        from facilitator.tui.screens.notetakers import NoteTakersScreen
+
+        self.app.push_screen(NoteTakersScreen(self.session_id))
+
+    def action_clock_not_here(self) -> None:
+        self.notify(t("sync.clock_not_here"), timeout=4)
 
     def action_room_clock(self) -> None:
         from facilitator.tui.screens.room import RoomClockScreen
