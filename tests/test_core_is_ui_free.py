@@ -54,19 +54,9 @@ LAYER_EXCEPTIONS = {
 }
 CYCLE_EXCEPTIONS = [
     (
-        {
-            "facilitator.tui.app",
-            "facilitator.tui.capture_actions",
-            "facilitator.tui.screens.log",
-            "facilitator.tui.screens.notetakers",
-            "facilitator.tui.screens.remarks",
-            "facilitator.tui.screens.run",
-            "facilitator.tui.screens.start",
-        },
-        "screens import FacilitatorApp (to type self.app) while the app opens the first screens, "
-        "and the capture and remark mixins open the screens that import their bindings; broken "
-        "when the mixins become plain objects and screens get what they need in their "
-        "constructor (issue 13, part 2)",
+        {"facilitator.tui.capture_actions", "facilitator.tui.screens.log"},
+        "the capture mixin opens the log, which imports the capture bindings; broken when the "
+        "capturer becomes a plain object (issue 13, part 2)",
     ),
 ]
 

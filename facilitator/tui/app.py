@@ -17,7 +17,7 @@ from facilitator.core.clock import Clock, utcnow
 from facilitator.i18n import t
 from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
-from facilitator.tui.context import AppClock
+from facilitator.tui.context import AppClock, AppContext
 from facilitator.tui.messages import EntriesChanged
 
 __all__ = ["FacilitatorApp", "make_app"]
@@ -58,7 +58,6 @@ class FacilitatorApp(Translated, App[None]):
         # Everyone holds this one object: on a note-taker's laptop it follows the host's clock.
         self.clock = AppClock(clock)
         self.initial_session = session_id
-        self.author = (author or "").strip()
         self.demo_speed = demo_speed
         self.demo_throwaway = demo_throwaway  # the demo's database goes when the app closes
         self.demo_autoplay = demo_autoplay  # the demo plays its day until a key is pressed
@@ -98,6 +97,22 @@ class FacilitatorApp(Translated, App[None]):
 
         self.key_router = KeyRouter(self)
         self.saves = CommitQueue(store)  # entries typed here, committed in order (tui/saving.py)
+        # What the screens get in their constructor (they never import this class).
+        self.ctx = AppContext(
+            store=store,
+            db=self.db,
+            clock=self.clock,
+            saves=self.saves,
+            remarks=self.remarks,
+            sync=self.sync,
+            database_changed=self.database_changed,
+            remarks_changed=self.remarks_changed,
+            sync_changed=self.sync_changed,
+            open_session=self.open_session,
+            author=(author or "").strip(),
+            demo_speed=demo_speed,
+            demo_throwaway=demo_throwaway,
+        )
 
     async def on_event(self, event: events.Event) -> None:
         # Keys from the terminal are handled one at a time, in the order typed (tui/keys.py).
@@ -142,7 +157,7 @@ class FacilitatorApp(Translated, App[None]):
         else:
             from facilitator.tui.screens.start import StartScreen
 
-            self.push_screen(StartScreen())
+            self.push_screen(StartScreen(self.ctx))
 
     async def start_services(self) -> None:
         """Start what runs beside the screens (the participants' remark server).
@@ -225,7 +240,7 @@ class FacilitatorApp(Translated, App[None]):
         """Show the run screen of a session (replacing the start screen if it is showing)."""
         from facilitator.tui.screens.run import RunScreen
 
-        screen = RunScreen(session_id)
+        screen = RunScreen(self.ctx, session_id)
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:

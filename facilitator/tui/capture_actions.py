@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from facilitator.store import Store
+    from facilitator.tui.context import AppContext
 
 # Key, kind. Dutch mnemonics: verhaal, citaat, zinnebeeld, ontwerpvraag, spelregel,
 # (pro)totype, advies, inzicht, waarneming (observatie), Validatie.
@@ -130,6 +131,7 @@ class DraftKeeper:
     def __init__(
         self,
         app: App[Any],
+        ctx: AppContext,
         *,
         draft_id: str,
         session_id: str,
@@ -140,6 +142,7 @@ class DraftKeeper:
         written: bool = False,
     ) -> None:
         self.app = app
+        self.ctx = ctx
         self.id = draft_id
         self.session_id = session_id
         self.author = author
@@ -156,7 +159,7 @@ class DraftKeeper:
 
     @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
+        return self.ctx.store
 
     def changed(self, capture: Capture) -> None:
         if self._closed:
@@ -209,7 +212,7 @@ class DraftKeeper:
                 data,
                 author=self.author,
                 entry_id=self.entry_id,
-                now=self.app.clock(),  # type: ignore[attr-defined]
+                now=self.ctx.clock(),
             )
             self.written = True
         except Exception:  # noqa: BLE001  (sqlite3.Error, OSError, StoreError: try again later)
@@ -253,8 +256,12 @@ class Capturer:
         return self.host.app
 
     @property
+    def ctx(self) -> AppContext:
+        return self.host.ctx  # type: ignore[attr-defined,no-any-return]
+
+    @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[no-any-return]
+        return self.ctx.store
 
     @property
     def session_id(self) -> str:
@@ -263,7 +270,7 @@ class Capturer:
     async def refresh(self) -> None:
         """Reload what forms complete from: all tags, speaker labels, this session's quotes."""
         store, sid, key = self.store, self.session_id, self.author_key()
-        result = await self.app.db(
+        result = await self.ctx.db(
             lambda: (
                 store.all_tags(),
                 store.speakers(),
@@ -273,12 +280,13 @@ class Capturer:
             )
         )
         if result is not None:
-            self.tags, self.speakers, self.quotes, self.last_author = result
+            self.tags, self.speakers, self.quotes, last_author = result
+            self.last_author = last_author or ""
         self.host.post_message(EntriesChanged())
 
     async def refresh_if_changed(self) -> None:
         """After another app committed: reload only when an entry changed (not for its drafts)."""
-        signature = await self.app.db(self.store.entries_signature, None)
+        signature = await self.ctx.db(self.store.entries_signature, None)
         if signature is not None and signature != self._signature:
             self._signature = signature
             await self.refresh()
@@ -306,14 +314,14 @@ class Capturer:
             Capture(kind),
             draft_id=_new_draft_id(),
             block_key=self.host.current_block_key(),  # type: ignore[attr-defined]
-            opened_at=iso(self.app.clock()),
-            author=self.app.author,
+            opened_at=iso(self.ctx.clock()),
+            author=self.ctx.author,
             on_saved=on_saved,
         )
 
     async def edit(self, entry_id: str, *, on_saved: Callable[[Entry], Any] | None = None) -> None:
         """Open the form on an entry (its latest version); saving keeps the earlier one."""
-        entry = await self.app.db(self.store.get_entry, entry_id)
+        entry = await self.ctx.db(self.store.get_entry, entry_id)
         if entry is None:
             return
         await self.open_form(
@@ -343,6 +351,7 @@ class Capturer:
 
         keeper = DraftKeeper(
             self.app,
+            self.ctx,
             draft_id=draft_id,
             session_id=entry.session_id if entry else self.session_id,
             author=author,
@@ -364,14 +373,14 @@ class Capturer:
             nonlocal author
             if initials:
                 author = keeper.author = initials
-                self.app.author = self.last_author = initials
+                self.ctx.author = self.last_author = initials
                 key = self.author_key()
-                self.app.saves.put(Commit(lambda: self.store.set_setting(key, initials)))
+                self.ctx.saves.put(Commit(lambda: self.store.set_setting(key, initials)))
             keeper.pause()
             if entry is not None and values.same_as(entry):
                 keeper.close()
                 # Queued after any draft write still waiting for the database thread.
-                self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+                self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
                 return
             self.save(
                 values,
@@ -388,7 +397,7 @@ class Capturer:
                 # Cancelled (after confirming when something was typed): nothing to keep. The
                 # delete runs after any draft write still queued on the single database thread.
                 keeper.close()
-                self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+                self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
 
         context = self._context(block_key, opened_at, author)
         if entry is not None and entry.revision > 1:
@@ -430,7 +439,7 @@ class Capturer:
     ) -> None:
         """Queue the entry's commit; "saved" is said only once it is committed."""
         store, sid = self.store, self.session_id
-        now = self.app.clock()
+        now = self.ctx.clock()
         if entry is not None:
             revision = entry.revision if expected_revision is None else expected_revision
 
@@ -495,7 +504,7 @@ class Capturer:
                 return
             self.keep_unsaved(values, keeper, exc)
 
-        self.app.saves.put(Commit(run, done, failed, label=values.kind))
+        self.ctx.saves.put(Commit(run, done, failed, label=values.kind))
         self.host.post_message(EntriesChanged())
 
     def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
@@ -527,7 +536,7 @@ class Capturer:
             "kind": values.kind,
             "entry_id": keeper.entry_id,
             "data": data,
-            "updated_at": iso(self.app.clock()),
+            "updated_at": iso(self.ctx.clock()),
         }
         self.unsaved[keeper.id] = row
         write = self._draft_writer(keeper, values.kind, data)
@@ -536,7 +545,7 @@ class Capturer:
             self.unsaved.pop(keeper.id, None)
 
         # Kept in memory until the draft is written; offered back when no form is open.
-        self.app.saves.put(Commit(write, written, None, label="draft"))
+        self.ctx.saves.put(Commit(write, written, None, label="draft"))
         self.when_free(self.offer_drafts)
 
     def when_free(self, action: Callable[[], Any]) -> None:
@@ -579,7 +588,7 @@ class Capturer:
         )
         if merged is None:
             keeper.close()
-            self.app.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+            self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
             self.app.notify(t("conflict.kept_theirs"), timeout=4)
             return
         values = Capture(mine.kind, merged.fields, ", ".join(merged.tags), merged.links)
@@ -608,7 +617,7 @@ class Capturer:
                 data,
                 author=keeper.author,
                 entry_id=keeper.entry_id,
-                now=self.app.clock(),
+                now=self.ctx.clock(),
             )
 
         return write
@@ -618,7 +627,7 @@ class Capturer:
         data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
         write = self._draft_writer(keeper, values.kind, data)
 
-        self.app.saves.put(Commit(write))
+        self.ctx.saves.put(Commit(write))
         self.app.notify(t("conflict.later"), timeout=6)
 
     def _context(self, block_key: str | None, opened_at: str, author: str) -> str:
@@ -634,7 +643,7 @@ class Capturer:
 
     async def delete(self, entry: Entry) -> bool:
         """Mark an entry deleted (it stays in the database; `restore` brings it back)."""
-        result = await self.app.db(self._delete, entry.id, self.app.clock())
+        result = await self.ctx.db(self._delete, entry.id, self.ctx.clock())
         if result is None:
             return False
         self.app.notify(
@@ -649,7 +658,7 @@ class Capturer:
         return True
 
     async def restore(self, entry_id: str) -> bool:
-        result = await self.app.db(self._restore, entry_id)
+        result = await self.ctx.db(self._restore, entry_id)
         if result is None:
             return False
         self.app.notify(
@@ -671,7 +680,7 @@ class Capturer:
 
         name = f"capture-log:{self.session_id}"
         if not self.app.is_screen_installed(name):
-            self.app.install_screen(LogScreen(self), name)
+            self.app.install_screen(LogScreen(self.ctx, self), name)
         log = self.app.get_screen(name)
         log.opening(self, search=search)
         await self.app.push_screen(name)
@@ -682,7 +691,7 @@ class Capturer:
         """Offer back the drafts of this session whose app is gone (crashed, killed, closed)."""
         from facilitator.tui.screens.draft_offer import DraftOfferScreen
 
-        rows = await self.app.db(self.store.drafts, self.session_id)
+        rows = await self.ctx.db(self.store.drafts, self.session_id)
         rows = list(rows or [])
         stored = {r["id"] for r in rows}
         rows += [r for r in self.unsaved.values() if r["id"] not in stored]
@@ -717,14 +726,14 @@ class Capturer:
         data = row["data"]
         entry = None
         if row.get("entry_id"):
-            entry = await self.app.db(self._entry_or_none, row["entry_id"])
+            entry = await self.ctx.db(self._entry_or_none, row["entry_id"])
         opened_at = str(data.get("opened_at") or row["updated_at"])
         await self.open_form(
             capture,
             draft_id=row["id"],
             block_key=data.get("block_key") if entry is None else entry.block_key,
             opened_at=opened_at if entry is None else entry.created_at,
-            author=row.get("author") or self.app.author,
+            author=row.get("author") or self.ctx.author,
             entry=entry,
             draft_written=True,
             on_saved=lambda _e: self.host.run_worker(self.offer_drafts(), group="drafts"),
@@ -743,7 +752,7 @@ class Capturer:
 
         async def answered(yes: bool | None) -> None:
             if yes:
-                await self.app.db(self.store.discard_draft, row["id"])
+                await self.ctx.db(self.store.discard_draft, row["id"])
                 self.app.notify(t("capture.draft_discarded"), timeout=3)
             await self.offer_drafts()
 
@@ -778,7 +787,7 @@ class CaptureActions:
 
     The run screen offers: `self.session_id`, `self.session` (SessionInfo), `self.state`
     (the ClockState of the last tick), `self.current_block_key()`, and through `self.app`:
-    `store`, `clock`, `author` and `await self.app.db(fn, *args)` for store calls.
+    `store`, `clock`, `author` and `await self.ctx.db(fn, *args)` for store calls.
     Textual calls the `on_mount` and `on_database_changed` handlers of every class in the MRO,
     so the ones here run beside the run screen's own.
     """

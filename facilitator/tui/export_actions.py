@@ -21,7 +21,7 @@ from facilitator.i18n import t
 
 if TYPE_CHECKING:
     from facilitator.store import SessionInfo
-    from facilitator.tui.app import FacilitatorApp
+    from facilitator.tui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +93,12 @@ class ExportActions:
     if TYPE_CHECKING:  # what the run screen provides
         session_id: str
         session: SessionInfo
+        ctx: AppContext
 
     @property
-    def _app(self) -> FacilitatorApp:
-        """The app, typed (it is the run screen's `app`; a mixin cannot declare that one)."""
-        return self.app  # type: ignore[attr-defined,no-any-return]
+    def _app(self) -> Any:
+        """The run screen's app (a mixin cannot declare that one)."""
+        return self.app  # type: ignore[attr-defined]
 
     @work(exclusive=True, group="export")
     async def action_export(self, scope: str = "session") -> None:
@@ -118,17 +119,17 @@ class ExportActions:
 
         app = self._app
         scope, fmt, path = choice["scope"], choice["format"], Path(choice["path"])
-        now = app.clock()
+        now = self.ctx.clock()
         render: Callable[[Callable[[int, int], None]], str | bytes]
         if scope in ("session", "participants"):
             audience = "participants" if scope == "participants" else "team"
-            report = await app.db(build, app.store, self.session_id, now, audience)
+            report = await self.ctx.db(build, self.ctx.store, self.session_id, now, audience)
             if report is None:
                 return None  # app.db has told the person why
             render = partial(render_session, report, fmt)
         else:
             selection = "all" if scope == "all" else self.session.programme.id
-            series = await app.db(build_series, app.store, selection, now)
+            series = await self.ctx.db(build_series, self.ctx.store, selection, now)
             if series is None:
                 return None
             render = partial(render_series, series, fmt)
@@ -162,7 +163,7 @@ class ExportActions:
         from facilitator.tui.screens.participants import ParticipantsScreen, doubts
 
         app = self._app
-        profile = await app.db(app.store.get_participants, self.session_id)
+        profile = await self.ctx.db(self.ctx.store.get_participants, self.session_id)
         if profile is None:
             return
         result = await app.push_screen_wait(
@@ -170,7 +171,7 @@ class ExportActions:
         )
         if result is None:
             return
-        saved = await app.db(app.store.set_participants, self.session_id, result)
+        saved = await self.ctx.db(self.ctx.store.set_participants, self.session_id, result)
         if saved is None:
             return
         detail = doubts(saved, self.session.expected_participants)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import events, getters, on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -22,8 +22,8 @@ from textual.widgets import Input, Select, Static
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
 from facilitator.i18n import t
-from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.context import AppContext
 from facilitator.tui.messages import DatabaseChanged, follow_database_changes
 from facilitator.tui.widgets.entry_detail import EntryDetail
 from facilitator.tui.widgets.entry_table import PAGE, EntryTable, clock_time
@@ -71,8 +71,6 @@ def _log_bindings() -> list[BindingType]:
 class LogScreen(Translated, Screen[None]):
     """The session's log over the run screen; Esc goes back to the clock."""
 
-    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
-
     CSS_PATH = "../capture.tcss"
     BINDINGS = _log_bindings()
     HELP_SECTIONS: dict[str, str] = {
@@ -84,9 +82,10 @@ class LogScreen(Translated, Screen[None]):
         },
     }
 
-    def __init__(self, capturer: Capturer, *, search: bool = False) -> None:
+    def __init__(self, ctx: AppContext, capturer: Capturer, *, search: bool = False) -> None:
         super().__init__()
         preset_breakpoints(self)
+        self.ctx = ctx
         self.capturer = capturer
         self.session_id = capturer.session_id
         self.start_in_search = search
@@ -178,7 +177,7 @@ class LogScreen(Translated, Screen[None]):
         filters = self.filters() if self.is_mounted else self._default_filters()
         self._prefetch = (
             filters,
-            asyncio.ensure_future(self.app.db(self._fetch, self.app.store, filters, None)),
+            asyncio.ensure_future(self.ctx.db(self._fetch, self.ctx.store, filters, None)),
         )
 
     def on_resize(self, event: events.Resize) -> None:
@@ -186,7 +185,7 @@ class LogScreen(Translated, Screen[None]):
 
     def on_screen_resume(self) -> None:
         # Kept between visits: off the stack it hears nothing.
-        follow_database_changes(self, self.app.database_changed)
+        follow_database_changes(self, self.ctx.database_changed)
         # Back from a form or the history, or opened again from the run screen: show what changed.
         if self._refocus:
             self._refocus = False
@@ -274,7 +273,7 @@ class LogScreen(Translated, Screen[None]):
         if prefetch is not None and prefetch[0] == filters and (near or 0) < PAGE:
             result = await prefetch[1]
         else:
-            result = await self.app.db(self._fetch, self.app.store, filters, near)
+            result = await self.ctx.db(self._fetch, self.ctx.store, filters, near)
         if result is None:
             return
         self.total, self._signature = result["total"], result["signature"]
@@ -282,8 +281,8 @@ class LogScreen(Translated, Screen[None]):
         pages = result["pages"]
 
         async def loader(offset: int, limit: int) -> list[Entry] | None:
-            return await self.app.db(
-                self.app.store.find_entries, **filters, limit=limit, offset=offset
+            return await self.ctx.db(
+                self.ctx.store.find_entries, **filters, limit=limit, offset=offset
             )
 
         table.show(
@@ -307,7 +306,7 @@ class LogScreen(Translated, Screen[None]):
             self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
 
     async def _load_tags(self) -> None:
-        tags = await self.app.db(self.app.store.all_tags)
+        tags = await self.ctx.db(self.ctx.store.all_tags)
         if tags is not None:
             self._show_tags(tags)
 
@@ -355,7 +354,7 @@ class LogScreen(Translated, Screen[None]):
             return
         linked: list[Entry] = []
         if entry.links:
-            linked = await self.app.db(self.app.store.entries_by_id, entry.links) or []
+            linked = await self.ctx.db(self.ctx.store.entries_by_id, entry.links) or []
         version = t("log.version_n", n=entry.revision) if entry.revision > 1 else ""
         header = " · ".join(
             x
@@ -399,7 +398,7 @@ class LogScreen(Translated, Screen[None]):
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another app committed: show its entries (only when an entry in scope changed)."""
         scope = self.filters()["session_id"]
-        signature = await self.app.db(self.app.store.entries_signature, scope)
+        signature = await self.ctx.db(self.ctx.store.entries_signature, scope)
         if signature is not None and signature != self._signature:
             self._tags_due = True
         self.reload()
@@ -444,8 +443,8 @@ class LogScreen(Translated, Screen[None]):
             return
         from facilitator.tui.screens.entry_history import HistoryScreen
 
-        store = self.app.store
-        result = await self.app.db(lambda: (store.get_entry(entry.id), store.revisions(entry.id)))
+        store = self.ctx.store
+        result = await self.ctx.db(lambda: (store.get_entry(entry.id), store.revisions(entry.id)))
         if result is not None:
             await self.app.push_screen(HistoryScreen(*result))
 

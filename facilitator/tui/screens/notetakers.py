@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,8 +20,8 @@ from facilitator.core.text import one_line
 from facilitator.core.timeutil import parse_iso
 from facilitator.i18n import t
 from facilitator.sync import store_sync as ss
-from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
+from facilitator.tui.context import AppContext
 from facilitator.tui.messages import (
     DatabaseChanged,
     SyncStatusChanged,
@@ -45,8 +45,6 @@ def heard(last: str | None, now: datetime) -> str:
 class NoteTakersScreen(Translated, Screen[None]):
     """Join address, code and QR code; the laptops that joined, and removing one."""
 
-    app = getters.app(FacilitatorApp)
-
     DEFAULT_CSS = """
     NoteTakersScreen #nt-body { height: 1fr; }
     NoteTakersScreen #nt-main { width: 1fr; padding: 1 2; }
@@ -64,10 +62,11 @@ class NoteTakersScreen(Translated, Screen[None]):
         Binding("escape,N", "app.pop_screen", "keys.back"),
     ]
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
+        self.ctx = ctx
         self.session_id = session_id
-        self.link = ss.host_link(self.app.store, session_id)
+        self.link = ss.host_link(ctx.store, session_id)
         self.devices: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
@@ -86,8 +85,8 @@ class NoteTakersScreen(Translated, Screen[None]):
 
     async def on_mount(self) -> None:
         # Laptops' pushes (and other connections' commits) reach it as DatabaseChanged.
-        follow_database_changes(self, self.app.database_changed)
-        follow(self, self.app.sync_changed, lambda _: SyncStatusChanged())
+        follow_database_changes(self, self.ctx.database_changed)
+        follow(self, self.ctx.sync_changed, lambda _: SyncStatusChanged())
         table = self.query_one(DataTable)
         table.add_column(Text(t("sync.col_author")), key="author")
         table.add_column(Text(t("sync.col_heard")), key="heard")
@@ -107,12 +106,12 @@ class NoteTakersScreen(Translated, Screen[None]):
         return True
 
     async def _new_code(self) -> None:
-        server = self.app.sync.server
+        server = self.ctx.sync.server
         problem = self.query_one("#nt-problem", Static)
         box = self.query_one("#nt-qr", Vertical)
         box.remove_children()
         if server is None or not server.running:
-            error = self.app.sync.error
+            error = self.ctx.sync.error
             problem.update(
                 Content(
                     t("sync.server_error", error=error)
@@ -149,7 +148,7 @@ class NoteTakersScreen(Translated, Screen[None]):
     async def reload(self) -> None:
         status = self.query_one("#nt-status", Static)
         if self.link is not None:
-            state = self.app.sync.status_text(self.session_id) or "…"
+            state = self.ctx.sync.status_text(self.session_id) or "…"
             status.update(
                 Content(
                     t(
@@ -161,7 +160,7 @@ class NoteTakersScreen(Translated, Screen[None]):
                 )
             )
             return
-        devices = await self.app.db(ss.devices, self.app.store, self.session_id)
+        devices = await self.ctx.db(ss.devices, self.ctx.store, self.session_id)
         if devices is None:
             return
         self.devices = devices
@@ -169,7 +168,7 @@ class NoteTakersScreen(Translated, Screen[None]):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        now = self.app.clock()
+        now = self.ctx.clock()
         for d in devices:
             table.add_row(
                 Text(one_line(d["author"]) or "?"),
@@ -196,6 +195,6 @@ class NoteTakersScreen(Translated, Screen[None]):
         )
         if not ok:
             return
-        if await self.app.db(ss.remove_device, self.app.store, device["id"], now=self.app.clock()):
+        if await self.ctx.db(ss.remove_device, self.ctx.store, device["id"], now=self.ctx.clock()):
             self.notify(t("sync.removed_note", author=name), markup=False, timeout=4)
         await self.reload()

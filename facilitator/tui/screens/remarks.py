@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,8 +25,8 @@ from textual.widgets import Footer, Input, Static
 from facilitator.core.clock import compute
 from facilitator.core.text import clean
 from facilitator.i18n import t
-from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import DismissOnce, Translated, plain
+from facilitator.tui.context import AppContext
 from facilitator.tui.messages import (
     DatabaseChanged,
     RemarksChanged,
@@ -43,8 +43,6 @@ REFRESH_MIN = 0.3  # seconds between two reloads at the most, however fast remar
 
 class RemarksScreen(Translated, Screen[None]):
     """Read the remarks of one session, hide or show them, and see how to reach the page."""
-
-    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
 
     DEFAULT_CSS = """
     RemarksScreen #remarks-body { height: 1fr; }
@@ -88,10 +86,11 @@ class RemarksScreen(Translated, Screen[None]):
         Binding("escape,m", "app.pop_screen", "keys.back"),
     ]
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
+        self.ctx = ctx
         self.session_id = session_id
-        self.session = self.app.store.get_session(session_id)
+        self.session = ctx.store.get_session(session_id)
         self.remarks: list[dict[str, Any]] = []
         self.reveal_hidden = False
         self.batch_size = 3
@@ -117,8 +116,8 @@ class RemarksScreen(Translated, Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        follow_database_changes(self, self.app.database_changed)
-        follow(self, self.app.remarks_changed, lambda news: RemarksChanged(*news))
+        follow_database_changes(self, self.ctx.database_changed)
+        follow(self, self.ctx.remarks_changed, lambda news: RemarksChanged(*news))
         head = (
             t("remarks.col_slot").ljust(SLOT_WIDTH)[:SLOT_WIDTH]
             + t("remarks.col_state").ljust(STATE_WIDTH)[:STATE_WIDTH]
@@ -147,7 +146,7 @@ class RemarksScreen(Translated, Screen[None]):
 
     def refresh_url(self) -> None:
         """Show the URL and QR code (the laptop's network may have changed since last time)."""
-        url, problem = self.app.remarks.url_for(self.session)
+        url, problem = self.ctx.remarks.url_for(self.session)
         self._set_text("#remarks-url", url or "")
         self._set_text("#remarks-problem", problem or "")
         if url != self._url:
@@ -170,22 +169,22 @@ class RemarksScreen(Translated, Screen[None]):
             self._loading = False
 
     async def _reload(self) -> None:
-        app = self.app
-        store = app.store
-        counts = await app.db(store.remark_counts, self.session_id)
+        ctx = self.ctx
+        store = ctx.store
+        counts = await ctx.db(store.remark_counts, self.session_id)
         if counts and counts["waiting"]:
             # Also when no server runs in this app: a block that ended frees its batch here.
-            if await app.db(store.release_due_remarks, self.session_id, now=app.clock()):
-                counts = await app.db(store.remark_counts, self.session_id)
-        remarks = await app.db(store.list_remarks, self.session_id, released_only=True)
-        events = await app.db(store.clock_events, self.session_id)
-        batch = await app.db(store.remark_batch_size)
+            if await ctx.db(store.release_due_remarks, self.session_id, now=ctx.clock()):
+                counts = await ctx.db(store.remark_counts, self.session_id)
+        remarks = await ctx.db(store.list_remarks, self.session_id, released_only=True)
+        events = await ctx.db(store.clock_events, self.session_id)
+        batch = await ctx.db(store.remark_batch_size)
         if remarks is None or counts is None or events is None or batch is None:
             return
         # Remarks the server in this app still holds in memory wait too (see web.app.RemarkBuffer).
-        counts = {**counts, "waiting": counts["waiting"] + app.remarks.held(self.session_id)}
+        counts = {**counts, "waiting": counts["waiting"] + ctx.remarks.held(self.session_id)}
         self.batch_size = batch
-        state = compute(self.session.programme.blocks, events, app.clock())
+        state = compute(self.session.programme.blocks, events, ctx.clock())
         order = {b.name: i for i, b in enumerate(state.blocks)}
         # By block in the day's order; within a block the list keeps the store's random-id order.
         remarks.sort(key=lambda r: order.get(r["slot"], len(order)))
@@ -268,15 +267,15 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(t("remarks.empty"))
             return
         hide = not remark["hidden"]
-        if await self.app.db(self.app.store.set_remark_hidden, self.session_id, remark["id"], hide):
+        if await self.ctx.db(self.ctx.store.set_remark_hidden, self.session_id, remark["id"], hide):
             self.notify(t("remarks.hidden_done" if hide else "remarks.shown_done"), timeout=4)
         await self.reload()
 
     async def action_release(self) -> None:
-        counts = await self.app.db(self.app.store.remark_counts, self.session_id)
+        counts = await self.ctx.db(self.ctx.store.remark_counts, self.session_id)
         if counts is None:
             return
-        held = self.app.remarks.held(self.session_id)
+        held = self.ctx.remarks.held(self.session_id)
         counts["waiting"] += held
         if counts["waiting"] == 0:
             self.notify(t("remarks.release_none"))
@@ -286,8 +285,8 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(t("remarks.release_one"), timeout=8)
             return
         if held:
-            await self.app.remarks.park_held(self.session_id)
-        released = await self.app.db(self.app.store.release_remarks, self.session_id)
+            await self.ctx.remarks.park_held(self.session_id)
+        released = await self.ctx.db(self.ctx.store.release_remarks, self.session_id)
         if released:
             self.notify(t("remarks.released", count=released), timeout=4)
         await self.reload()
@@ -301,7 +300,7 @@ class RemarksScreen(Translated, Screen[None]):
             nxt = BATCH_CHOICES[(BATCH_CHOICES.index(self.batch_size) + 1) % len(BATCH_CHOICES)]
         except ValueError:
             nxt = BATCH_CHOICES[0]
-        if await self.app.db(self.app.store.set_remark_batch_size, nxt) is not None:
+        if await self.ctx.db(self.ctx.store.set_remark_batch_size, nxt) is not None:
             self.notify(self._batch_rule(nxt, "running"), timeout=6)
         await self.reload()
 
@@ -314,7 +313,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         from facilitator.tui.export_actions import export_folder
 
-        kept = await self.app.db(self.app.store.get_setting, self.CARD_FOLDER_SETTING)
+        kept = await self.ctx.db(self.ctx.store.get_setting, self.CARD_FOLDER_SETTING)
         default = kept or str(export_folder())
 
         def chosen(folder: str | None) -> None:
@@ -334,7 +333,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         try:
             png, svg = write_card_files(url, folder, f"opmerkingen-{self.session_id}")
-            self.app.store.set_setting(self.CARD_FOLDER_SETTING, str(folder))
+            self.ctx.store.set_setting(self.CARD_FOLDER_SETTING, str(folder))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify,

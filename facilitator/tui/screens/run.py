@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,7 +18,6 @@ from facilitator.core.clock import ClockEvent, ClockState, compute, fmt_duration
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
-from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated, preset_breakpoints
 from facilitator.tui.bindings import (
     REMARK_BINDINGS,
@@ -33,6 +32,7 @@ from facilitator.tui.capture_actions import (
     CaptureActions,
 )
 from facilitator.tui.commands import KeyCommands
+from facilitator.tui.context import AppContext
 from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
 from facilitator.tui.messages import (
     DatabaseChanged,
@@ -84,8 +84,6 @@ HELP_SECTIONS = {
 class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
-    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
-
     # Help first, so the key bar never cuts it off on a narrow terminal.
     BINDINGS = [
         HELP_BINDING,
@@ -99,30 +97,31 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     HELP_SECTIONS = HELP_SECTIONS
     COMMANDS = {KeyCommands, *ExportActions.COMMANDS}
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
         preset_breakpoints(self)
+        self.ctx = ctx
         self.session_id = session_id
-        self.session: SessionInfo = self.app.store.get_session(session_id)
-        self.events: list[ClockEvent] = self.app.store.clock_events(session_id)
+        self.session: SessionInfo = ctx.store.get_session(session_id)
+        self.events: list[ClockEvent] = ctx.store.clock_events(session_id)
         self.state: ClockState = self._compute()
         self._offer_noticed = False
         # One clock action at a time, each deciding from the events the one before it wrote: a
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
-        self.remark_news = NewRemarks(self.app.store, self.app.db, session_id)
+        self.remark_news = NewRemarks(self.ctx.store, self.ctx.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
         from facilitator.sync.store_sync import host_link
 
-        self.notetaker = host_link(self.app.store, session_id) is not None
+        self.notetaker = host_link(self.ctx.store, session_id) is not None
         if self.notetaker:
             take_clock_keys_off(self)  # each says whose clock it is (action_clock_not_here)
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield SessionBar(self.session, self.app.demo_speed)
+        yield SessionBar(self.session, self.ctx.demo_speed)
         with Horizontal(id="run-main"):
             with Vertical(id="left-pane"):
                 yield BlockPanel(id="block-panel")
@@ -134,14 +133,14 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        follow_database_changes(self, self.app.database_changed)
-        follow(self, self.app.remarks_changed, lambda news: RemarksChanged(*news))
-        follow(self, self.app.sync_changed, lambda _: SyncStatusChanged())
+        follow_database_changes(self, self.ctx.database_changed)
+        follow(self, self.ctx.remarks_changed, lambda news: RemarksChanged(*news))
+        follow(self, self.ctx.sync_changed, lambda _: SyncStatusChanged())
         self.refresh_clock()
         self.set_interval(TICK_SECONDS, self.refresh_clock)
-        if self.app.demo_speed:
-            hint = t("run.demo_hint", speed=f"{self.app.demo_speed:g}")
-            if self.app.demo_throwaway:
+        if self.ctx.demo_speed:
+            hint = t("run.demo_hint", speed=f"{self.ctx.demo_speed:g}")
+            if self.ctx.demo_throwaway:
                 hint += " " + t("run.demo_throwaway")
             self.call_after_refresh(self.notify, hint, timeout=12)
         # How many remarks are readable now, so later batches count as new. After the first
@@ -151,7 +150,7 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     # -- state ---------------------------------------------------------------------------
 
     def _compute(self) -> ClockState:
-        return compute(self.session.programme.blocks, self.events, self.app.clock())
+        return compute(self.session.programme.blocks, self.events, self.ctx.clock())
 
     def current_block_key(self) -> str | None:
         """The key of the block running now (entries and remarks are stamped with it)."""
@@ -183,7 +182,7 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
             self._offer_noticed = False
 
     async def _reload_events(self) -> None:
-        events = await self.app.db(self.app.store.clock_events, self.session_id)
+        events = await self.ctx.db(self.ctx.store.clock_events, self.session_id)
         if events is not None:
             self.events = events
             self.refresh_clock()
@@ -215,7 +214,7 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self) -> None:
-        sync = self.app.sync
+        sync = self.ctx.sync
         self.query_one(SessionBar).update_sync(
             sync.status_text(self.session_id), offline=sync.offline(self.session_id)
         )
@@ -229,15 +228,15 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
         pending = [capture for capture, _entry in self.capturer.pending]
         # At once, without the database (which may be what the pending ones wait for).
         recent.show(recent.entries, pending)
-        entries = await self.app.db(self.app.store.list_entries, self.session_id, limit=RECENT)
+        entries = await self.ctx.db(self.ctx.store.list_entries, self.session_id, limit=RECENT)
         if entries is not None:
             pending = [capture for capture, _entry in self.capturer.pending]
             recent.show(entries, pending)
 
     async def record(self, kind: str, data: dict | None = None) -> bool:
         """Commit one clock action, then show it. False when the database refused it."""
-        ev = await self.app.db(
-            self.app.store.add_clock_event, self.session_id, kind, self.app.clock(), data
+        ev = await self.ctx.db(
+            self.ctx.store.add_clock_event, self.session_id, kind, self.ctx.clock(), data
         )
         if ev is None:
             return False
@@ -391,11 +390,11 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     def action_remarks(self) -> None:
         from facilitator.tui.screens.remarks import RemarksScreen
 
-        self.app.push_screen(RemarksScreen(self.session_id))
+        self.app.push_screen(RemarksScreen(self.ctx, self.session_id))
 
     def room_break_widget(self) -> Widget | None:
         """What the room clock shows beside the digits during a break: the remark QR code."""
-        url, problem = self.app.remarks.url_for(self.session)
+        url, problem = self.ctx.remarks.url_for(self.session)
         if url is None or problem is not None:
             return None  # a code phones cannot use helps nobody in the room
         from facilitator.tui.widgets.remark_invite import RemarkInvite
@@ -405,7 +404,7 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     def action_notetakers(self) -> None:
         from facilitator.tui.screens.notetakers import NoteTakersScreen
 
-        self.app.push_screen(NoteTakersScreen(self.session_id))
+        self.app.push_screen(NoteTakersScreen(self.ctx, self.session_id))
 
     def action_clock_not_here(self) -> None:
         self.notify(t("sync.clock_not_here"), timeout=4)
@@ -423,12 +422,12 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
     def action_sessions(self) -> None:
         from facilitator.tui.screens.start import StartScreen
 
-        self.app.switch_screen(StartScreen())
+        self.app.switch_screen(StartScreen(self.ctx))
 
     def _backup(self, label: str) -> None:
         """A copy of the database at every block change, in the background."""
 
         async def run() -> None:
-            await self.app.db(self.app.store.backup_rotating, f"{self.session_id}-{label}")
+            await self.ctx.db(self.ctx.store.backup_rotating, f"{self.session_id}-{label}")
 
         self.run_worker(run(), group="backup", exit_on_error=False)

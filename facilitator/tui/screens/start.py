@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,14 +13,12 @@ from textual.widgets import DataTable, Footer, Static
 
 from facilitator.core.text import one_line
 from facilitator.i18n import t
-from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.base import Translated
+from facilitator.tui.context import AppContext
 
 
 class StartScreen(Translated, Screen[None]):
     """Pick a session to continue (Enter), or make a new one (n)."""
-
-    app = getters.app(FacilitatorApp)  # typed: the store, the clock, db()
 
     BINDINGS = [
         Binding("n", "new_session", "keys.new_session"),
@@ -34,6 +32,10 @@ class StartScreen(Translated, Screen[None]):
         "help": "view",
         "app.quit": "other",
     }
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start-body"):
@@ -49,7 +51,7 @@ class StartScreen(Translated, Screen[None]):
         await self.load()
 
     async def load(self) -> None:
-        sessions = await self.app.db(self.app.store.list_sessions)
+        sessions = await self.ctx.db(self.ctx.store.list_sessions)
         table = self.query_one(DataTable)
         table.clear()
         for s in sessions or []:
@@ -69,14 +71,14 @@ class StartScreen(Translated, Screen[None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.app.open_session(event.row_key.value)
+            self.ctx.open_session(event.row_key.value)
 
     def action_open_session(self) -> None:
         table = self.query_one(DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
-                self.app.open_session(key)
+                self.ctx.open_session(key)
 
     def action_help(self) -> None:
         from facilitator.tui.screens.help import HelpScreen
@@ -95,15 +97,15 @@ class StartScreen(Translated, Screen[None]):
         if programme is None:
             self.notify(t("new.err_programme"), severity="error")
             return
-        sid = await self.app.db(
-            self.app.store.create_session,
+        sid = await self.ctx.db(
+            self.ctx.store.create_session,
             programme,
             values["place"],
             values["date"],
             facilitators=values["facilitators"],
             expected_participants=values["participants"],
-            now=self.app.clock(),
+            now=self.ctx.clock(),
         )
         if sid:
             self.notify(t("new.created", id=sid), markup=False)
-            self.app.open_session(sid)
+            self.ctx.open_session(sid)
