@@ -152,7 +152,7 @@ async def test_enter_twice_in_a_dialog_closes_only_the_dialog(store, tmp_path):
 
 
 async def test_command_palette_offers_export_and_profile(store):
-    from facilitator.tui.export_actions import ExportCommands
+    from facilitator.tui.commands import ExportCommands
 
     sid = build_sample(store)
     app = _app(store, sid)

@@ -15,6 +15,13 @@ REMARK_BINDINGS: list[BindingType] = [
 ]
 REMARK_HELP_SECTIONS: dict[str, str] = {"remarks": "view"}
 
+EXPORT_BINDINGS: list[BindingType] = [
+    # Used after the session more than during it: in help and the command palette, not the key bar.
+    Binding("x", "export", "export.key", show=False, tooltip="export.help"),
+    Binding("d", "participants", "participants.key", show=False, tooltip="participants.help"),
+]
+EXPORT_HELP_SECTIONS: dict[str, str] = {"export": "other", "participants": "other"}
+
 SYNC_BINDINGS: list[BindingType] = [
     Binding("N", "notetakers", "sync.key_open", show=False, tooltip="sync.help_open"),
 ]

@@ -1,10 +1,14 @@
-"""Every key of a screen also in the command palette (ctrl+p), for people who look, not remember."""
+"""The command palette (ctrl+p): every key of a screen, for people who look, not remember; and
+the run screen's export commands in words of their own."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from facilitator.i18n import t
 
 
 class KeyCommands(Provider):
@@ -40,4 +44,41 @@ class KeyCommands(Provider):
             if score > 0:
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
+                )
+
+
+class ExportCommands(Provider):
+    """Export, the participant version, the series report and the profile in the palette, on a
+    screen that says so (its PALETTE_ELSEWHERE names "export"; the run screen's x and d)."""
+
+    def _commands(self) -> list[tuple[str, str, str, Any]]:
+        screen: Any = self.screen
+        if "export" not in getattr(screen, "PALETTE_ELSEWHERE", ()):
+            return []
+        return [
+            (t("export.cmd_export"), t("export.cmd_export_help"), "session", screen.action_export),
+            (
+                t("export.cmd_concept"),
+                t("export.cmd_concept_help"),
+                "participants",
+                screen.action_export,
+            ),
+            (t("export.cmd_series"), t("export.cmd_series_help"), "theme", screen.action_export),
+            (t("participants.cmd"), t("participants.cmd_help"), "", screen.action_participants),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, arg, action in self._commands():
+            yield DiscoveryHit(name, partial(action, arg) if arg else action, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, arg, action in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(action, arg) if arg else action,
+                    help=help_text,
                 )

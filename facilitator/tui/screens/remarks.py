@@ -311,7 +311,7 @@ class RemarksScreen(Translated, Screen[None]):
         if self._url is None:
             self.notify(t("remarks.no_url"), severity="warning")
             return
-        from facilitator.tui.export_actions import export_folder
+        from facilitator.tui.exporter import export_folder
 
         kept = await self.ctx.db(self.ctx.store.get_setting, self.CARD_FOLDER_SETTING)
         default = kept or str(export_folder())

@@ -20,6 +20,8 @@ from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.base import Translated, preset_breakpoints
 from facilitator.tui.bindings import (
+    EXPORT_BINDINGS,
+    EXPORT_HELP_SECTIONS,
     REMARK_BINDINGS,
     REMARK_HELP_SECTIONS,
     SYNC_BINDINGS,
@@ -31,9 +33,10 @@ from facilitator.tui.capture_actions import (
     CAPTURE_HELP_SECTIONS,
     CaptureActions,
 )
-from facilitator.tui.commands import KeyCommands
+from facilitator.tui.commands import ExportCommands, KeyCommands
 from facilitator.tui.context import AppContext
-from facilitator.tui.export_actions import EXPORT_BINDINGS, EXPORT_HELP_SECTIONS, ExportActions
+from facilitator.tui.export_dialogs import ExportDialogs
+from facilitator.tui.exporter import Exporter
 from facilitator.tui.messages import (
     DatabaseChanged,
     EntriesChanged,
@@ -81,7 +84,7 @@ HELP_SECTIONS = {
 }
 
 
-class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
+class RunScreen(CaptureActions, Translated, Screen[None]):
     """Run one session against the clock."""
 
     # Help first, so the key bar never cuts it off on a narrow terminal.
@@ -95,7 +98,8 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
         *VIEW_BINDINGS,
     ]
     HELP_SECTIONS = HELP_SECTIONS
-    COMMANDS = {KeyCommands, *ExportActions.COMMANDS}
+    COMMANDS = {KeyCommands, ExportCommands}
+    PALETTE_ELSEWHERE = ("export", "participants")  # ExportCommands offers them in its words
 
     def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
@@ -110,6 +114,7 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
+        self.exporter = Exporter(ctx, self.session, ExportDialogs(self.app))
         self.remark_news = NewRemarks(self.ctx.store, self.ctx.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
         from facilitator.sync.store_sync import host_link
@@ -400,6 +405,14 @@ class RunScreen(CaptureActions, ExportActions, Translated, Screen[None]):
         from facilitator.tui.widgets.remark_invite import RemarkInvite
 
         return RemarkInvite(url)
+
+    @work(exclusive=True, group="export")
+    async def action_export(self, scope: str = "session") -> None:
+        await self.exporter.export(scope)
+
+    @work(exclusive=True, group="participants")
+    async def action_participants(self) -> None:
+        await self.exporter.participants()
 
     def action_notetakers(self) -> None:
         from facilitator.tui.screens.notetakers import NoteTakersScreen
