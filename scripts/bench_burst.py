@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from phones import post_remark
 
 PHONES = 200
 REMARKS = 1000
@@ -147,16 +148,9 @@ async def phone(address: str, url: str, count: int, errors: list[int]) -> None:
     connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=2)
     async with aiohttp.ClientSession(connector=connector) as http:
         for i in range(count):
-            async with http.get(url) as page:
-                field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
-            async with http.post(
-                url,
-                data={"text": f"opmerking {i} van {address}", "f": field},
-                allow_redirects=False,
-            ) as resp:
-                await resp.read()
-                if resp.status != 303:
-                    errors.append(resp.status)
+            status = await post_remark(http, url, f"opmerking {i} van {address}")
+            if status != 303:
+                errors.append(status)
 
 
 async def burst(port: int, path: str) -> tuple[float, int]:

@@ -257,10 +257,10 @@ ROOM_PHONES = 200
 
 
 async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: Path) -> None:
-    import re
     import sqlite3
 
     import aiohttp
+    from phones import post_remark
 
     from facilitator.core.clock import utcnow
     from facilitator.store import Store
@@ -317,15 +317,9 @@ async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: 
         await asyncio.sleep(rng.uniform(0, ROOM_SECONDS - 5))
         try:
             for j in range(2):  # a form field works once: each remark from a fresh page
-                async with http.get(url) as page:
-                    field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
-                async with http.post(
-                    url,
-                    data={"text": f"opmerking {j} van telefoon {k}", "f": field},
-                    allow_redirects=False,
-                ) as resp:
-                    await resp.read()
-                    remark_status.append(resp.status)
+                remark_status.append(
+                    await post_remark(http, url, f"opmerking {j} van telefoon {k}")
+                )
         except Exception as exc:  # noqa: BLE001
             errors.append(f"phone {k}: {exc}")
 

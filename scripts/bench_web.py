@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from phones import form_field, post_remark
+
 PHONES = 200
 POSTS_PER_PHONE = 5
 ROUNDS = 2
@@ -100,16 +102,12 @@ main(sys.argv[1])
 
 
 async def phone(http, url: str, n: int, latencies: list[float], errors: list[int]) -> None:
-    async with http.get(url) as page:
-        field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
+    field = await form_field(http, url)
     for i in range(n):
         start = time.perf_counter()
-        async with http.post(
-            url, data={"text": f"opmerking {i} van een telefoon", "f": field}, allow_redirects=False
-        ) as resp:
-            await resp.read()
-            if resp.status != 303:
-                errors.append(resp.status)
+        status = await post_remark(http, url, f"opmerking {i} van een telefoon", field)
+        if status != 303:
+            errors.append(status)
         latencies.append(time.perf_counter() - start)
 
 
