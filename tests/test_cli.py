@@ -119,7 +119,7 @@ def test_a_full_disk_behind_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_pa
             [str(EXE), "sessions", "--json", "--db", db], stdout=full, stderr=subprocess.PIPE
         )
     assert p.returncode == 2
-    assert p.stderr.decode().strip() == "facilitator: No space left on device"
+    assert p.stderr.decode().strip() == "facilitator: de schijf is vol"  # in Dutch, the default
     proc = subprocess.Popen(
         [str(EXE), "sessions", "--json", "--db", db],
         stdout=subprocess.PIPE,

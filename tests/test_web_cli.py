@@ -138,7 +138,7 @@ def test_serve_refuses_an_unknown_session_and_a_busy_port(store, session_id, db_
             ["serve", session_id, "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)],
         )
     assert result.exit_code == 2
-    assert "already in use" in result.output
+    assert "al in gebruik" in result.output
 
 
 def test_serve_has_help():

@@ -260,11 +260,11 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
         app = app_for(store, running, clock, web={**LOCAL, "port": port}, poll_interval=0)
         async with app.run_test(size=(140, 45)) as pilot:
             await server_started(app, pilot)
-            assert app.remark_server is None and "already in use" in app.remark_server_error
+            assert app.remark_server is None and "al in gebruik" in app.remark_server_error
             await pilot.press("m")
             await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
             await pilot.pause()
-            assert "already in use" in text_of(app.screen, "#remarks-problem")
+            assert "al in gebruik" in text_of(app.screen, "#remarks-problem")
 
 
 async def test_remark_key_is_in_the_footer_and_help(store, running, clock):

@@ -31,6 +31,7 @@ from aiohttp import web
 from facilitator.core.clock import Clock, utcnow
 from facilitator.core.merge import EntryState
 from facilitator.core.timeutil import iso
+from facilitator.i18n import os_reason, t
 from facilitator.store import NotFound, Store, StoreError
 from facilitator.sync import store_sync as ss
 from facilitator.sync import tls
@@ -289,9 +290,10 @@ class NoteTakerServer:
             raise
         await runner.cleanup()
         assert last is not None
-        raise OSError(
-            last.errno, f"the note-takers' server cannot listen on port {self.wanted_port}"
-        )
+        if last.errno == errno.EADDRINUSE:
+            raise OSError(last.errno, t("os_errors.port_taken", port=self.wanted_port))
+        where = f"{self.host}:{self.wanted_port}"
+        raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
