@@ -140,7 +140,7 @@ def bench_export() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         store = Store.open(Path(tmp) / "bench.db")
-        store.import_session(from_doc(_sample_doc(ENTRIES)))
+        store.transfer.import_session(from_doc(_sample_doc(ENTRIES)))
         now = datetime(2026, 3, 2, tzinfo=UTC)
 
         def rows():
@@ -205,7 +205,7 @@ def bench_export_series() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-series-") as tmp:
         store = Store.open(Path(tmp) / "bench.db")
         for day, (sid, prog, place) in enumerate(SERIES):
-            store.import_session(from_doc(_sample_doc(n, sid, prog, place, day * 7)))
+            store.transfer.import_session(from_doc(_sample_doc(n, sid, prog, place, day * 7)))
         now = datetime(2026, 6, 1, tzinfo=UTC)
         ids = [sid for sid, _, _ in SERIES]
 

@@ -61,16 +61,16 @@ def remark_order(blocks: list[str], remarks: list[Remark]) -> list[Remark]:
 
 def load(store: Store, session_id: str) -> SessionData:
     """Read one session completely (NotFound when there is no such session)."""
-    info = store.get_session(session_id)
-    events = store.clock_events(session_id)
-    entries = store.list_entries(session_id, newest_first=False)
-    history = store.entry_history(session_id)
+    info = store.sessions.get(session_id)
+    events = store.clock.events(session_id)
+    entries = store.entries.list(session_id, newest_first=False)
+    history = store.entries.history(session_id)
     # Unplanned breaks are slots too; the clock at the last event knows where they were inserted.
     last = max((ev.at for ev in events), default=ck.utcnow())
     state = compute(info.programme.blocks, events, last)
     remarks = [
         Remark(r["slot"], r["text"], bool(r["hidden"]))
-        for r in store.list_remarks(session_id, include_hidden=True)
+        for r in store.remarks.list(session_id, include_hidden=True)
     ]
     return SessionData(
         session=info,
@@ -78,7 +78,7 @@ def load(store: Store, session_id: str) -> SessionData:
         entries=entries,
         history={e.id: history[e.id] for e in entries if e.id in history},
         remarks=remark_order([b.name for b in state.blocks], remarks),
-        participants=store.get_participants(session_id),
+        participants=store.participants.get(session_id),
     )
 
 
@@ -481,9 +481,9 @@ def series_sessions(store: Store, selection: str) -> list[SessionInfo]:
     """The sessions of `all` or one theme, by date; StoreError when none matches."""
     from facilitator.store import StoreError
 
-    chosen = select_sessions(store.list_sessions(), selection)
+    chosen = select_sessions(store.sessions.list(), selection)
     if not chosen:
-        themes = sorted({s.programme.id for s in store.list_sessions()})
+        themes = sorted({s.programme.id for s in store.sessions.list()})
         known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
         raise StoreError(f"no sessions for {selection!r}{known}")
     return chosen

@@ -252,6 +252,6 @@ def import_file(store: Store, path: str | os.PathLike[str]) -> str:
 
     data = read_import(path)
     try:
-        return store.import_session(data)
+        return store.transfer.import_session(data)
     except StoreError as exc:
         raise type(exc)(f"{Path(path)}: {exc}") from None

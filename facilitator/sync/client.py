@@ -223,7 +223,7 @@ def _set_up_session(store: Store, info: dict[str, Any]) -> None:
 
     programme = Programme.from_dict(info["programme"])
     try:
-        here = store.get_session(str(info["id"]))
+        here = store.sessions.get(str(info["id"]))
     except NotFound:
         here = None
     if here is not None:
@@ -233,7 +233,7 @@ def _set_up_session(store: Store, info: dict[str, Any]) -> None:
                 f"the host's follows {programme.id!r}"
             )
         return
-    store.import_session(
+    store.transfer.import_session(
         SessionData(
             session=SessionInfo(
                 id=str(info["id"]),

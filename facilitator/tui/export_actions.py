@@ -162,7 +162,7 @@ class ExportActions:
         from facilitator.tui.screens.participants import ParticipantsScreen, doubts
 
         app = self._app
-        profile = await app.db(app.store.get_participants, self.session_id)
+        profile = await app.db(app.store.participants.get, self.session_id)
         if profile is None:
             return
         result = await app.push_screen_wait(
@@ -170,7 +170,7 @@ class ExportActions:
         )
         if result is None:
             return
-        saved = await app.db(app.store.set_participants, self.session_id, result)
+        saved = await app.db(app.store.participants.set, self.session_id, result)
         if saved is None:
             return
         detail = doubts(saved, self.session.expected_participants)
