@@ -9,8 +9,8 @@ import pytest
 
 from facilitator.core import clock as ck
 from facilitator.core.programme import find, shipped_dir
-from facilitator.core.report import build, build_series, select_sessions
-from facilitator.export import export_series, export_session
+from facilitator.core.report import build, select_sessions
+from facilitator.export import export_series, export_session, series_report
 from facilitator.store import StoreError
 from tests.golden.sample_session import SESSION, at, build_sample
 
@@ -29,7 +29,7 @@ def test_core_report_needs_no_ui():
 
 def test_outputs_per_phase_and_elsewhere(store):
     sid = build_sample(store)
-    report = build(store, sid, NOW)
+    report = build(store.transfer.load(sid), NOW)
     outputs = {o.phase: o for o in report.phase_outputs()}
     assert set(outputs) == {1, 2, 3, 4}  # nothing outside the phases in the sample
     assert [e.id for e in outputs[1].by_kind["story"]] == ["e01"]
@@ -50,7 +50,7 @@ def test_advice_rows_by_level_with_quotes_linked_either_way(store):
         block_key="fase4",
         now=at(267),
     )
-    rows = build(store, sid, NOW).advice_rows()
+    rows = build(store.transfer.load(sid), NOW).advice_rows()
     assert [(r.level, r.advice.id) for r in rows] == [
         ("overarching", "e10"),
         ("national", "e11"),
@@ -63,7 +63,7 @@ def test_advice_rows_by_level_with_quotes_linked_either_way(store):
 
 def test_participant_version_strips_internal_material(store):
     sid = build_sample(store)
-    report = build(store, sid, NOW, "participants")
+    report = build(store.transfer.load(sid), NOW, "participants")
     kinds = {e.kind for e in report.data.entries}
     assert "observation" not in kinds and "validation" not in kinds
     assert {e.author for e in report.data.entries} == {""}
@@ -132,7 +132,7 @@ def test_series_by_theme_and_all(store, clock):
     )
     store.participants.set(gron, {"area": {"urban": 10, "rural": 13}})
 
-    everything = build_series(store, "all", NOW)
+    everything = series_report(store, "all", NOW)
     assert [r.session.place for r in everything.reports] == ["Utrecht", "Den Bosch", "Groningen"]
     assert [g.programme for g in everything.themes()] == ["spelregels", "wederkerigheid"]
     levels = [(r.level, r.session.place) for r in everything.advice_rows()]
@@ -154,7 +154,7 @@ def test_series_by_theme_and_all(store, clock):
     assert "*3 sessies, ten minste 43 deelnemers" in md_all
     assert "Zonder deelnemersprofiel, niet in de tabel: Den Bosch" in md_all
 
-    by_theme = build_series(store, "Spelregels voor de samenleving", NOW)
+    by_theme = series_report(store, "Spelregels voor de samenleving", NOW)
     assert [r.session.place for r in by_theme.reports] == ["Utrecht", "Den Bosch"]
     md = export_series(store, "spelregels", "md", now=NOW)
     assert md.startswith("# Burgerconsultaties: Spelregels voor de samenleving")
@@ -163,7 +163,7 @@ def test_series_by_theme_and_all(store, clock):
     assert "Wees zichtbaar" not in md
 
     with pytest.raises(StoreError, match="no sessions for 'verbindende-plekken'"):
-        build_series(store, "verbindende-plekken", NOW)
+        series_report(store, "verbindende-plekken", NOW)
 
 
 def test_select_sessions_matches_id_or_theme_in_any_case(store, clock):
@@ -250,7 +250,7 @@ def test_timeline_counts_what_each_rebalance_cut(store, session_id, clock):
     add(session_id, ck.START, clock.advance(minutes=1), {"key": "fase1"})
     # fase1 has started: this one changes nothing on the clock, so it cuts nothing either.
     add(session_id, ck.REBALANCE, clock.advance(minutes=1), {"minutes": {"fase1": 50}})
-    report = build(store, session_id, clock())
+    report = build(store.transfer.load(session_id), clock())
     assert [b.planned_minutes for b in report.blocks if b.key in ("fase1", "fase2")] == [60, 30]
     cuts = [it.minutes for it in report.timeline() if it.kind == ck.REBALANCE]
     assert cuts == [5, 5, 0]

@@ -113,14 +113,14 @@ def test_store_keeps_replaces_and_checks(store, session_id):
 
 
 def test_series_table_over_several_sessions(store, programme, clock):
-    from facilitator.core.report import build_series
+    from facilitator.export import series_report
 
     ids = []
     for place, count in (("Utrecht", 15), ("Den Bosch", 14)):
         sid = store.sessions.create(programme, place, "2026-03-01", now=clock())
         store.participants.set(sid, {"area": {"urban": count - 4, "rural": 4}})
         ids.append(sid)
-    series = build_series(store, "all", clock())
+    series = series_report(store, "all", clock())
     assert series.participants() == {"area": {"urban": 21, "rural": 8}}
     assert series.participant_total() == 29
 

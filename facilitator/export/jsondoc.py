@@ -20,7 +20,8 @@ from facilitator.core.clock import ClockEvent
 from facilitator.core.entries import KINDS, LEVELS, TEXT_FIELDS, Entry
 from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import BLOCK_KINDS, MAX_MINUTES, Block, Programme
-from facilitator.core.report import FORMAT_VERSION, Remark, SessionData, SessionReport, remark_order
+from facilitator.core.report import FORMAT_VERSION, SessionReport
+from facilitator.core.session import Remark, SessionData, SessionInfo, remark_order
 from facilitator.core.text import clean
 from facilitator.core.timeutil import DEFAULT_ZONE, check_zone, iso, parse_iso
 
@@ -210,7 +211,7 @@ def _time(value: Any, where: str) -> datetime:
 
 def from_doc(doc: Any) -> SessionData:
     """Check an export and turn it into what `Transfer.import_session` restores; DocError if wrong."""
-    from facilitator.store import FieldError, SessionInfo
+    from facilitator.store import FieldError
     from facilitator.store.entries import check_fields
 
     if not isinstance(doc, dict):

@@ -7,8 +7,9 @@
 
 `Store` is the connection (`db.py`: open, transactions, the database thread, backups) with one
 small repository per aggregate as attributes: `sessions`, `clock`, `entries`, `remarks`,
-`drafts`, `participants`, `settings`, `transfer`. The schema and its migrations live in
-`schema.py`; syncing's tables are read and written by `facilitator.sync.store_sync`.
+`drafts`, `participants`, `settings`, `transfer` (a whole session: `load`, `import_session`).
+The schema and its migrations live in `schema.py`; syncing's tables are read and written by
+`facilitator.sync.store_sync`.
 """
 
 from __future__ import annotations
@@ -53,4 +54,6 @@ class Store(Database):
         self.remarks = Remarks(self, self.settings)
         self.drafts = Drafts(self)
         self.participants = Participants(self)
-        self.transfer = Transfer(self)
+        self.transfer = Transfer(
+            self, self.sessions, self.clock, self.entries, self.remarks, self.participants
+        )

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from facilitator.core.programme import Programme
+from facilitator.core.session import SessionInfo
 from facilitator.core.text import clean, one_line
 from facilitator.core.timeutil import iso, parse_date
 from facilitator.store.db import Database, slug
 from facilitator.store.errors import NotFound, StoreError
-
-
-@dataclass
-class SessionInfo:
-    """A session row with its frozen programme."""
-
-    id: str
-    programme: Programme
-    place: str
-    date: str
-    facilitators: list[str]
-    expected_participants: int | None
-    state: str
-    created_at: str
-    remark_token: str
-    timezone: str = "Europe/Amsterdam"  # the session's own clock: reports print times in it
-
-    @property
-    def programme_id(self) -> str:
-        return self.programme.id
 
 
 class Sessions:

@@ -1,4 +1,5 @@
-"""Whole sessions in and out: an exported session restored with its ids and timestamps (and,
+"""Whole sessions in and out: one session read completely (`load`, what the report is built from
+and a JSON export carries), and an exported session restored with its ids and timestamps (and,
 later, merged into one that is already here).
 """
 
@@ -6,26 +7,63 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 
-from facilitator.core.clock import compute
+from facilitator.core.clock import compute, utcnow
+from facilitator.core.session import Remark, SessionData, remark_order
 from facilitator.core.text import clean
 from facilitator.core.timeutil import iso, parse_date, parse_iso
+from facilitator.store.clock import Clock
 from facilitator.store.db import Database, new_id
-from facilitator.store.entries import check_fields, insert_entry, write_tags_links
+from facilitator.store.entries import Entries, check_fields, insert_entry, write_tags_links
 from facilitator.store.errors import FieldError, StoreError
-from facilitator.store.participants import write_participants
-from facilitator.store.sessions import check_timezone
+from facilitator.store.participants import Participants, write_participants
+from facilitator.store.remarks import Remarks
+from facilitator.store.sessions import Sessions, check_timezone
 
 
 class Transfer:
-    """Sessions as a whole: `store.transfer.import_session(data)`."""
+    """Sessions as a whole: `store.transfer.load(id)`, `store.transfer.import_session(data)`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sessions: Sessions,
+        clock: Clock,
+        entries: Entries,
+        remarks: Remarks,
+        participants: Participants,
+    ) -> None:
         self.db = db
+        self.sessions = sessions
+        self.clock = clock
+        self.entries = entries
+        self.remarks = remarks
+        self.participants = participants
 
-    def import_session(self, data: Any) -> str:
-        """Restore an exported session (a `core.report.SessionData`) with its ids and timestamps,
+    def load(self, session_id: str) -> SessionData:
+        """Read one session completely (NotFound when there is no such session)."""
+        info = self.sessions.get(session_id)
+        events = self.clock.events(session_id)
+        entries = self.entries.list(session_id, newest_first=False)
+        history = self.entries.history(session_id)
+        # Unplanned breaks are slots too; the clock at the last event knows where they were inserted.
+        last = max((ev.at for ev in events), default=utcnow())
+        state = compute(info.programme.blocks, events, last)
+        remarks = [
+            Remark(r["slot"], r["text"], bool(r["hidden"]))
+            for r in self.remarks.list(session_id, include_hidden=True)
+        ]
+        return SessionData(
+            session=info,
+            clock_events=events,
+            entries=entries,
+            history={e.id: history[e.id] for e in entries if e.id in history},
+            remarks=remark_order([b.name for b in state.blocks], remarks),
+            participants=self.participants.get(session_id),
+        )
+
+    def import_session(self, data: SessionData) -> str:
+        """Restore an exported session (a `core.session.SessionData`) with its ids and timestamps,
         clock events, entries with their earlier versions, tags and links, remarks and profile,
         in one commit. A session or entry id already in this database is refused."""
         from facilitator.core.participants import ProfileError, normalise

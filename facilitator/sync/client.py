@@ -218,8 +218,7 @@ def _set_up_session(store: Store, info: dict[str, Any]) -> None:
     """The host's session in this database (programme, place, date); a session that is here
     already must follow the same programme (its entries then go to the host)."""
     from facilitator.core.programme import Programme
-    from facilitator.core.report import SessionData
-    from facilitator.store import SessionInfo
+    from facilitator.core.session import SessionData, SessionInfo
 
     programme = Programme.from_dict(info["programme"])
     try:

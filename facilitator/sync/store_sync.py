@@ -534,7 +534,7 @@ def state_from_export(entry: Any, history: list[dict[str, Any]]) -> EntryState:
 
 
 def merge_export(store: Store, data: Any) -> MergeCounts:
-    """Merge the entries of a JSON export (a `core.report.SessionData`) into the same session
+    """Merge the entries of a JSON export (a `core.session.SessionData`) into the same session
     here. The host's clock, remarks and profile stay as they are. StoreError, with nothing
     written, for a session that is not here or is here under another programme."""
     info = data.session
