@@ -98,7 +98,7 @@ def main(
         from facilitator.store import NotFound
 
         try:
-            store.get_session(session_id)
+            store.sessions.get(session_id)
         except NotFound as exc:
             store.close()
             fail(str(exc))
@@ -259,7 +259,7 @@ def new(
         fail(t("cli_errors.no_programme", programme=repr(programme_id)))
     store = open_store(path)
     try:
-        sid = store.create_session(
+        sid = store.sessions.create(
             programme,
             place,
             day,
@@ -290,7 +290,7 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
     else:
         store = open_store(path, read_only=True)
         try:
-            rows = store.list_sessions()
+            rows = store.sessions.list()
         finally:
             store.close()
     if as_json:
@@ -573,7 +573,7 @@ def import_command(
         _merge_import(store, data, file, as_json)
         return
     try:
-        sid = store.import_session(data)
+        sid = store.transfer.import_session(data)
     except StoreError as exc:
         fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
@@ -680,9 +680,9 @@ def serve(
     path = setup(ctx, db, lang)
     store = open_store(path)
     try:
-        info = store.get_session(session)
+        info = store.sessions.get(session)
         if batch is not None:
-            store.set_remark_batch_size(batch)
+            store.remarks.set_batch_size(batch)
     except StoreError as exc:
         store.close()
         fail(str(exc))
@@ -793,7 +793,7 @@ def pair(ctx: click.Context, db: Path | None, lang: str | None, session: str) ->
     path = setup(ctx, db, lang)
     store = open_store(path)
     try:
-        store.get_session(session)
+        store.sessions.get(session)
         where = announced(store)
         if where is None:
             fail(t("sync.no_server", session=session))
@@ -890,7 +890,7 @@ def join(
     except StoreError as exc:
         store.close()
         fail(str(exc))
-    count = store.count_entries(session_id)
+    count = store.entries.count(session_id)
     click.echo(session_id)
     click.echo(t("sync.joined", session=session_id, received=count), err=True)
     if no_open:

@@ -57,8 +57,8 @@ async def main(path):
     gc.disable()
     facilitator.launch._paused = True
     store = Store.open(path)
-    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+    store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     web = {"enabled": True, "host": "127.0.0.1", "port": 0}
     app = make_app(store, session_id=sid, web=web)
     probe = {"on": False, "stalls": [], "keys": []}
@@ -92,7 +92,7 @@ async def main(path):
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         tasks = [asyncio.create_task(stall_probe()), asyncio.create_task(key_probe())]
-        print("ready", app.remark_server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print("ready", app.remark_server.port, remark_path(store.sessions.get(sid).remark_token), flush=True)
         loop = asyncio.get_running_loop()
         while True:
             line = (await loop.run_in_executor(None, sys.stdin.readline)).split()
@@ -117,7 +117,7 @@ async def main(path):
                 deadline = time.monotonic() + 60
                 # Until everything sent is shown (two may still be held in memory).
                 while time.monotonic() < deadline:
-                    counts = await store.call(store.remark_counts, sid)
+                    counts = await store.call(store.remarks.counts, sid)
                     shown = counts["shown"] + counts["hidden"]
                     screen = app.screen
                     listed = len(screen.remarks) if isinstance(screen, RemarksScreen) else shown

@@ -37,8 +37,8 @@ from facilitator.web.guard import RateLimiter
 
 async def main(path):
     store = Store.open(path)
-    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+    store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     # One address for 200 phones here: a limiter that never says no, so its cost still counts.
     limiter = RateLimiter(capacity=10**9, per_seconds=1)
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
@@ -49,9 +49,9 @@ async def main(path):
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         from facilitator.web.qr import remark_path
-        print(app.remark_server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print(app.remark_server.port, remark_path(store.sessions.get(sid).remark_token), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-        print(store.remark_counts(sid), file=sys.stderr)
+        print(store.remarks.counts(sid), file=sys.stderr)
     store.close()
 
 asyncio.run(main(sys.argv[1]))
@@ -190,8 +190,8 @@ from facilitator.core.programme import find
 from facilitator.store import Store
 path = sys.argv[1]
 store = Store.open(path)
-sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
 store.close()
 sys.argv = ["facilitator", "--db", path, "serve", sid, "--host", "127.0.0.1", "--port", "0"]
 from facilitator.cli import run

@@ -122,7 +122,7 @@ async def pair(request: web.Request) -> web.Response:
                 pass
             return _error(403, "wrong")
     try:
-        info = await store.call(store.get_session, session_id)
+        info = await store.call(store.sessions.get, session_id)
         device, token = await store.call(ss.redeem_code, store, session_id, code, author, now=now)
     except ss.PairingError as exc:
         return _error(403, str(exc))
@@ -280,7 +280,7 @@ class NoteTakerServer:
                 self._runner = runner
                 self.port = int(runner.addresses[0][1])
                 await self.store.call(
-                    self.store.set_setting,
+                    self.store.settings.set,
                     ANNOUNCE,
                     json.dumps({"url": self.base_url(), "fingerprint": self.fingerprint}),
                 )
@@ -322,7 +322,7 @@ class NoteTakerServer:
 
 def announced(store: Store) -> dict[str, str] | None:
     """Where a host on this database said it listens ({"url", "fingerprint"}), or None."""
-    raw = store.get_setting(ANNOUNCE)
+    raw = store.settings.get(ANNOUNCE)
     if not raw:
         return None
     try:

@@ -112,8 +112,13 @@ class ExportActions:
 
     async def write_export(self, choice: dict[str, Any]) -> Path | None:
         """Build the report on the database thread, render and write it in a worker thread."""
-        from facilitator.core.report import build, build_series
-        from facilitator.export import render_series, render_session, write_file
+        from facilitator.export import (
+            render_series,
+            render_session,
+            series_report,
+            session_report,
+            write_file,
+        )
         from facilitator.tui.screens.export_progress import ExportProgressScreen
 
         app = self._app
@@ -122,13 +127,13 @@ class ExportActions:
         render: Callable[[Callable[[int, int], None]], str | bytes]
         if scope in ("session", "participants"):
             audience = "participants" if scope == "participants" else "team"
-            report = await app.db(build, app.store, self.session_id, now, audience)
+            report = await app.db(session_report, app.store, self.session_id, now, audience)
             if report is None:
                 return None  # app.db has told the person why
             render = partial(render_session, report, fmt)
         else:
             selection = "all" if scope == "all" else self.session.programme.id
-            series = await app.db(build_series, app.store, selection, now)
+            series = await app.db(series_report, app.store, selection, now)
             if series is None:
                 return None
             render = partial(render_series, series, fmt)
@@ -162,7 +167,7 @@ class ExportActions:
         from facilitator.tui.screens.participants import ParticipantsScreen, doubts
 
         app = self._app
-        profile = await app.db(app.store.get_participants, self.session_id)
+        profile = await app.db(app.store.participants.get, self.session_id)
         if profile is None:
             return
         result = await app.push_screen_wait(
@@ -170,7 +175,7 @@ class ExportActions:
         )
         if result is None:
             return
-        saved = await app.db(app.store.set_participants, self.session_id, result)
+        saved = await app.db(app.store.participants.set, self.session_id, result)
         if saved is None:
             return
         detail = doubts(saved, self.session.expected_participants)

@@ -194,7 +194,7 @@ class RemarkActions:
     async def _notice_new_remarks(self) -> None:
         """Tell the facilitator when a batch of remarks became readable."""
         app = self.app  # type: ignore[attr-defined]
-        counts = await app.db(app.store.remark_counts, self.session_id)  # type: ignore[attr-defined]
+        counts = await app.db(app.store.remarks.counts, self.session_id)  # type: ignore[attr-defined]
         if counts is None:
             return
         readable = counts["shown"] + counts["hidden"]

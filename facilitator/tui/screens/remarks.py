@@ -92,7 +92,7 @@ class RemarksScreen(Translated, Screen[None]):
     def __init__(self, session_id: str) -> None:
         super().__init__()
         self.session_id = session_id
-        self.session = self.app.store.get_session(session_id)
+        self.session = self.app.store.sessions.get(session_id)
         self.remarks: list[dict[str, Any]] = []
         self.reveal_hidden = False
         self.batch_size = 3
@@ -172,14 +172,14 @@ class RemarksScreen(Translated, Screen[None]):
     async def _reload(self) -> None:
         app = self.app
         store = app.store
-        counts = await app.db(store.remark_counts, self.session_id)
+        counts = await app.db(store.remarks.counts, self.session_id)
         if counts and counts["waiting"]:
             # Also when no server runs in this app: a block that ended frees its batch here.
-            if await app.db(store.release_due_remarks, self.session_id, now=app.clock()):
-                counts = await app.db(store.remark_counts, self.session_id)
-        remarks = await app.db(store.list_remarks, self.session_id, released_only=True)
-        events = await app.db(store.clock_events, self.session_id)
-        batch = await app.db(store.remark_batch_size)
+            if await app.db(store.remarks.release_due, self.session_id, now=app.clock()):
+                counts = await app.db(store.remarks.counts, self.session_id)
+        remarks = await app.db(store.remarks.list, self.session_id, released_only=True)
+        events = await app.db(store.clock.events, self.session_id)
+        batch = await app.db(store.remarks.batch_size)
         if remarks is None or counts is None or events is None or batch is None:
             return
         # Remarks the server in this app still holds in memory wait too (see web.app.RemarkBuffer).
@@ -268,12 +268,14 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(t("remarks.empty"))
             return
         hide = not remark["hidden"]
-        if await self.app.db(self.app.store.set_remark_hidden, self.session_id, remark["id"], hide):
+        if await self.app.db(
+            self.app.store.remarks.set_hidden, self.session_id, remark["id"], hide
+        ):
             self.notify(t("remarks.hidden_done" if hide else "remarks.shown_done"), timeout=4)
         await self.reload()
 
     async def action_release(self) -> None:
-        counts = await self.app.db(self.app.store.remark_counts, self.session_id)
+        counts = await self.app.db(self.app.store.remarks.counts, self.session_id)
         if counts is None:
             return
         held = held_remarks(self.app, self.session_id)
@@ -287,7 +289,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         if held:
             await park_held_remarks(self.app, self.session_id)
-        released = await self.app.db(self.app.store.release_remarks, self.session_id)
+        released = await self.app.db(self.app.store.remarks.release, self.session_id)
         if released:
             self.notify(t("remarks.released", count=released), timeout=4)
         await self.reload()
@@ -301,7 +303,7 @@ class RemarksScreen(Translated, Screen[None]):
             nxt = BATCH_CHOICES[(BATCH_CHOICES.index(self.batch_size) + 1) % len(BATCH_CHOICES)]
         except ValueError:
             nxt = BATCH_CHOICES[0]
-        if await self.app.db(self.app.store.set_remark_batch_size, nxt) is not None:
+        if await self.app.db(self.app.store.remarks.set_batch_size, nxt) is not None:
             self.notify(self._batch_rule(nxt, "running"), timeout=6)
         await self.reload()
 
@@ -314,7 +316,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         from facilitator.tui.export_actions import export_folder
 
-        kept = await self.app.db(self.app.store.get_setting, self.CARD_FOLDER_SETTING)
+        kept = await self.app.db(self.app.store.settings.get, self.CARD_FOLDER_SETTING)
         default = kept or str(export_folder())
 
         def chosen(folder: str | None) -> None:
@@ -334,7 +336,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         try:
             png, svg = write_card_files(url, folder, f"opmerkingen-{self.session_id}")
-            self.app.store.set_setting(self.CARD_FOLDER_SETTING, str(folder))
+            self.app.store.settings.set(self.CARD_FOLDER_SETTING, str(folder))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify,

@@ -99,8 +99,8 @@ class RunScreen(
         super().__init__()
         preset_breakpoints(self)
         self.session_id = session_id
-        self.session: SessionInfo = self.app.store.get_session(session_id)
-        self.events: list[ClockEvent] = self.app.store.clock_events(session_id)
+        self.session: SessionInfo = self.app.store.sessions.get(session_id)
+        self.events: list[ClockEvent] = self.app.store.clock.events(session_id)
         self.state: ClockState = self._compute()
         self._offer_noticed = False
         # One clock action at a time, each deciding from the events the one before it wrote: a
@@ -169,7 +169,7 @@ class RunScreen(
             self._offer_noticed = False
 
     async def _reload_events(self) -> None:
-        events = await self.app.db(self.app.store.clock_events, self.session_id)
+        events = await self.app.db(self.app.store.clock.events, self.session_id)
         if events is not None:
             self.events = events
             self.refresh_clock()
@@ -197,7 +197,7 @@ class RunScreen(
         pending = [capture for capture, _entry in self.capturer.pending]
         # At once, without the database (which may be what the pending ones wait for).
         recent.show(recent.entries, pending)
-        entries = await self.app.db(self.app.store.list_entries, self.session_id, limit=RECENT)
+        entries = await self.app.db(self.app.store.entries.list, self.session_id, limit=RECENT)
         if entries is not None:
             pending = [capture for capture, _entry in self.capturer.pending]
             recent.show(entries, pending)
@@ -205,7 +205,7 @@ class RunScreen(
     async def record(self, kind: str, data: dict | None = None) -> bool:
         """Commit one clock action, then show it. False when the database refused it."""
         ev = await self.app.db(
-            self.app.store.add_clock_event, self.session_id, kind, self.app.clock(), data
+            self.app.store.clock.add, self.session_id, kind, self.app.clock(), data
         )
         if ev is None:
             return False

@@ -49,7 +49,7 @@ class StartScreen(Translated, Screen[None]):
         await self.load()
 
     async def load(self) -> None:
-        sessions = await self.app.db(self.app.store.list_sessions)
+        sessions = await self.app.db(self.app.store.sessions.list)
         table = self.query_one(DataTable)
         table.clear()
         for s in sessions or []:
@@ -96,7 +96,7 @@ class StartScreen(Translated, Screen[None]):
             self.notify(t("new.err_programme"), severity="error")
             return
         sid = await self.app.db(
-            self.app.store.create_session,
+            self.app.store.sessions.create,
             programme,
             values["place"],
             values["date"],
