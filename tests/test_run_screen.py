@@ -259,7 +259,7 @@ async def test_a_commit_before_the_first_poll_is_not_taken_as_the_baseline(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.screen.state is not None, what="the run screen")
         other = Store.open(db_path)
-        other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+        other.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
         other.close()
         await app._poll_database_now()  # the timer's first tick, by hand
         await until(
