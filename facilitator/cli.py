@@ -15,46 +15,9 @@ from typing import Any, NoReturn
 import click
 
 from facilitator import i18n
-from facilitator.i18n import t
+from facilitator.i18n import os_reason, speak, t
 
 DB_HELP = "Database file (default: $FACILITATOR_DB, else the user's data folder)."
-
-
-# The store speaks English in its exceptions; the command line says the known ones in the
-# interface language (catalogue section [cli_errors]). Unknown messages pass through as they are.
-_STORE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(pattern), key)
-    for pattern, key in (
-        (r"no session (?P<session>'.*') in this database", "no_session"),
-        (r"no entry (?P<entry>'.*')", "no_entry"),
-        (r"session (?P<session>'.*') is already in this database", "session_exists"),
-        (r"the place is empty", "place_empty"),
-        (r"programme (?P<programme>.+) has errors and cannot be used", "programme_has_errors"),
-        (r"no database at (?P<path>.+): check the --db path", "no_database"),
-        (r"no database at (?P<path>.+)", "no_database"),
-        (r"(?P<path>.+) is a folder, not a database file", "is_folder"),
-        (r"cannot read (?P<path>.+): fix its permissions", "cannot_read"),
-        (r"(?P<path>.+) is not a facilitator database \(or it is damaged\)", "not_a_database"),
-        (r"(?P<path>.+) holds no facilitator data yet", "no_data_yet"),
-        (r"(?P<text>'.*') is not a date as YYYY-MM-DD", "bad_date"),
-        (r"the expected number of participants cannot be negative", "participants_negative"),
-        (r"unknown time zone (?P<zone>'.*') \(for example: (?P<example>.+)\)", "unknown_zone"),
-        (r"cannot write in (?P<path>.+): choose another --db path", "cannot_write_folder"),
-        (
-            r"(?P<path>.+) is an SQLite database of another program, not facilitator's",
-            "other_program",
-        ),
-    )
-]
-
-
-def speak(message: str) -> str:
-    """A known English message of the store or core in the interface language."""
-    for pattern, key in _STORE_MESSAGES:
-        match = pattern.fullmatch(message)
-        if match:
-            return t(f"cli_errors.{key}", **match.groupdict())
-    return message
 
 
 def fail(message: str) -> NoReturn:
@@ -135,7 +98,7 @@ def main(
         from facilitator.store import NotFound
 
         try:
-            store.get_session(session_id)
+            store.sessions.get(session_id)
         except NotFound as exc:
             store.close()
             fail(str(exc))
@@ -296,7 +259,7 @@ def new(
         fail(t("cli_errors.no_programme", programme=repr(programme_id)))
     store = open_store(path)
     try:
-        sid = store.create_session(
+        sid = store.sessions.create(
             programme,
             place,
             day,
@@ -327,7 +290,7 @@ def sessions(ctx: click.Context, db: Path | None, lang: str | None, as_json: boo
     else:
         store = open_store(path, read_only=True)
         try:
-            rows = store.list_sessions()
+            rows = store.sessions.list()
         finally:
             store.close()
     if as_json:
@@ -430,7 +393,7 @@ def run() -> None:
     except OSError as exc:
         # Writing the output failed (a full disk behind `> file`): one line, not a traceback.
         name = f" ({exc.filename})" if exc.filename else ""
-        click.echo(f"facilitator: {exc.strerror or exc}{name}", err=True)
+        click.echo(f"facilitator: {os_reason(exc)}{name}", err=True)
         sys.exit(2)
 
 
@@ -568,7 +531,7 @@ def export_command(
     try:
         written = write_file(out, content)
     except OSError as exc:
-        fail(t("cli_errors.cannot_write", path=out, error=exc.strerror or exc))
+        fail(t("cli_errors.cannot_write", path=out, error=os_reason(exc)))
     if written.is_file():  # not after the content itself, for --out /dev/stdout or a pipe
         click.echo(str(written))
 
@@ -610,7 +573,7 @@ def import_command(
         _merge_import(store, data, file, as_json)
         return
     try:
-        sid = store.import_session(data)
+        sid = store.transfer.import_session(data)
     except StoreError as exc:
         fail(f"{file}: {exc}")
     except sqlite3.Error as exc:
@@ -717,9 +680,9 @@ def serve(
     path = setup(ctx, db, lang)
     store = open_store(path)
     try:
-        info = store.get_session(session)
+        info = store.sessions.get(session)
         if batch is not None:
-            store.set_remark_batch_size(batch)
+            store.remarks.set_batch_size(batch)
     except StoreError as exc:
         store.close()
         fail(str(exc))
@@ -775,7 +738,7 @@ async def _serve(
             png, svg = write_card_files(url, qr_dir, f"opmerkingen-{info.id}")
         except OSError as exc:
             await server.stop()
-            fail(t("cli_errors.cannot_write_qr", folder=qr_dir, error=exc.strerror or exc))
+            fail(t("cli_errors.cannot_write_qr", folder=qr_dir, error=os_reason(exc)))
         click.echo(t("remarks.serve_files", png=str(png), svg=str(svg)), err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -830,7 +793,7 @@ def pair(ctx: click.Context, db: Path | None, lang: str | None, session: str) ->
     path = setup(ctx, db, lang)
     store = open_store(path)
     try:
-        store.get_session(session)
+        store.sessions.get(session)
         where = announced(store)
         if where is None:
             fail(t("sync.no_server", session=session))
@@ -927,7 +890,7 @@ def join(
     except StoreError as exc:
         store.close()
         fail(str(exc))
-    count = store.count_entries(session_id)
+    count = store.entries.count(session_id)
     click.echo(session_id)
     click.echo(t("sync.joined", session=session_id, received=count), err=True)
     if no_open:

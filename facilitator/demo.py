@@ -17,7 +17,7 @@ def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
     session (the day before) shows what a full log, remarks and a report look like.
     """
     seed_sample_session(store, programme, now - timedelta(days=1))
-    session_id = store.create_session(
+    session_id = store.sessions.create(
         programme,
         "Demo",
         now.astimezone().date().isoformat(),
@@ -25,7 +25,7 @@ def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
         expected_participants=20,
         now=now,
     )
-    store.add_clock_event(session_id, START, now, {"key": programme.blocks[0].key})
+    store.clock.add(session_id, START, now, {"key": programme.blocks[0].key})
     return session_id
 
 
@@ -35,9 +35,9 @@ def seed_sample_session(store: Store, programme: Programme, day: datetime) -> st
     A demo run again on the same --db the same day finds its sample there and leaves it be.
     """
     session_id = f"voorbeeld-{day.astimezone().date().isoformat()}"
-    if any(s.id == session_id for s in store.list_sessions()):
+    if any(s.id == session_id for s in store.sessions.list()):
         return session_id
-    store.create_session(
+    store.sessions.create(
         programme,
         "Zwolle (voorbeeld)",
         day.astimezone().date().isoformat(),
@@ -50,14 +50,14 @@ def seed_sample_session(store: Store, programme: Programme, day: datetime) -> st
     drift = (2, 4, -1, 3, 0, 5, -2, 1, 0)  # minutes each block ran over (or under) its plan
     at = start
     for block, extra in zip(programme.blocks, drift + (0,) * len(programme.blocks), strict=False):
-        store.add_clock_event(session_id, START, at, {"key": block.key})
+        store.clock.add(session_id, START, at, {"key": block.key})
         at += timedelta(minutes=block.minutes + extra)
-    store.add_clock_event(session_id, CLOSE, at)
+    store.clock.add(session_id, CLOSE, at)
     seed_capture(store, session_id, start)
     for slot, text in SAMPLE_REMARKS:
-        store.add_remark(session_id, slot, text)
-    store.release_remarks(session_id)
-    store.set_participants(session_id, SAMPLE_PROFILE)
+        store.remarks.add(session_id, slot, text)
+    store.remarks.release(session_id)
+    store.participants.set(session_id, SAMPLE_PROFILE)
     return session_id
 
 
@@ -90,8 +90,8 @@ def seed_capture(store: Store, session_id: str, now: datetime) -> None:
     Each is stamped with a block of the phase it belongs to and a time inside that block (the
     session started at `now`), by two note-takers.
     """
-    session = store.get_session(session_id)
-    events = store.clock_events(session_id)
+    session = store.sessions.get(session_id)
+    events = store.clock.events(session_id)
     starts = {e.data.get("key"): e.at for e in events if e.kind == START}
     first = session.programme.blocks[0].key
     by_phase = {b.phase: b.key for b in reversed(session.programme.blocks) if b.phase}
@@ -100,7 +100,7 @@ def seed_capture(store: Store, session_id: str, now: datetime) -> None:
     def add(minutes_ago: int, kind: str, phase: int | None, fields: dict, **kw):
         key = by_phase.get(phase, first) if phase else first
         began = starts.get(key, now)
-        return store.add_entry(
+        return store.entries.add(
             session_id,
             kind,
             fields,
@@ -227,10 +227,10 @@ class Autoplay:
         "close"), empty when nothing was."""
         if self.stopped:
             return []
-        session = self.store.get_session(self.session_id)
+        session = self.store.sessions.get(self.session_id)
         blocks = session.programme.blocks
         now = self.clock()
-        state = compute(blocks, self.store.clock_events(self.session_id), now)
+        state = compute(blocks, self.store.clock.events(self.session_id), now)
         current = state.current
         if state.state == "closed" or current is None or state.paused:
             return []
@@ -241,7 +241,7 @@ class Autoplay:
         for n, (at, fraction, kind, fields, tags) in enumerate(SCRIPT_ENTRIES):
             if at == index and gone >= fraction and ("entry", n) not in self._done:
                 self._done.add(("entry", n))
-                self.store.add_entry(
+                self.store.entries.add(
                     self.session_id,
                     kind,
                     dict(fields),
@@ -255,18 +255,18 @@ class Autoplay:
             for n, text in enumerate(SCRIPT_REMARKS):
                 if ("remark", n) not in self._done:
                     self._done.add(("remark", n))
-                    slot, _released = self.store.post_remark(self.session_id, text, now=now)
+                    slot, _released = self.store.remarks.post(self.session_id, text, now=now)
                     if slot is not None:
                         done.append("remark")
                     break  # one remark per step: they arrive one by one
         if state.block_remaining <= self.lead_seconds:
             nxt = state.next_block()
             if nxt is None:
-                self.store.add_clock_event(self.session_id, CLOSE, now)
+                self.store.clock.add(self.session_id, CLOSE, now)
                 self.stopped = True
                 done.append("close")
             elif refusal(state, START, {"key": nxt.key}) is None:
-                self.store.add_clock_event(self.session_id, START, now, {"key": nxt.key})
+                self.store.clock.add(self.session_id, START, now, {"key": nxt.key})
                 done.append(f"start:{nxt.key}")
         return done
 

@@ -65,3 +65,114 @@ def t(key: str, /, **values: Any) -> str:
     if text is None:
         text = catalogue(DEFAULT).get(key, key)
     return text.format(**values) if values else text
+
+
+# -- messages of the store, the core and the system, in the interface's words ------------------
+# The store and the core raise in English (their messages are also the JSON contract's and the
+# tests'); whatever shows one to a person (the command line, a toast) passes it through
+# `speak`, which says the known ones in the interface language (catalogue section [cli_errors])
+# and lets unknown ones through as they are. `os_reason` does the same for the system's errors
+# (strerror is English whatever the interface says).
+_KNOWN_MESSAGES = (
+    (r"no session (?P<session>'.*') in this database", "no_session"),
+    (r"no sessions for (?P<theme>'.*')", "no_sessions_for"),
+    (r"no entry (?P<entry>'.*')", "no_entry"),
+    (r"no remark (?P<remark>'.*') in session (?P<session>'.*')", "no_remark"),
+    (r"session (?P<session>'.*') is already in this database", "session_exists"),
+    (r"the place is empty", "place_empty"),
+    (r"session (?P<session>'.*'): the place is empty", "session_place_empty"),
+    (r"session (?P<session>'.*') has no blocks", "session_no_blocks"),
+    (r"the remark is empty", "remark_empty"),
+    (r"the batch size cannot be negative", "batch_negative"),
+    (r"unknown entry kind (?P<kind>'.*?') \(known: (?P<known>.*)\)", "unknown_kind_known"),
+    (r"unknown entry kind (?P<kind>'.*')", "unknown_kind"),
+    (r"programme (?P<programme>.+) has errors and cannot be used", "programme_has_errors"),
+    (r"no database at (?P<path>.+): check the --db path", "no_database"),
+    (r"no database at (?P<path>.+)", "no_database"),
+    (r"(?P<path>.+) is a folder, not a database file", "is_folder"),
+    (r"cannot read (?P<path>.+): fix its permissions", "cannot_read"),
+    (r"(?P<path>.+) is not a facilitator database \(or it is damaged\)", "not_a_database"),
+    (r"(?P<path>.+) holds no facilitator data yet", "no_data_yet"),
+    (r"(?P<text>'.*') is not a date as YYYY-MM-DD", "bad_date"),
+    (r"the expected number of participants cannot be negative", "participants_negative"),
+    (
+        r"the expected number of participants is at most (?P<most>\d+), not (?P<n>-?\d+)",
+        "participants_too_many",
+    ),
+    (r"unknown time zone (?P<zone>'.*') \(for example: (?P<example>.+)\)", "unknown_zone"),
+    (r"cannot write in (?P<path>.+): choose another --db path", "cannot_write_folder"),
+    (
+        r"cannot write in (?P<path>.+) \(SQLite needs it for its journal\): choose another "
+        r"--db path",
+        "cannot_write_journal",
+    ),
+    (
+        r"cannot write to (?P<path>.+): choose another --db path or fix its permissions",
+        "cannot_write_file",
+    ),
+    (r"cannot create the folder (?P<path>.+): (?P<error>.+)", "cannot_create_folder"),
+    (
+        r"(?P<path>.+) was written by a newer facilitator \(database version (?P<version>\d+), "
+        r"this one knows up to (?P<known>\d+)\); upgrade facilitator to open it",
+        "newer_database",
+    ),
+    (
+        r"(?P<path>.+) is from an older facilitator: open it once with `facilitator` \(or any "
+        r"command that writes\) to bring it up to date",
+        "older_database",
+    ),
+    (
+        r"(?P<path>.+) is an SQLite database of another program, not facilitator's",
+        "other_program",
+    ),
+)
+
+
+@functools.cache
+def _known_messages() -> list[tuple[Any, str]]:
+    import re
+
+    return [(re.compile(pattern), key) for pattern, key in _KNOWN_MESSAGES]
+
+
+def speak(message: str) -> str:
+    """A known English message of the store or core in the interface language."""
+    for pattern, key in _known_messages():
+        match = pattern.fullmatch(message)
+        if match:
+            return t(f"cli_errors.{key}", **match.groupdict())
+    return message
+
+
+_ERRNO_KEYS = {  # errno name -> catalogue key in [os_errors]
+    "ENOSPC": "disk_full",
+    "EDQUOT": "disk_full",
+    "EACCES": "no_permission",
+    "EPERM": "no_permission",
+    "EROFS": "read_only",
+    "ENOENT": "not_found",
+    "ENOTDIR": "not_found",
+    "EISDIR": "is_folder",
+    "EEXIST": "exists",
+    "EADDRINUSE": "port_in_use",
+    "EADDRNOTAVAIL": "address_not_here",
+    "EMFILE": "too_many_files",
+    "ENFILE": "too_many_files",
+    "ECONNREFUSED": "refused",
+    "ETIMEDOUT": "timed_out",
+    "EHOSTUNREACH": "unreachable",
+    "ENETUNREACH": "unreachable",
+    "EIO": "io_error",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a system call failed, in the interface language (strerror is always English)."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    name = errno.errorcode.get(code) if isinstance(code, int) else None
+    key = _ERRNO_KEYS.get(name or "")
+    if key is not None:
+        return t(f"os_errors.{key}")
+    return speak(getattr(exc, "strerror", None) or str(exc))

@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from phones import post_remark
 
 PHONES = 200
 REMARKS = 1000
@@ -56,8 +57,8 @@ async def main(path):
     gc.disable()
     facilitator.launch._paused = True
     store = Store.open(path)
-    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+    store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     web = {"enabled": True, "host": "127.0.0.1", "port": 0}
     app = make_app(store, session_id=sid, web=web)
     probe = {"on": False, "stalls": [], "keys": []}
@@ -91,7 +92,7 @@ async def main(path):
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         tasks = [asyncio.create_task(stall_probe()), asyncio.create_task(key_probe())]
-        print("ready", app.remarks.server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print("ready", app.remarks.server.port, remark_path(store.sessions.get(sid).remark_token), flush=True)
         loop = asyncio.get_running_loop()
         while True:
             line = (await loop.run_in_executor(None, sys.stdin.readline)).split()
@@ -116,7 +117,7 @@ async def main(path):
                 deadline = time.monotonic() + 60
                 # Until everything sent is shown (two may still be held in memory).
                 while time.monotonic() < deadline:
-                    counts = await store.call(store.remark_counts, sid)
+                    counts = await store.call(store.remarks.counts, sid)
                     shown = counts["shown"] + counts["hidden"]
                     screen = app.screen
                     listed = len(screen.remarks) if isinstance(screen, RemarksScreen) else shown
@@ -147,16 +148,9 @@ async def phone(address: str, url: str, count: int, errors: list[int]) -> None:
     connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=2)
     async with aiohttp.ClientSession(connector=connector) as http:
         for i in range(count):
-            async with http.get(url) as page:
-                field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
-            async with http.post(
-                url,
-                data={"text": f"opmerking {i} van {address}", "f": field},
-                allow_redirects=False,
-            ) as resp:
-                await resp.read()
-                if resp.status != 303:
-                    errors.append(resp.status)
+            status = await post_remark(http, url, f"opmerking {i} van {address}")
+            if status != 303:
+                errors.append(status)
 
 
 async def burst(port: int, path: str) -> tuple[float, int]:

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from facilitator.core.programme import find, shipped_dir  # noqa: E402
 from facilitator.store import Store, new_id  # noqa: E402
+from facilitator.store.entries import Entries  # noqa: E402
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 WORDS = (
@@ -73,7 +74,7 @@ def new_store(folder: Path, name: str) -> tuple[Store, str]:
     store = Store.open(folder / name)
     programme = find("spelregels", [shipped_dir()])
     assert programme is not None
-    sid = store.create_session(programme, "Utrecht", "2026-03-01", now=T0)
+    sid = store.sessions.create(programme, "Utrecht", "2026-03-01", now=T0)
     return store, sid
 
 
@@ -87,7 +88,7 @@ def bare_connection(path: Path) -> sqlite3.Connection:
 def fill(store: Store, session_id: str, count: int, seed: int = 7) -> None:
     """`count` entries of Dutch-looking text across the blocks, with tags, in one transaction."""
     rnd = random.Random(seed)
-    blocks = [b.key for b in store.get_session(session_id).programme.blocks]
+    blocks = [b.key for b in store.sessions.get(session_id).programme.blocks]
     with store.transaction() as conn:
         for i in range(count):
             stamp = (T0 + timedelta(seconds=i)).isoformat(timespec="milliseconds")
@@ -120,7 +121,9 @@ class MinimalCapture:
 
             async def on_input_submitted(self, event: Input.Submitted) -> None:
                 text = event.value
-                await store.call(store.add_entry, sid, "quote", {"text": text}, author="AB", now=T0)
+                await store.call(
+                    store.entries.add, sid, "quote", {"text": text}, author="AB", now=T0
+                )
                 event.input.value = ""
 
         return Minimal()
@@ -175,14 +178,14 @@ async def _captures(folder: Path, name: str, n: int, *, form: bool) -> list[floa
 
     store, sid = new_store(folder, name)
     committed: list[float] = []
-    original = Store.add_entry
+    original = Entries.add
 
     def add_entry(self, *args, **kwargs):  # the store call the form's Enter leads to
         entry = original(self, *args, **kwargs)
         committed.append(time.perf_counter())
         return entry
 
-    Store.add_entry = add_entry  # type: ignore[method-assign]
+    Entries.add = add_entry  # type: ignore[method-assign]
     samples = []
     try:
         if form:
@@ -202,7 +205,7 @@ async def _captures(folder: Path, name: str, n: int, *, form: bool) -> list[floa
                     await pilot.pause()
                 samples.append(committed[-1] - t)
     finally:
-        Store.add_entry = original  # type: ignore[method-assign]
+        Entries.add = original  # type: ignore[method-assign]
     # Every capture is in the file, as another connection sees it.
     conn = sqlite3.connect(str(folder / name))
     assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == n
@@ -245,20 +248,20 @@ def bench_capture_search() -> None:
             ours, base = [], []
             for _ in range(RUNS):
                 t = time.perf_counter()
-                store.find_entries(sid, search=query, limit=500)
-                store.count_entries(sid, search=query)
+                store.entries.find(sid, search=query, limit=500)
+                store.entries.count(sid, search=query)
                 ours.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 _bare_search(conn, sid, fts_query(query) or '""')
                 base.append(time.perf_counter() - t)
-            hits = store.count_entries(sid, search=query)
+            hits = store.entries.count(sid, search=query)
             line(f"search {query!r} ({hits} hits)", ours, base)
         ours, base = [], []
         for _ in range(RUNS):
             for prefix in TYPING:
                 t = time.perf_counter()
-                store.find_entries(sid, search=prefix, limit=500)
-                store.count_entries(sid, search=prefix)
+                store.entries.find(sid, search=prefix, limit=500)
+                store.entries.count(sid, search=prefix)
                 ours.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 _bare_search(conn, sid, fts_query(prefix) or '""')

@@ -133,14 +133,13 @@ def _median(fn) -> tuple[float, object]:
 
 
 def bench_export() -> None:
-    from facilitator.core.report import build
-    from facilitator.export import render_session
+    from facilitator.export import render_session, session_report
     from facilitator.export.jsondoc import from_doc
     from facilitator.store import Store
 
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         store = Store.open(Path(tmp) / "bench.db")
-        store.import_session(from_doc(_sample_doc(ENTRIES)))
+        store.transfer.import_session(from_doc(_sample_doc(ENTRIES)))
         now = datetime(2026, 3, 2, tzinfo=UTC)
 
         def rows():
@@ -164,13 +163,15 @@ def bench_export() -> None:
 
         base_json, _ = _median(std_json)
         base_csv, _ = _median(std_csv)
-        load, report = _median(lambda: build(store, "bench", now))
+        load, report = _median(lambda: session_report(store, "bench", now))
         print(f"{ENTRIES} entries, median of {RUNS} runs; baseline = stdlib on the same rows")
         print(f"  baseline json.dump          {base_json * 1000:8.1f} ms")
         print(f"  baseline csv.writer         {base_csv * 1000:8.1f} ms")
         print(f"  report model (read + clock) {load * 1000:8.1f} ms")
         for fmt in ("json", "csv", "md", "html", "docx"):
-            took, out = _median(lambda fmt=fmt: render_session(build(store, "bench", now), fmt))
+            took, out = _median(
+                lambda fmt=fmt: render_session(session_report(store, "bench", now), fmt)
+            )
             base = base_csv if fmt == "csv" else base_json
             size = len(out) if isinstance(out, bytes) else len(out.encode("utf-8"))
             print(
@@ -196,8 +197,7 @@ def bench_export_series() -> None:
     (tracemalloc, a separate run) beside the stdlib writing the same rows."""
     import tracemalloc
 
-    from facilitator.core.report import build
-    from facilitator.export import export_series, render_session
+    from facilitator.export import export_series, render_session, session_report
     from facilitator.export.jsondoc import from_doc
     from facilitator.store import Store
 
@@ -205,7 +205,7 @@ def bench_export_series() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-series-") as tmp:
         store = Store.open(Path(tmp) / "bench.db")
         for day, (sid, prog, place) in enumerate(SERIES):
-            store.import_session(from_doc(_sample_doc(n, sid, prog, place, day * 7)))
+            store.transfer.import_session(from_doc(_sample_doc(n, sid, prog, place, day * 7)))
         now = datetime(2026, 6, 1, tzinfo=UTC)
         ids = [sid for sid, _, _ in SERIES]
 
@@ -227,7 +227,7 @@ def bench_export_series() -> None:
             return buffer.getvalue()
 
         def series_json():  # the series as JSON: each session's export (what import takes)
-            return "".join(render_session(build(store, sid, now), "json") for sid in ids)
+            return "".join(render_session(session_report(store, sid, now), "json") for sid in ids)
 
         def fmt_fn(fmt):
             if fmt == "json":

@@ -81,11 +81,11 @@ def make_db(folder: Path, name: str, count: int) -> tuple[Path, str, int]:
     of entries the search word finds."""
     store, sid = new_store(folder, name)
     fill(store, sid, count - 2)
-    store.add_entry(sid, "quote", {"text": OLDEST}, author="AB", now=T0 - timedelta(hours=1))
-    store.add_entry(
+    store.entries.add(sid, "quote", {"text": OLDEST}, author="AB", now=T0 - timedelta(hours=1))
+    store.entries.add(
         sid, "quote", {"text": NEWEST}, author="AB", now=T0 + timedelta(seconds=count + 1)
     )
-    hits = store.count_entries(sid, search=SEARCH)
+    hits = store.entries.count(sid, search=SEARCH)
     store.close()
     return folder / name, sid, hits
 

@@ -79,7 +79,7 @@ def _setup(tmp: Path):
 
     prog = find("spelregels", [shipped_dir()])
     host = Store.open(tmp / "host.db")
-    host.create_session(prog, "Bench", "2026-03-01", now=utcnow(), session_id=SID)
+    host.sessions.create(prog, "Bench", "2026-03-01", now=utcnow(), session_id=SID)
     return host
 
 
@@ -110,7 +110,7 @@ async def _latency() -> None:
                 await asyncio.sleep(random.uniform(0.05, 0.6))  # anywhere in the poll cycle
                 t0 = time.perf_counter()
                 e = await a.call(
-                    a.add_entry, SID, "quote", {"text": f"citaat {i}"}, author="A", now=utcnow()
+                    a.entries.add, SID, "quote", {"text": f"citaat {i}"}, author="A", now=utcnow()
                 )
                 while not await b.call(
                     lambda eid=e.id: bool(b.query("SELECT 1 FROM entries WHERE id = ?", (eid,)))
@@ -160,7 +160,7 @@ async def _catchup() -> None:
         await join(laptop, address, "A")
         await server.stop()  # the host goes away; the laptop writes on
         for i in range(1000):
-            laptop.add_entry(
+            laptop.entries.add(
                 SID, "quote", {"text": f"offline citaat {i}"}, author="A", now=utcnow()
             )
         payloads = []
@@ -178,7 +178,7 @@ async def _catchup() -> None:
         result = await client.sync_once()
         took = time.perf_counter() - t0
         await client.close()
-        on_host = host.count_entries(SID)
+        on_host = host.entries.count(SID)
         await server.stop()
 
         async def swallow(request: web.Request) -> web.Response:
@@ -232,9 +232,9 @@ from facilitator.web.guard import RateLimiter
 
 async def main(path):
     store = Store.open(path)
-    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow(),
+    sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow(),
                                session_id="bench-2026-03-01")
-    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     # 200 phones on one loopback address: a limiter that never says no, so its cost still counts.
     limiter = RateLimiter(capacity=10**9, per_seconds=1)
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
@@ -244,7 +244,7 @@ async def main(path):
             await pilot.pause(0.05)
         from facilitator.web.qr import remark_path
         addresses = [(await app.sync.server.join_address(sid))[0] for _ in range(3)]
-        print(app.remarks.server.port, remark_path(store.get_session(sid).remark_token),
+        print(app.remarks.server.port, remark_path(store.sessions.get(sid).remark_token),
               *addresses, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     store.close()
@@ -257,10 +257,10 @@ ROOM_PHONES = 200
 
 
 async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: Path) -> None:
-    import re
     import sqlite3
 
     import aiohttp
+    from phones import post_remark
 
     from facilitator.core.clock import utcnow
     from facilitator.store import Store
@@ -289,16 +289,16 @@ async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: 
                 roll = rng.random()
                 if roll < 0.1 and mine:
                     await store.call(
-                        store.update_entry,
+                        store.entries.update,
                         rng.choice(mine),
                         {"text": f"L{n} bewerkt {i}"},
                         now=utcnow(),
                     )
                 elif roll < 0.13 and mine:
-                    await store.call(store.delete_entry, rng.choice(mine), now=utcnow())
+                    await store.call(store.entries.delete, rng.choice(mine), now=utcnow())
                 else:
                     e = await store.call(
-                        store.add_entry,
+                        store.entries.add,
                         SID,
                         "quote",
                         {"text": f"L{n} citaat {i}"},
@@ -317,15 +317,9 @@ async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: 
         await asyncio.sleep(rng.uniform(0, ROOM_SECONDS - 5))
         try:
             for j in range(2):  # a form field works once: each remark from a fresh page
-                async with http.get(url) as page:
-                    field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
-                async with http.post(
-                    url,
-                    data={"text": f"opmerking {j} van telefoon {k}", "f": field},
-                    allow_redirects=False,
-                ) as resp:
-                    await resp.read()
-                    remark_status.append(resp.status)
+                remark_status.append(
+                    await post_remark(http, url, f"opmerking {j} van telefoon {k}")
+                )
         except Exception as exc:  # noqa: BLE001
             errors.append(f"phone {k}: {exc}")
 

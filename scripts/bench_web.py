@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from phones import form_field, post_remark
+
 PHONES = 200
 POSTS_PER_PHONE = 5
 ROUNDS = 2
@@ -35,8 +37,8 @@ from facilitator.web.guard import RateLimiter
 
 async def main(path):
     store = Store.open(path)
-    sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-    store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+    sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+    store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
     # One address for 200 phones here: a limiter that never says no, so its cost still counts.
     limiter = RateLimiter(capacity=10**9, per_seconds=1)
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "limiter": limiter}
@@ -47,9 +49,9 @@ async def main(path):
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         from facilitator.web.qr import remark_path
-        print(app.remarks.server.port, remark_path(store.get_session(sid).remark_token), flush=True)
+        print(app.remarks.server.port, remark_path(store.sessions.get(sid).remark_token), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-        print(store.remark_counts(sid), file=sys.stderr)
+        print(store.remarks.counts(sid), file=sys.stderr)
     store.close()
 
 asyncio.run(main(sys.argv[1]))
@@ -100,16 +102,12 @@ main(sys.argv[1])
 
 
 async def phone(http, url: str, n: int, latencies: list[float], errors: list[int]) -> None:
-    async with http.get(url) as page:
-        field = re.search(r'name="f" value="([^"]+)"', await page.text()).group(1)
+    field = await form_field(http, url)
     for i in range(n):
         start = time.perf_counter()
-        async with http.post(
-            url, data={"text": f"opmerking {i} van een telefoon", "f": field}, allow_redirects=False
-        ) as resp:
-            await resp.read()
-            if resp.status != 303:
-                errors.append(resp.status)
+        status = await post_remark(http, url, f"opmerking {i} van een telefoon", field)
+        if status != 303:
+            errors.append(status)
         latencies.append(time.perf_counter() - start)
 
 
@@ -192,8 +190,8 @@ from facilitator.core.programme import find
 from facilitator.store import Store
 path = sys.argv[1]
 store = Store.open(path)
-sid = store.create_session(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
-store.add_clock_event(sid, ck.START, ck.utcnow(), {"key": "welkom"})
+sid = store.sessions.create(find("spelregels"), "Bench", "2026-03-01", now=ck.utcnow())
+store.clock.add(sid, ck.START, ck.utcnow(), {"key": "welkom"})
 store.close()
 sys.argv = ["facilitator", "--db", path, "serve", sid, "--host", "127.0.0.1", "--port", "0"]
 from facilitator.cli import run

@@ -35,7 +35,7 @@ async def main() -> None:
         store = Store.open(Path(tmp) / "shots.db")
         start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
         clock = FixedClock(start)
-        sid = store.create_session(
+        sid = store.sessions.create(
             find("spelregels"),
             "Utrecht",
             "2026-03-01",
@@ -43,9 +43,9 @@ async def main() -> None:
             expected_participants=20,
             now=start,
         )
-        store.add_clock_event(sid, ck.START, start, {"key": "welkom"})
+        store.clock.add(sid, ck.START, start, {"key": "welkom"})
         clock.now = start + timedelta(minutes=23)
-        store.add_clock_event(sid, ck.START, clock.now, {"key": "fase1"})
+        store.clock.add(sid, ck.START, clock.now, {"key": "fase1"})
         for minutes, kind, fields in (
             (
                 12,
@@ -65,7 +65,7 @@ async def main() -> None:
             ),
             (31, "observation", {"text": "Stilte na het verhaal; twee deelnemers knikken."}),
         ):
-            store.add_entry(
+            store.entries.add(
                 sid,
                 kind,
                 fields,

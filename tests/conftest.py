@@ -74,7 +74,7 @@ def programme():
 
 @pytest.fixture
 def session_id(store: Store, programme, clock: FakeClock) -> str:
-    return store.create_session(
+    return store.sessions.create(
         programme,
         "Utrecht",
         "2026-03-01",

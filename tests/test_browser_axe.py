@@ -80,7 +80,7 @@ async def test_every_page_state_passes_axe_on_desktop_and_mobile(store, session_
         store, WebOptions(host="127.0.0.1", port=0), config=WebConfig(clock=clock, hold=1)
     )
     await server.start()
-    path = server.url_for(store.get_session(session_id).remark_token)[0].split(":", 2)[2]
+    path = server.url_for(store.sessions.get(session_id).remark_token)[0].split(":", 2)[2]
     path = path[path.index("/") :]
     origin = f"http://127.0.0.1:{server.port}"
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -129,7 +129,7 @@ async def test_every_page_state_passes_axe_on_desktop_and_mobile(store, session_
 
                     # Before the session starts, the page says it is closed for now.
                     await check("closed", url=path)
-                    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+                    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
                     for lang in LANGUAGES:
                         await check(f"form-{lang}", url=f"{path}?lang={lang}")
                         # Send it empty: the form again, with the error announced.
@@ -146,7 +146,7 @@ async def test_every_page_state_passes_axe_on_desktop_and_mobile(store, session_
                     big = await fetch(origin, path, data=b"x" * 70000, headers=form_type)
                     await check("413", html=big)
                     await check("404", url="/R/GEENBESTAANDADRES")
-                    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=1))
+                    store.clock.add(session_id, ck.CLOSE, clock.advance(minutes=1))
                     await check("ended", url=path)
                     await context.close()
                     # The next device starts from a session not yet begun.

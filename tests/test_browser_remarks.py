@@ -53,14 +53,14 @@ def shots(tmp_path) -> Path:
 async def test_a_phone_browser_sends_dutch_and_arabic_remarks(store, session_id, clock, shots):
     from playwright.async_api import async_playwright
 
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=80), {"key": "pauze1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock.advance(minutes=80), {"key": "pauze1"})
     server = RemarkServer(
         store, WebOptions(host="127.0.0.1", port=0), config=WebConfig(clock=clock)
     )
     await server.start()
     try:
-        url_fed, _ = server.url_for(store.get_session(session_id).remark_token)
+        url_fed, _ = server.url_for(store.sessions.get(session_id).remark_token)
         url = url_from_qr(url_fed)
         assert url == url_fed and url.startswith("HTTP://127.0.0.1:")
         origin = f"http://127.0.0.1:{server.port}"
@@ -132,6 +132,6 @@ async def test_a_phone_browser_sends_dutch_and_arabic_remarks(store, session_id,
     finally:
         await server.stop()
 
-    texts = {r["text"]: r for r in store.list_remarks(session_id)}
+    texts = {r["text"]: r for r in store.remarks.list(session_id)}
     assert set(texts) == {DUTCH, ARABIC}
     assert {r["slot"] for r in texts.values()} == {"Pauze 1"}

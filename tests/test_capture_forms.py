@@ -28,9 +28,9 @@ def app_for(store, session_id, clock, **kw):
 
 
 def in_phase_one(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     clock.advance(minutes=20)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "fase1"})
     clock.advance(minutes=5)
 
 
@@ -45,7 +45,7 @@ async def wait_until(pilot, condition) -> None:
 
 
 def by_kind(store, session_id):
-    return {e.kind: e for e in store.list_entries(session_id)}
+    return {e.kind: e for e in store.entries.list(session_id)}
 
 
 async def test_every_kind_through_the_keyboard(store, session_id, clock):
@@ -147,7 +147,7 @@ async def test_required_fields_and_cancelling(store, session_id, clock):
         await settle(pilot, app)
         assert isinstance(app.screen, CaptureScreen)
         assert "Vul eerst in: Citaat" in str(app.screen.query_one("#capture-error").visual)
-        assert store.list_entries(session_id) == []
+        assert store.entries.list(session_id) == []
         await pilot.press("escape")  # a blank form closes without asking
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)
@@ -165,7 +165,7 @@ async def test_required_fields_and_cancelling(store, session_id, clock):
         assert isinstance(app.screen, CaptureScreen)
         await pilot.press("2", "ctrl+s")  # the error put the cursor on the level
         await settle(pilot, app)
-        assert [(e.kind, e.level) for e in store.list_entries(session_id)] == [
+        assert [(e.kind, e.level) for e in store.entries.list(session_id)] == [
             ("advice", "national")
         ]
 
@@ -174,14 +174,16 @@ async def test_required_fields_and_cancelling(store, session_id, clock):
         await pilot.press("escape", "j")
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)
-        assert len(store.list_entries(session_id)) == 1
-        assert store.drafts(session_id) == []
+        assert len(store.entries.list(session_id)) == 1
+        assert store.drafts.list(session_id) == []
 
 
 async def test_tags_complete_from_every_session(store, session_id, clock, programme):
-    other = store.create_session(programme, "Venlo", "2026-02-01", now=clock())
-    store.add_entry(other, "insight", {"text": "x"}, tags=["wederkerigheid", "wonen"], now=clock())
-    store.add_entry(other, "insight", {"text": "y"}, tags=["wonen"], now=clock())
+    other = store.sessions.create(programme, "Venlo", "2026-02-01", now=clock())
+    store.entries.add(
+        other, "insight", {"text": "x"}, tags=["wederkerigheid", "wonen"], now=clock()
+    )
+    store.entries.add(other, "insight", {"text": "y"}, tags=["wonen"], now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -197,7 +199,7 @@ async def test_tags_complete_from_every_session(store, session_id, clock, progra
         await typed(pilot, "Eigen Tag")
         await pilot.press("enter")
         await settle(pilot, app)
-        assert store.list_entries(session_id)[0].tags == ["eigen-tag", "wederkerigheid"]
+        assert store.entries.list(session_id)[0].tags == ["eigen-tag", "wederkerigheid"]
 
 
 async def test_initials_are_asked_in_the_first_form_and_remembered(store, session_id, clock):
@@ -225,7 +227,7 @@ async def test_initials_are_asked_in_the_first_form_and_remembered(store, sessio
         assert not app.screen.query("#f-initials")  # not asked again
         await typed(pilot, "Tweede citaat\n")
         await settle(pilot, app)
-    assert [(e.text, e.author) for e in store.list_entries(session_id)] == [
+    assert [(e.text, e.author) for e in store.entries.list(session_id)] == [
         ("Tweede citaat", "JdV"),
         ("Eerste citaat", "JdV"),
     ]
@@ -239,14 +241,14 @@ async def test_initials_are_asked_in_the_first_form_and_remembered(store, sessio
         await typed(pilot, "Derde citaat\n")
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)
-    assert store.list_entries(session_id)[0].author == "JdV"
+    assert store.entries.list(session_id)[0].author == "JdV"
 
 
 async def test_edit_keeps_earlier_versions_and_delete_can_be_undone(store, session_id, clock):
-    entry = store.add_entry(
+    entry = store.entries.add(
         session_id, "insight", {"text": "Eerste versie"}, tags=["a"], now=clock()
     )
-    store.add_entry(session_id, "insight", {"text": "Ander inzicht"}, now=clock())
+    store.entries.add(session_id, "insight", {"text": "Ander inzicht"}, now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -263,8 +265,8 @@ async def test_edit_keeps_earlier_versions_and_delete_can_be_undone(store, sessi
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert app.screen is log
-        assert store.get_entry(entry.id).text == "Eerste versie, tweede versie"
-        assert [r["text"] for r in store.revisions(entry.id)] == ["Eerste versie"]
+        assert store.entries.get(entry.id).text == "Eerste versie, tweede versie"
+        assert [r["text"] for r in store.entries.revisions(entry.id)] == ["Eerste versie"]
         assert table.current().id == entry.id
         await pilot.press("h")
         await settle(pilot, app)
@@ -274,15 +276,15 @@ async def test_edit_keeps_earlier_versions_and_delete_can_be_undone(store, sessi
         # An edit that changes nothing writes no new version.
         await pilot.press("e", "ctrl+s")
         await settle(pilot, app)
-        assert store.get_entry(entry.id).revision == 2
+        assert store.entries.get(entry.id).revision == 2
 
         await pilot.press("d")
         await settle(pilot, app)
-        assert store.get_entry(entry.id).deleted
+        assert store.entries.get(entry.id).deleted
         assert entry.id not in [e.id for e in table.entries]
         await pilot.press("u")
         await settle(pilot, app)
-        assert not store.get_entry(entry.id).deleted
+        assert not store.entries.get(entry.id).deleted
         assert table.current().id == entry.id
         # Deleted entries can be shown and brought back later too.
         await pilot.press("d", "D")
@@ -292,7 +294,7 @@ async def test_edit_keeps_earlier_versions_and_delete_can_be_undone(store, sessi
         assert table.current().id == entry.id
         await pilot.press("u")
         await settle(pilot, app)
-        assert not store.get_entry(entry.id).deleted
+        assert not store.entries.get(entry.id).deleted
 
 
 async def test_a_draft_is_kept_while_typing_and_dropped_on_save(store, session_id, clock):
@@ -303,17 +305,17 @@ async def test_a_draft_is_kept_while_typing_and_dropped_on_save(store, session_i
         await typed(pilot, "Het begon op een dinsdag")
 
         def draft_text():
-            drafts = store.drafts(session_id)
+            drafts = store.drafts.list(session_id)
             return drafts[0]["data"]["capture"]["fields"]["text"] if drafts else None
 
         # Written a moment after the typing, committed: what another process would read.
         await wait_until(pilot, lambda: draft_text() == "Het begon op een dinsdag")
-        draft = store.drafts(session_id)[0]
+        draft = store.drafts.list(session_id)[0]
         assert draft["author"] == "AB" and draft["data"]["owner"]["pid"] == os.getpid()
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        assert store.drafts(session_id) == []
-        assert store.list_entries(session_id)[0].text == "Het begon op een dinsdag"
+        assert store.drafts.list(session_id) == []
+        assert store.entries.list(session_id)[0].text == "Het begon op een dinsdag"
 
 
 def _dead_pid() -> int:
@@ -334,9 +336,9 @@ async def test_drafts_of_a_crashed_app_are_offered_back(store, session_id, clock
         "opened_at": "2026-03-01T09:21:00.000+00:00",
         "owner": {**draft_owner(), "pid": _dead_pid()},
     }
-    store.save_draft("lost1", session_id, "quote", data, author="CD", now=clock())
+    store.drafts.save("lost1", session_id, "quote", data, author="CD", now=clock())
     # A form still open in a running app is not offered.
-    store.save_draft("live1", session_id, "story", {**data, "owner": draft_owner()}, now=clock())
+    store.drafts.save("live1", session_id, "story", {**data, "owner": draft_owner()}, now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -348,14 +350,14 @@ async def test_drafts_of_a_crashed_app_are_offered_back(store, session_id, clock
         await pilot.press("end")
         await typed(pilot, " vergeten\n")
         await settle(pilot, app)
-        saved = store.list_entries(session_id)[0]
+        saved = store.entries.list(session_id)[0]
         assert (saved.text, saved.author, saved.block_key) == (
             "Ik was bijna vergeten",
             "CD",
             "fase1",
         )
         assert saved.created_at == "2026-03-01T09:21:00.000+00:00" and saved.tags == ["taal"]
-        assert [d["id"] for d in store.drafts(session_id)] == ["live1"]
+        assert [d["id"] for d in store.drafts.list(session_id)] == ["live1"]
 
 
 async def test_a_crashed_draft_can_be_thrown_away(store, session_id, clock):
@@ -363,7 +365,7 @@ async def test_a_crashed_draft_can_be_thrown_away(store, session_id, clock):
         "capture": {"kind": "story", "fields": {"text": "half"}},
         "owner": {"host": "elders", "pid": 1},
     }
-    store.save_draft("lost1", session_id, "story", data, now=clock())
+    store.drafts.save("lost1", session_id, "story", data, now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -374,7 +376,7 @@ async def test_a_crashed_draft_can_be_thrown_away(store, session_id, clock):
         await pilot.press("j")
         await settle(pilot, app)
         assert isinstance(app.screen, RunScreen)
-        assert store.drafts(session_id) == []
+        assert store.drafts.list(session_id) == []
 
 
 async def test_capture_keys_are_in_the_help_and_translated(store, session_id, clock):
@@ -398,12 +400,12 @@ async def test_capture_keys_are_in_the_help_and_translated(store, session_id, cl
 
 
 async def test_a_crashed_edit_comes_back_as_an_edit(store, session_id, clock):
-    entry = store.add_entry(session_id, "rule", {"text": "Groet elkaar"}, now=clock())
+    entry = store.entries.add(session_id, "rule", {"text": "Groet elkaar"}, now=clock())
     data = {
         "capture": {"kind": "rule", "fields": {"text": "Groet elkaar altijd", "source": ""}},
         "owner": {**draft_owner(), "pid": _dead_pid()},
     }
-    store.save_draft("lost", session_id, "rule", data, entry_id=entry.id, now=clock())
+    store.drafts.save("lost", session_id, "rule", data, entry_id=entry.id, now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -413,10 +415,10 @@ async def test_a_crashed_edit_comes_back_as_an_edit(store, session_id, clock):
         assert isinstance(app.screen, CaptureScreen) and app.screen.editing
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-    edited = store.get_entry(entry.id)
+    edited = store.entries.get(entry.id)
     assert (edited.text, edited.revision) == ("Groet elkaar altijd", 2)
-    assert [r["text"] for r in store.revisions(entry.id)] == ["Groet elkaar"]
-    assert store.drafts(session_id) == []
+    assert [r["text"] for r in store.entries.revisions(entry.id)] == ["Groet elkaar"]
+    assert store.drafts.list(session_id) == []
 
 
 async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_form(
@@ -427,13 +429,13 @@ async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_for
     import time
 
     in_phase_one(store, session_id, clock)
-    add = store.add_entry
+    add = store.entries.add
 
     def slow_add(*args, **kwargs):
         time.sleep(0.2)
         return add(*args, **kwargs)
 
-    monkeypatch.setattr(store, "add_entry", slow_add)
+    monkeypatch.setattr(store.entries, "add", slow_add)
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -445,8 +447,8 @@ async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_for
         await app.saves.drain()
         await settle(pilot, app)
         assert [type(s) for s in app.screen_stack[1:]] == [RunScreen]
-        assert [e.text for e in store.list_entries(session_id)] == ["citaat 1"]
-        assert store.drafts(session_id) == []
+        assert [e.text for e in store.entries.list(session_id)] == ["citaat 1"]
+        assert store.drafts.list(session_id) == []
         # Esc typed right after Enter belongs to the screen the Enter went back to.
         await pilot.press("c")
         await typed(pilot, "citaat 2")
@@ -454,7 +456,7 @@ async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_for
             app.simulate_key(key)
         await wait_until(pilot, lambda: type(app.screen).__name__ == "StartScreen")
         await app.saves.drain()
-        assert sorted(e.text for e in store.list_entries(session_id)) == ["citaat 1", "citaat 2"]
+        assert sorted(e.text for e in store.entries.list(session_id)) == ["citaat 1", "citaat 2"]
 
 
 async def test_ctrl_s_at_paste_speed_keeps_every_field(store, session_id, clock):
@@ -468,7 +470,7 @@ async def test_ctrl_s_at_paste_speed_keeps_every_field(store, session_id, clock)
         burst(app, *"Snel gezegd", "tab", *"deelnemer", "tab", *"snel1, snel2", "ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         await settle(pilot, app)
-    (quote,) = store.list_entries(session_id)
+    (quote,) = store.entries.list(session_id)
     assert (quote.text, quote.speaker, sorted(quote.tags)) == (
         "Snel gezegd",
         "deelnemer",

@@ -9,23 +9,23 @@ from facilitator.tui.app import make_app
 
 
 def _phase_one_with_entries(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     clock.advance(minutes=20)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "fase1"})
     clock.advance(minutes=10)
-    store.add_entry(
+    store.entries.add(
         session_id, "quote", {"text": "Ik voel me hier thuis, maar niet altijd welkom.",
         "speaker": "deelnemer, Utrecht"}, author="AB", block_key="fase1", tags=["thuis", "wonen"],
         now=clock(),
     )  # fmt: skip
     clock.advance(minutes=3)
-    store.add_entry(
+    store.entries.add(
         session_id, "story", {"text": "Mijn buurvrouw bracht soep toen ik ziek was.\n"
         "Sindsdien groeten we elkaar elke ochtend."}, author="CD", block_key="fase1",
         tags=["buren"], now=clock(),
     )  # fmt: skip
     clock.advance(minutes=2)
-    store.add_entry(
+    store.entries.add(
         session_id, "rule", {"text": "Licht je beweegredenen toe", "source": "Het busverhaal"},
         author="AB", block_key="fase1", tags=["spelregels"], now=clock(),
     )  # fmt: skip

@@ -119,7 +119,7 @@ def test_a_full_disk_behind_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_pa
             [str(EXE), "sessions", "--json", "--db", db], stdout=full, stderr=subprocess.PIPE
         )
     assert p.returncode == 2
-    assert p.stderr.decode().strip() == "facilitator: No space left on device"
+    assert p.stderr.decode().strip() == "facilitator: de schijf is vol"  # in Dutch, the default
     proc = subprocess.Popen(
         [str(EXE), "sessions", "--json", "--db", db],
         stdout=subprocess.PIPE,
@@ -134,12 +134,12 @@ def test_a_full_disk_behind_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_pa
 def test_a_database_error_is_one_line(tmp_path, monkeypatch, capsys):
     """A database locked past the busy timeout (or a damaged page) is named, not a traceback."""
     from facilitator import cli
-    from facilitator.store import Store
+    from facilitator.store.sessions import Sessions
 
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(Store, "create_session", locked)
+    monkeypatch.setattr(Sessions, "create", locked)
     monkeypatch.setattr(
         sys, "argv", ["facilitator", "new", "--programme", "spelregels", "--place", "X"]
     )

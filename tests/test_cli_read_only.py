@@ -51,7 +51,7 @@ def test_an_archived_copy_is_listed_and_exported_without_being_touched(tmp_path,
         # Opened as immutable when it cannot be written (even when root could write it).
         monkeypatch.setattr(os, "access", lambda p, mode: mode == os.R_OK)
         store = Store.open_read_only(copy)
-        assert [s.place for s in store.list_sessions()] == ["Zwolle"]
+        assert [s.place for s in store.sessions.list()] == ["Zwolle"]
         store.close()
     finally:
         os.chmod(archive, 0o755)

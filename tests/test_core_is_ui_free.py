@@ -46,12 +46,7 @@ BASE = {"facilitator", "facilitator.i18n", "facilitator.paths", "facilitator.gcp
 
 # Known exceptions, each with its reason; the test fails when one is no longer needed, so the
 # list only shrinks.
-LAYER_EXCEPTIONS = {
-    ("facilitator.core.report", "facilitator.store"): (
-        "the report model reads the session from the store; it is to be built from loaded "
-        "session data instead (issue 13, part 2)"
-    ),
-}
+LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
 CYCLE_EXCEPTIONS = [
     (
         {"facilitator.tui.capture_actions", "facilitator.tui.screens.log"},

@@ -12,17 +12,17 @@ def test_the_demo_seeds_again_on_the_same_database(store, programme, clock):
     first = seed_demo(store, programme, clock())
     second = seed_demo(store, programme, clock.advance(minutes=5))  # was an IntegrityError
     assert first != second
-    ids = [s.id for s in store.list_sessions()]
+    ids = [s.id for s in store.sessions.list()]
     assert len(ids) == 3 and len([i for i in ids if i.startswith("voorbeeld-")]) == 1
     sample = next(i for i in ids if i.startswith("voorbeeld-"))
-    assert store.get_session(sample).state == "closed"
-    assert len(store.list_remarks(sample)) == 4  # seeded once, not twice
+    assert store.sessions.get(sample).state == "closed"
+    assert len(store.remarks.list(sample)) == 4  # seeded once, not twice
 
 
 def test_a_session_id_already_there_is_a_store_error(store, programme, clock):
-    store.create_session(programme, "X", "2026-03-01", now=clock(), session_id="x")
+    store.sessions.create(programme, "X", "2026-03-01", now=clock(), session_id="x")
     with pytest.raises(StoreError, match="already in this database"):
-        store.create_session(programme, "Y", "2026-03-01", now=clock(), session_id="x")
+        store.sessions.create(programme, "Y", "2026-03-01", now=clock(), session_id="x")
 
 
 @pytest.mark.parametrize("throwaway", [True, False])
@@ -61,7 +61,7 @@ def test_the_demo_plays_its_day_by_the_clock(store, programme, clock):
     starts: dict[str, float] = {}  # block key -> seconds the previous block still had
     done: list[str] = []
     for _ in range(24 * 60 * 2):  # at most a day, half a minute at a time
-        state = ck.compute(programme.blocks, store.clock_events(session_id), clock())
+        state = ck.compute(programme.blocks, store.clock.events(session_id), clock())
         before = state.block_remaining
         did = play.step()
         done += did
@@ -69,16 +69,16 @@ def test_the_demo_plays_its_day_by_the_clock(store, programme, clock):
         if play.stopped:
             break
         clock.advance(seconds=30)
-    assert done[-1] == "close" and store.get_session(session_id).state == "closed"
+    assert done[-1] == "close" and store.sessions.get(session_id).state == "closed"
     # Every block after the first was started by the autoplay, in order, before the previous
     # block's time ran out, and no more than the lead (plus one step) before.
     assert list(starts) == [b.key for b in programme.blocks[1:]]
     assert all(0 < left <= 90 for left in starts.values()), starts
-    entries = store.list_entries(session_id)
+    entries = store.entries.list(session_id)
     scripted = [e for e in SCRIPT_ENTRIES if e[0] < len(programme.blocks)]
     assert len(entries) == len(scripted) and {e.author for e in entries} == {"DEMO"}
     assert done.count("remark") >= 1
-    remarks = store.list_remarks(session_id)
+    remarks = store.remarks.list(session_id)
     assert len(remarks) == done.count("remark")
     # The remark path keeps only a slot and the text: nothing about when or who.
     assert all(
@@ -96,8 +96,8 @@ def test_a_stopped_autoplay_writes_nothing(store, programme, clock):
     assert play.stop() is True
     clock.advance(minutes=programme.blocks[0].minutes + 5)
     assert play.step() == []
-    assert len(store.clock_events(session_id)) == 1
-    assert store.list_entries(session_id) == []
+    assert len(store.clock.events(session_id)) == 1
+    assert store.entries.list(session_id) == []
 
 
 async def test_the_first_key_stops_the_demo_autoplay(store, programme, clock):
@@ -117,7 +117,7 @@ async def test_the_first_key_stops_the_demo_autoplay(store, programme, clock):
     )
 
     def starts() -> int:
-        return sum(e.kind == "start" for e in store.clock_events(session_id))
+        return sum(e.kind == "start" for e in store.clock.events(session_id))
 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -32,13 +32,13 @@ def build_series_sample(store, tmp_path) -> list[str]:
     utrecht = build_sample(store)
     spel = find("spelregels", [shipped_dir()])
     plek = find("verbindende-plekken", [shipped_dir()])
-    bosch = store.create_session(
+    bosch = store.sessions.create(
         spel, "Den Bosch", "2026-04-12", expected_participants=14, now=at(60 * 24 * 40)
     )
-    ev = store.add_clock_event
+    ev = store.clock.add
     t0 = at(60 * 24 * 42)
     ev(bosch, ck.START, t0, {"key": "fase1"})
-    story = store.add_entry(
+    story = store.entries.add(
         bosch,
         "story",
         {"text": "Op de markt hielp een omstander mij.", "sub_question": spel.sub_questions[1]},
@@ -48,7 +48,7 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t0,
         entry_id="b01",
     )
-    store.add_entry(
+    store.entries.add(
         bosch,
         "quote",
         {
@@ -61,7 +61,7 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t0,
         entry_id="b02",
     )
-    store.add_entry(
+    store.entries.add(
         bosch,
         "rule",
         {"text": "Spreek een omstander aan."},
@@ -71,7 +71,7 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t0,
         entry_id="b03",
     )
-    store.add_entry(
+    store.entries.add(
         bosch,
         "advice",
         {"text": "Train omstanders in de wijk.", "level": "local"},
@@ -82,10 +82,10 @@ def build_series_sample(store, tmp_path) -> list[str]:
     )
     photo = tmp_path / "bankje.png"
     photo.write_bytes(PNG)
-    amers = store.create_session(plek, "Amersfoort", "2026-05-20", now=at(60 * 24 * 70))
+    amers = store.sessions.create(plek, "Amersfoort", "2026-05-20", now=at(60 * 24 * 70))
     t1 = at(60 * 24 * 80)
     ev(amers, ck.START, t1, {"key": "fase3"})
-    store.add_entry(
+    store.entries.add(
         amers,
         "prototype",
         {
@@ -102,7 +102,7 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t1,
         entry_id="p01",
     )
-    store.add_entry(
+    store.entries.add(
         amers,
         "prototype",
         {
@@ -116,7 +116,7 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t1,
         entry_id="p02",
     )
-    store.add_entry(
+    store.entries.add(
         amers,
         "insight",
         {
@@ -128,12 +128,12 @@ def build_series_sample(store, tmp_path) -> list[str]:
         now=t1,
         entry_id="p03",
     )
-    store.add_entry(
+    store.entries.add(
         amers, "validation", {"text": "Klopt, maar mis de jongeren."}, now=t1, entry_id="p04"
     )
-    store.add_remark(amers, "Pauze 1", ARABIC)
-    hidden = store.add_remark(amers, "Pauze 1", "Verborgen tekst die nergens mag staan.")
-    store.set_remark_hidden(amers, hidden, True)
+    store.remarks.add(amers, "Pauze 1", ARABIC)
+    hidden = store.remarks.add(amers, "Pauze 1", "Verborgen tekst die nergens mag staan.")
+    store.remarks.set_hidden(amers, hidden, True)
     return [utrecht, bosch, amers]
 
 
@@ -218,9 +218,9 @@ def test_series_csv_is_one_table_with_where_and_when(store, series):
 
 
 def test_series_csv_keeps_the_formula_guard(store, clock, programme):
-    sid = store.create_session(programme, "=cmd|' /C calc'!A0", "2026-03-01", now=clock())
-    store.add_entry(sid, "quote", {"text": "@SUM(1)", "sub_question": "+1"}, now=clock())
-    store.add_remark(sid, "-slot", "=HYPERLINK(1)")
+    sid = store.sessions.create(programme, "=cmd|' /C calc'!A0", "2026-03-01", now=clock())
+    store.entries.add(sid, "quote", {"text": "@SUM(1)", "sub_question": "+1"}, now=clock())
+    store.remarks.add(sid, "-slot", "=HYPERLINK(1)")
     rows = list(csv.reader(io.StringIO(export_series(store, "all", "csv", now=NOW)[1:])))
     cells = [c for row in rows[1:] for c in row if c]
     assert "'=cmd|' /C calc'!A0" in cells and "'@SUM(1)" in cells and "'+1" in cells
@@ -274,12 +274,12 @@ def test_html_prints_chapters_on_new_pages(store, series):
 
 
 def test_times_on_the_sessions_own_clock(store, programme, clock, monkeypatch):
-    tokyo = store.create_session(
+    tokyo = store.sessions.create(
         programme, "Tokio", "2026-03-01", now=clock(), timezone="Asia/Tokyo"
     )
-    ams = store.create_session(programme, "Utrecht", "2026-07-01", now=clock())
-    store.add_clock_event(tokyo, ck.START, at(0), {"key": "welkom"})
-    store.add_clock_event(ams, ck.START, at(60 * 24 * 122), {"key": "welkom"})  # summer time
+    ams = store.sessions.create(programme, "Utrecht", "2026-07-01", now=clock())
+    store.clock.add(tokyo, ck.START, at(0), {"key": "welkom"})
+    store.clock.add(ams, ck.START, at(60 * 24 * 122), {"key": "welkom"})  # summer time
     # 09:00 UTC is 18:00 in Tokyo.
     assert "| 18:00 | Start: Welkom en kennismaking |" in export_session(
         store, tokyo, "md", now=at(60)
@@ -305,12 +305,12 @@ def test_amsterdam_time_without_the_systems_time_zone_data(store, programme, clo
     monkeypatch.setattr(zoneinfo, "ZoneInfo", missing)
     monkeypatch.setattr(timeutil, "_ZONES", {})  # nothing looked up before this test counts
     assert "without tzdata" in repr(timeutil.zone("Europe/Amsterdam"))
-    sid = store.create_session(programme, "Utrecht", "2026-07-01", now=clock())
-    store.add_clock_event(sid, ck.START, at(60 * 24 * 122), {"key": "welkom"})
+    sid = store.sessions.create(programme, "Utrecht", "2026-07-01", now=clock())
+    store.clock.add(sid, ck.START, at(60 * 24 * 122), {"key": "welkom"})
     md = export_session(store, sid, "md", now=at(60 * 24 * 123))
     assert "| 11:00 | Start: Welkom en kennismaking |" in md
     with pytest.raises(Exception, match="unknown time zone"):
-        store.create_session(programme, "X", "2026-07-01", now=clock(), timezone="Mars/Base")
+        store.sessions.create(programme, "X", "2026-07-01", now=clock(), timezone="Mars/Base")
 
 
 def test_new_fields_round_trip_through_json(store, other_store, series):
@@ -318,7 +318,7 @@ def test_new_fields_round_trip_through_json(store, other_store, series):
 
     for sid in series:
         text = export_session(store, sid, "json", now=NOW)
-        other_store.import_session(loads(text))
+        other_store.transfer.import_session(loads(text))
         assert export_session(other_store, sid, "json", now=NOW) == text
 
 
@@ -343,26 +343,26 @@ HOSTILE = "<script>alert(1)</script> [x](javascript:1) # kop\n| a | b |\n=cmd\u2
 
 
 def test_hostile_text_in_every_new_field_stays_text(store, clock, programme, tmp_path):
-    sid = store.create_session(programme, "Utrecht", "2026-03-01", now=clock())
-    quote = store.add_entry(
+    sid = store.sessions.create(programme, "Utrecht", "2026-03-01", now=clock())
+    quote = store.entries.add(
         sid, "quote", {"text": "citaat", "sub_question": HOSTILE}, author="AB", now=clock()
     )
-    story = store.add_entry(sid, "story", {"text": HOSTILE, "sub_question": HOSTILE}, now=clock())
-    store.add_entry(
+    story = store.entries.add(sid, "story", {"text": HOSTILE, "sub_question": HOSTILE}, now=clock())
+    store.entries.add(
         sid,
         "insight",
         {"title": HOSTILE, "text": HOSTILE, "sub_question": HOSTILE},
         links=[quote.id],
         now=clock(),
     )
-    store.add_entry(sid, "rule", {"text": "regel"}, links=[story.id], now=clock())
-    store.add_entry(
+    store.entries.add(sid, "rule", {"text": "regel"}, links=[story.id], now=clock())
+    store.entries.add(
         sid,
         "prototype",
         {"title": "p", "building_blocks": [HOSTILE], "photo": HOSTILE},
         now=clock(),
     )
-    store.add_entry(
+    store.entries.add(
         sid, "emblem", {"title": "z", "photo": str(tmp_path / "<img src=x>.png")}, now=clock()
     )
     for fmt in ("md", "html"):

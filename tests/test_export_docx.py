@@ -87,8 +87,8 @@ def test_numbered_lists_each_start_at_one(store, sample):
     from facilitator.core.programme import find, shipped_dir
 
     other = find("wederkerigheid", [shipped_dir()])
-    sid = store.create_session(other, "Groningen", "2026-04-15", now=NOW)
-    store.add_entry(sid, "insight", {"text": "Wederkerigheid is geen ruil."}, now=NOW)
+    sid = store.sessions.create(other, "Groningen", "2026-04-15", now=NOW)
+    store.entries.add(sid, "insight", {"text": "Wederkerigheid is geen ruil."}, now=NOW)
     document = read(export_series(store, "all", "docx", now=NOW))
     numbered = [p for p in document.paragraphs if p.style.name == "List Number"]
     num_ids = {p._p.pPr.numPr.numId.val for p in numbered}
@@ -126,7 +126,7 @@ def test_series_docx_has_the_participants_table(store, sample):
 
 def test_a_long_place_or_theme_fits_the_document_properties(store, programme, clock):
     """Word's title and subject hold 255 characters; a longer place raised a ValueError."""
-    sid = store.create_session(programme, "Buurthuis " * 40, "2026-03-01", now=clock())
+    sid = store.sessions.create(programme, "Buurthuis " * 40, "2026-03-01", now=clock())
     data = export_session(store, sid, "docx", now=clock())
     document = docx.Document(io.BytesIO(data))
     assert len(document.core_properties.subject) == 255

@@ -59,7 +59,7 @@ minutes = 80
 def hostile(store) -> str:
     prog = parse_programme(PROGRAMME, "vijandig.toml", "vijandig")
     assert prog.valid, prog.errors
-    sid = store.create_session(
+    sid = store.sessions.create(
         prog,
         "Plaats <u>x</u> | y",
         "2026-03-01",
@@ -67,12 +67,12 @@ def hostile(store) -> str:
         expected_participants=3,
         now=at(0),
     )
-    store.add_clock_event(sid, ck.START, at(0), {"key": prog.blocks[0].key})
+    store.clock.add(sid, ck.START, at(0), {"key": prog.blocks[0].key})
     n = iter(range(1000))
     key = prog.blocks[0].key
 
     def add(kind, fields, **kw):
-        return store.add_entry(
+        return store.entries.add(
             sid,
             kind,
             fields,
@@ -92,8 +92,8 @@ def hostile(store) -> str:
         add("insight", {"text": h})
         add("observation", {"text": h})
         add("advice", {"text": h, "level": "local"}, links=quotes)
-        store.add_remark(sid, "Pauze | één", h)
-    store.add_clock_event(sid, ck.START, at(70), {"key": prog.blocks[1].key})
+        store.remarks.add(sid, "Pauze | één", h)
+    store.clock.add(sid, ck.START, at(70), {"key": prog.blocks[1].key})
     return sid
 
 
@@ -221,7 +221,7 @@ def test_csv_neutralises_formulas_and_keeps_cells_whole(store, hostile):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     header, body = rows[0], rows[1:]
-    assert len(body) == len(store.list_entries(hostile))
+    assert len(body) == len(store.entries.list(hostile))
     for row in body:
         assert len(row) == len(header)
         for cell in row:
@@ -283,10 +283,10 @@ def test_markdown_title_subtitle_and_headings_keep_typed_lines_and_hashes(store,
         "vijandig.toml",
         "vijandig",
     )
-    sid = store.create_session(prog, "Zwolle\n# Gehackt\n- lijst", "2026-03-01", now=at(0))
-    store.add_clock_event(sid, ck.START, at(0), {"key": prog.blocks[1].key})
-    store.add_remark(sid, "Pauze #", "hoi")
-    store.release_remarks(sid)
+    sid = store.sessions.create(prog, "Zwolle\n# Gehackt\n- lijst", "2026-03-01", now=at(0))
+    store.clock.add(sid, ck.START, at(0), {"key": prog.blocks[1].key})
+    store.remarks.add(sid, "Pauze #", "hoi")
+    store.remarks.release(sid)
     md = export_session(store, sid, "md", now=NOW)
     html = _markdown_html(md)
     # The place typed over three lines stays in the subtitle: no heading, no list.

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from facilitator.cli import main
 from facilitator.export import export_session, import_file, jsondoc, read_import
 from facilitator.export.jsondoc import DocError
-from facilitator.store import MIGRATIONS, Store, StoreError
+from facilitator.store import Store, StoreError
+from facilitator.store.schema import MIGRATIONS
 from tests.golden.sample_session import build_sample
 from tests.test_export_golden import NOW
 
@@ -141,7 +142,7 @@ def test_an_old_database_is_upgraded_with_its_index_rebuilt(tmp_path):
     content table) and rebuilds the index over the entries already there."""
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    from facilitator.store import _split_sql
+    from facilitator.store.schema import _split_sql
 
     for statement in _split_sql(MIGRATIONS[0]):
         conn.execute(statement)
@@ -169,9 +170,9 @@ def test_an_old_database_is_upgraded_with_its_index_rebuilt(tmp_path):
             "WHERE entries_fts MATCH 'buurthuizen'"
         )
         assert [r["id"] for r in rows] == ["e1"]
-        s = store.get_session("s")
+        s = store.sessions.get("s")
         assert s.timezone == "Europe/Amsterdam"
-        assert store.get_entry("e1").sub_question == ""
+        assert store.entries.get("e1").sub_question == ""
     finally:
         store.close()
 
@@ -183,7 +184,7 @@ def test_new_takes_a_time_zone_and_refuses_an_unknown_one(tmp_path):
     assert ok.exit_code == 0, ok.output
     store = Store.open(tmp_path / "tz.db")
     try:
-        assert store.get_session(ok.stdout.strip()).timezone == "Asia/Tokyo"
+        assert store.sessions.get(ok.stdout.strip()).timezone == "Asia/Tokyo"
     finally:
         store.close()
     bad = run("new", "--programme", "spelregels", "--place", "X", "--timezone", "Mars/Base",

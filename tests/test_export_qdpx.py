@@ -93,7 +93,7 @@ def test_every_selection_is_exactly_its_entry(store, sample):
     data = export_session(store, sample, "qdpx", now=NOW)
     root, texts = check_qdpx(data)
     cut = selections(root, texts)
-    entries = store.list_entries(sample, newest_first=False)
+    entries = store.entries.list(sample, newest_first=False)
     assert entries
     for e in entries:
         assert cut[guid("selection", sample, e.id)] == entry_text(e)
@@ -135,7 +135,7 @@ def test_codes_users_cases_links_and_notes(store, sample):
         (lk.get("name"), lk.get("originGUID"), lk.get("targetGUID"))
         for lk in root.iterfind(".//q:Link", NS)
     }
-    rule = next(e for e in store.list_entries(sample) if e.kind == "rule" and e.links)
+    rule = next(e for e in store.entries.list(sample) if e.kind == "rule" and e.links)
     assert (
         "komt uit het verhaal",
         guid("selection", sample, rule.id),
@@ -158,7 +158,7 @@ def test_guids_are_stable_across_exports_and_laptops(store, other, sample):
     again = export_session(store, sample, "qdpx", now=NOW)
     assert first == again
     # The same session on another laptop (through its JSON export) gives the same project.
-    other.import_session(loads(export_session(store, sample, "json", now=NOW)))
+    other.transfer.import_session(loads(export_session(store, sample, "json", now=NOW)))
     elsewhere = export_session(other, sample, "qdpx", now=NOW)
     a = zipfile.ZipFile(io.BytesIO(first)).read("project.qde")
     b = zipfile.ZipFile(io.BytesIO(elsewhere)).read("project.qde")
@@ -167,11 +167,11 @@ def test_guids_are_stable_across_exports_and_laptops(store, other, sample):
 
 def test_series_qdpx_holds_every_session(store, sample, clock):
     prog = find("wederkerigheid", [shipped_dir()])
-    gron = store.create_session(prog, "Groningen", "2026-04-15", now=clock())
-    store.add_entry(
+    gron = store.sessions.create(prog, "Groningen", "2026-04-15", now=clock())
+    store.entries.add(
         gron, "quote", {"text": "Geven en nemen", "speaker": ""}, author="EF", now=clock()
     )
-    store.add_remark(gron, "Pauze 1", "Niemand groet hier.")
+    store.remarks.add(gron, "Pauze 1", "Niemand groet hier.")
     data = export_series(store, "all", "qdpx", now=NOW)
     root, texts = check_qdpx(data)
     cases = {c.get("name") for c in root.iterfind(".//q:Case", NS)}
@@ -195,8 +195,8 @@ HOSTILE = (
 
 def test_hostile_text_in_every_new_field_stays_valid_and_exact(store, clock):
     prog = find("spelregels", [shipped_dir()])
-    sid = store.create_session(prog, HOSTILE[2].split("\n")[0], "2026-03-01", now=clock())
-    quote = store.add_entry(
+    sid = store.sessions.create(prog, HOSTILE[2].split("\n")[0], "2026-03-01", now=clock())
+    quote = store.entries.add(
         sid,
         "quote",
         {"text": HOSTILE[0], "speaker": HOSTILE[1], "sub_question": HOSTILE[4]},
@@ -204,18 +204,18 @@ def test_hostile_text_in_every_new_field_stays_valid_and_exact(store, clock):
         tags=[HOSTILE[0]],
         now=clock(),
     )
-    story = store.add_entry(
+    story = store.entries.add(
         sid, "story", {"text": HOSTILE[3], "sub_question": prog.sub_questions[0]}, now=clock()
     )
-    store.add_entry(
+    store.entries.add(
         sid,
         "insight",
         {"title": HOSTILE[0], "text": HOSTILE[2], "sub_question": HOSTILE[5]},
         links=[quote.id],
         now=clock(),
     )
-    store.add_entry(sid, "rule", {"text": HOSTILE[1]}, links=[story.id], now=clock())
-    store.add_entry(
+    store.entries.add(sid, "rule", {"text": HOSTILE[1]}, links=[story.id], now=clock())
+    store.entries.add(
         sid,
         "prototype",
         {
@@ -226,16 +226,16 @@ def test_hostile_text_in_every_new_field_stays_valid_and_exact(store, clock):
         },
         now=clock(),
     )
-    store.add_entry(sid, "emblem", {"title": HOSTILE[2], "photo": HOSTILE[4]}, now=clock())
-    store.add_entry(sid, "observation", {"text": HOSTILE[0]}, author="AB", now=clock())
-    store.add_remark(sid, HOSTILE[0], HOSTILE[4])
+    store.entries.add(sid, "emblem", {"title": HOSTILE[2], "photo": HOSTILE[4]}, now=clock())
+    store.entries.add(sid, "observation", {"text": HOSTILE[0]}, author="AB", now=clock())
+    store.remarks.add(sid, HOSTILE[0], HOSTILE[4])
     for data in (
         export_session(store, sid, "qdpx", now=NOW),
         export_series(store, "all", "qdpx", now=NOW),
     ):
         root, texts = check_qdpx(data)
         cut = selections(root, texts)
-        for e in store.list_entries(sid):
+        for e in store.entries.list(sid):
             assert cut[guid("selection", sid, e.id)] == entry_text(e)
     # The JSON export carries the new fields and comes back the same.
     doc = export_session(store, sid, "json", now=NOW)
@@ -251,12 +251,12 @@ def test_qdpx_has_no_participant_version(store, sample):
 
 def test_every_code_name_is_used_once(store, sample, clock):
     """QualCoder keeps one code per name: a tag or slot named like a level stays apart."""
-    sid = store.create_session(
+    sid = store.sessions.create(
         find("spelregels", [shipped_dir()]), "Venlo", "2026-05-01", now=clock()
     )
-    store.add_entry(sid, "quote", {"text": "x"}, tags=["Lokaal"], now=clock())
-    store.add_remark(sid, "Lokaal", "y")
-    store.add_remark(sid, "Citaat", "z")
+    store.entries.add(sid, "quote", {"text": "x"}, tags=["Lokaal"], now=clock())
+    store.remarks.add(sid, "Lokaal", "y")
+    store.remarks.add(sid, "Citaat", "z")
     root, _ = check_qdpx(export_series(store, "all", "qdpx", now=NOW))
     names = [c.get("name") for c in root.iterfind(".//q:Code", NS) if c.get("isCodable") == "true"]
     assert len(names) == len(set(names))

@@ -9,8 +9,8 @@ import pytest
 
 from facilitator.core import clock as ck
 from facilitator.core.programme import find, shipped_dir
-from facilitator.core.report import build, build_series, select_sessions
-from facilitator.export import export_series, export_session
+from facilitator.core.report import build, select_sessions
+from facilitator.export import export_series, export_session, series_report
 from facilitator.store import StoreError
 from tests.golden.sample_session import SESSION, at, build_sample
 
@@ -29,7 +29,7 @@ def test_core_report_needs_no_ui():
 
 def test_outputs_per_phase_and_elsewhere(store):
     sid = build_sample(store)
-    report = build(store, sid, NOW)
+    report = build(store.transfer.load(sid), NOW)
     outputs = {o.phase: o for o in report.phase_outputs()}
     assert set(outputs) == {1, 2, 3, 4}  # nothing outside the phases in the sample
     assert [e.id for e in outputs[1].by_kind["story"]] == ["e01"]
@@ -41,7 +41,7 @@ def test_outputs_per_phase_and_elsewhere(store):
 def test_advice_rows_by_level_with_quotes_linked_either_way(store):
     sid = build_sample(store)
     # A quote may also point at the advice it illustrates.
-    q = store.add_entry(
+    q = store.entries.add(
         sid,
         "quote",
         {"text": "Het plein is van iedereen."},
@@ -50,7 +50,7 @@ def test_advice_rows_by_level_with_quotes_linked_either_way(store):
         block_key="fase4",
         now=at(267),
     )
-    rows = build(store, sid, NOW).advice_rows()
+    rows = build(store.transfer.load(sid), NOW).advice_rows()
     assert [(r.level, r.advice.id) for r in rows] == [
         ("overarching", "e10"),
         ("national", "e11"),
@@ -63,7 +63,7 @@ def test_advice_rows_by_level_with_quotes_linked_either_way(store):
 
 def test_participant_version_strips_internal_material(store):
     sid = build_sample(store)
-    report = build(store, sid, NOW, "participants")
+    report = build(store.transfer.load(sid), NOW, "participants")
     kinds = {e.kind for e in report.data.entries}
     assert "observation" not in kinds and "validation" not in kinds
     assert {e.author for e in report.data.entries} == {""}
@@ -103,8 +103,8 @@ def test_a_running_session_and_a_planned_one_export(store, session_id, clock):
     md = export_session(store, session_id, "md", now=clock())
     assert "De sessie is nog niet begonnen." in md
     assert "**Aantal deelnemers:** 20 (verwacht)" in md
-    programme = store.get_session(session_id).programme
-    store.add_clock_event(session_id, ck.START, clock(), {"key": programme.blocks[0].key})
+    programme = store.sessions.get(session_id).programme
+    store.clock.add(session_id, ck.START, clock(), {"key": programme.blocks[0].key})
     clock.advance(minutes=7)
     md = export_session(store, session_id, "md", now=clock())
     assert "loopt, 7 min" in md and "(nog bezig)" in md
@@ -114,25 +114,25 @@ def test_series_by_theme_and_all(store, clock):
     build_sample(store)
     spel = find("spelregels", [shipped_dir()])
     wed = find("wederkerigheid", [shipped_dir()])
-    bosch = store.create_session(spel, "Den Bosch", "2026-04-12", now=clock())
-    gron = store.create_session(wed, "Groningen", "2026-04-15", now=clock())
-    store.add_entry(
+    bosch = store.sessions.create(spel, "Den Bosch", "2026-04-12", now=clock())
+    gron = store.sessions.create(wed, "Groningen", "2026-04-15", now=clock())
+    store.entries.add(
         bosch,
         "advice",
         {"text": "Maak spelregels zichtbaar.", "level": "local"},
         tags=["omstanders", "zichtbaar"],
         now=clock(),
     )
-    store.add_entry(
+    store.entries.add(
         gron,
         "advice",
         {"text": "Wees zichtbaar in de wijk.", "level": "overarching"},
         tags=["zichtbaar"],
         now=clock(),
     )
-    store.set_participants(gron, {"area": {"urban": 10, "rural": 13}})
+    store.participants.set(gron, {"area": {"urban": 10, "rural": 13}})
 
-    everything = build_series(store, "all", NOW)
+    everything = series_report(store, "all", NOW)
     assert [r.session.place for r in everything.reports] == ["Utrecht", "Den Bosch", "Groningen"]
     assert [g.programme for g in everything.themes()] == ["spelregels", "wederkerigheid"]
     levels = [(r.level, r.session.place) for r in everything.advice_rows()]
@@ -154,7 +154,7 @@ def test_series_by_theme_and_all(store, clock):
     assert "*3 sessies, ten minste 43 deelnemers" in md_all
     assert "Zonder deelnemersprofiel, niet in de tabel: Den Bosch" in md_all
 
-    by_theme = build_series(store, "Spelregels voor de samenleving", NOW)
+    by_theme = series_report(store, "Spelregels voor de samenleving", NOW)
     assert [r.session.place for r in by_theme.reports] == ["Utrecht", "Den Bosch"]
     md = export_series(store, "spelregels", "md", now=NOW)
     assert md.startswith("# Burgerconsultaties: Spelregels voor de samenleving")
@@ -163,12 +163,12 @@ def test_series_by_theme_and_all(store, clock):
     assert "Wees zichtbaar" not in md
 
     with pytest.raises(StoreError, match="no sessions for 'verbindende-plekken'"):
-        build_series(store, "verbindende-plekken", NOW)
+        series_report(store, "verbindende-plekken", NOW)
 
 
 def test_select_sessions_matches_id_or_theme_in_any_case(store, clock):
     build_sample(store)
-    sessions = store.list_sessions()
+    sessions = store.sessions.list()
     assert [s.id for s in select_sessions(sessions, "SPELREGELS")] == [SESSION]
     assert [s.id for s in select_sessions(sessions, " spelregels voor de samenleving ")] == [
         SESSION
@@ -226,10 +226,10 @@ def _table_widths(page: str) -> list[list[int]]:
 def test_html_grouped_tables_keep_their_columns(store, clock):
     """Groups of three and more rows (the appendix, three local recommendations) stay a grid."""
     sid = build_sample(store)
-    store.add_entry(
+    store.entries.add(
         sid, "advice", {"text": "Nog een lokaal advies.", "level": "local"}, now=at(267)
     )
-    store.set_participants(sid, {"age": {"18-30": 3}, "area": {"urban": 1}})
+    store.participants.set(sid, {"age": {"18-30": 3}, "area": {"urban": 1}})
     for page in (
         export_series(store, "all", "html", now=NOW),
         export_session(store, sid, "html", now=NOW),
@@ -243,14 +243,14 @@ def test_html_grouped_tables_keep_their_columns(store, clock):
 
 def test_timeline_counts_what_each_rebalance_cut(store, session_id, clock):
     """A second rebalance cuts from the minutes the first one left, not from the programme's."""
-    add = store.add_clock_event
+    add = store.clock.add
     add(session_id, ck.START, clock(), {"key": "welkom"})
     add(session_id, ck.REBALANCE, clock.advance(minutes=25), {"minutes": {"fase2": 35}})
     add(session_id, ck.REBALANCE, clock.advance(minutes=5), {"minutes": {"fase2": 30}})
     add(session_id, ck.START, clock.advance(minutes=1), {"key": "fase1"})
     # fase1 has started: this one changes nothing on the clock, so it cuts nothing either.
     add(session_id, ck.REBALANCE, clock.advance(minutes=1), {"minutes": {"fase1": 50}})
-    report = build(store, session_id, clock())
+    report = build(store.transfer.load(session_id), clock())
     assert [b.planned_minutes for b in report.blocks if b.key in ("fase1", "fase2")] == [60, 30]
     cuts = [it.minutes for it in report.timeline() if it.kind == ck.REBALANCE]
     assert cuts == [5, 5, 0]
@@ -260,16 +260,16 @@ def test_csv_links_only_to_entries_it_holds(store, session_id, clock):
     import csv
     import io
 
-    quote = store.add_entry(session_id, "quote", {"text": "q"}, now=clock())
-    gone = store.add_entry(session_id, "quote", {"text": "weg"}, now=clock())
-    store.add_entry(
+    quote = store.entries.add(session_id, "quote", {"text": "q"}, now=clock())
+    gone = store.entries.add(session_id, "quote", {"text": "weg"}, now=clock())
+    store.entries.add(
         session_id,
         "advice",
         {"text": "a", "level": "local"},
         links=[quote.id, gone.id],
         now=clock(),
     )
-    store.delete_entry(gone.id, now=clock())
+    store.entries.delete(gone.id, now=clock())
     text = export_session(store, session_id, "csv", now=clock())
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert [r["links"] for r in rows if r["kind"] == "advice"] == [quote.id]

@@ -50,7 +50,7 @@ def test_export_import_export_is_identical(store, other, tmp_path):
 def test_import_restores_everything_a_report_needs(store, other, tmp_path):
     sid = build_sample(store)
     roundtrip(store, other, sid, tmp_path)
-    a, b = store.get_session(sid), other.get_session(sid)
+    a, b = store.sessions.get(sid), other.sessions.get(sid)
     assert (b.place, b.date, b.facilitators, b.expected_participants, b.state, b.created_at) == (
         a.place,
         a.date,
@@ -61,13 +61,13 @@ def test_import_restores_everything_a_report_needs(store, other, tmp_path):
     )
     assert b.programme.to_dict() == {**a.programme.to_dict(), "file": ""}
     assert b.remark_token != a.remark_token  # the participants' URL of the original stays secret
-    assert [(e.at, e.kind, e.data) for e in other.clock_events(sid)] == [
-        (e.at, e.kind, e.data) for e in store.clock_events(sid)
+    assert [(e.at, e.kind, e.data) for e in other.clock.events(sid)] == [
+        (e.at, e.kind, e.data) for e in store.clock.events(sid)
     ]
-    assert other.list_entries(sid) == store.list_entries(sid)
-    assert other.revisions("e06") == store.revisions("e06") != []
-    assert other.get_participants(sid) == store.get_participants(sid)
-    hidden = lambda s: sorted((r["slot"], r["text"], r["hidden"]) for r in s.list_remarks(sid))  # noqa: E731
+    assert other.entries.list(sid) == store.entries.list(sid)
+    assert other.entries.revisions("e06") == store.entries.revisions("e06") != []
+    assert other.participants.get(sid) == store.participants.get(sid)
+    hidden = lambda s: sorted((r["slot"], r["text"], r["hidden"]) for r in s.remarks.list(sid))  # noqa: E731
     assert hidden(other) == hidden(store)
     for fmt in ("md", "html", "csv"):
         assert export_session(other, sid, fmt, now=NOW) == export_session(store, sid, fmt, now=NOW)
@@ -112,7 +112,7 @@ def test_contract_shape(store):
 def test_remarks_order_does_not_follow_arrival(store, other, tmp_path):
     sid = build_sample(store)
     for text in ("zzz laatste", "aaa eerste"):
-        store.add_remark(sid, "Pauze 2", text)
+        store.remarks.add(sid, "Pauze 2", text)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
     pauze2 = [r["text"] for r in doc["remarks"] if r["slot"] == "Pauze 2"]
     assert pauze2 == ["aaa eerste", "zzz laatste"]
@@ -130,14 +130,14 @@ def test_import_is_all_or_nothing(store, other, tmp_path):
     """An entry id that exists elsewhere stops the import before anything is written."""
     sid = build_sample(store)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
-    other_sid = other.create_session(
-        store.get_session(sid).programme, "Zwolle", "2026-03-02", now=NOW
+    other_sid = other.sessions.create(
+        store.sessions.get(sid).programme, "Zwolle", "2026-03-02", now=NOW
     )
-    other.add_entry(other_sid, "story", {"text": "x"}, entry_id="e05", now=NOW)
+    other.entries.add(other_sid, "story", {"text": "x"}, entry_id="e05", now=NOW)
     with pytest.raises(StoreError, match="e05"):
-        other.import_session(from_doc(doc))
-    assert [s.id for s in other.list_sessions()] == [other_sid]
-    assert other.clock_events(sid) == []
+        other.transfer.import_session(from_doc(doc))
+    assert [s.id for s in other.sessions.list()] == [other_sid]
+    assert other.clock.events(sid) == []
 
 
 @pytest.mark.parametrize(
@@ -216,11 +216,11 @@ def test_import_checks_fields_and_profile_in_the_store(store, other):
     data = from_doc(doc)
     data.entries[0].text = ""  # the store checks again, and says where too
     with pytest.raises(StoreError, match=re.escape("entries[0].text: a story needs a text")):
-        other.import_session(data)
+        other.transfer.import_session(data)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
     doc["participants"]["age"]["18-30"] = -1
     with pytest.raises(StoreError, match="0 or more"):
-        other.import_session(from_doc(doc))
+        other.transfer.import_session(from_doc(doc))
 
 
 def test_huge_counts_are_refused_in_the_store(store, other):
@@ -228,8 +228,8 @@ def test_huge_counts_are_refused_in_the_store(store, other):
     doc = json.loads(export_session(store, sid, "json", now=NOW))
     doc["participants"]["age"]["18-30"] = 10**20  # past SQLite's integers: was an OverflowError
     with pytest.raises(StoreError, match="at most"):
-        other.import_session(from_doc(doc))
-    assert other.list_sessions() == []
+        other.transfer.import_session(from_doc(doc))
+    assert other.sessions.list() == []
 
 
 def test_not_json_is_a_clear_error():
@@ -248,14 +248,14 @@ def test_an_export_without_clock_events_still_has_its_times(store, other):
     sid = build_sample(store)
     doc = json.loads(export_session(store, sid, "json", now=NOW))
     del doc["clock_events"]
-    other.import_session(from_doc(doc))
+    other.transfer.import_session(from_doc(doc))
     again = json.loads(export_session(other, sid, "json", now=NOW))
     planned = [b for b in doc["blocks"] if not b["inserted"]]
     assert [(b["name"], b["started_at"]) for b in again["blocks"]] == [
         (b["name"], b["started_at"]) for b in planned
     ]
     assert again["session"]["state"] == "closed"
-    assert [e.kind for e in other.clock_events(sid)][-1] == ck.CLOSE
+    assert [e.kind for e in other.clock.events(sid)][-1] == ck.CLOSE
 
 
 def test_planned_session_roundtrips(store, other, session_id, tmp_path):
@@ -274,8 +274,8 @@ def test_import_keeps_no_terminal_controls_and_checks_history(store, other):
     doc["session"]["theme"] = "Thema\x1b[2J\x1b]0;pwned\x07"
     doc["blocks"][1]["name"] = "Fase\x9b31m"
     doc["blocks"][1]["prompts"] = ["Vraag\x1b[5m"]
-    other.import_session(from_doc(doc))
-    info = other.get_session(sid)
+    other.transfer.import_session(from_doc(doc))
+    info = other.sessions.get(sid)
     assert info.programme.theme == "Thema[2J]0;pwned"
     assert info.programme.blocks[1].name == "Fase31m"
     assert info.programme.blocks[1].prompts == ("Vraag[5m",)
@@ -308,11 +308,11 @@ def test_import_stores_times_in_utc_so_they_sort(store, other):
     first, second = doc["entries"][0], doc["entries"][1]  # captured at 09:30 and 09:41 UTC
     first["created_at"] = first["updated_at"] = "2026-03-01T10:30:00+01:00"
     second["created_at"] = second["updated_at"] = "2026-03-01T09:41:00Z"
-    other.import_session(from_doc(doc))
-    got = {e.id: e.created_at for e in other.list_entries(sid)}
+    other.transfer.import_session(from_doc(doc))
+    got = {e.id: e.created_at for e in other.entries.list(sid)}
     assert got[first["id"]] == "2026-03-01T09:30:00.000+00:00"
     assert got[second["id"]] == "2026-03-01T09:41:00.000+00:00"
-    newest_first = [e.id for e in other.list_entries(sid) if e.id in (first["id"], second["id"])]
+    newest_first = [e.id for e in other.entries.list(sid) if e.id in (first["id"], second["id"])]
     assert newest_first == [second["id"], first["id"]]
 
 
@@ -320,10 +320,10 @@ def test_a_phase_a_break_interrupted_survives_the_round_trip_and_reads_well(
     store, other, programme, tmp_path
 ):
     t0 = at(0)
-    sid = store.create_session(programme, "Tiel", "2026-03-01", now=t0)
+    sid = store.sessions.create(programme, "Tiel", "2026-03-01", now=t0)
 
     def ev(minutes, kind, **data):
-        store.add_clock_event(sid, kind, at(minutes), data)
+        store.clock.add(sid, kind, at(minutes), data)
 
     ev(0, ck.START, key="welkom")
     ev(20, ck.START, key="fase1")

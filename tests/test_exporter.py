@@ -48,7 +48,7 @@ def exporter_for(store, ui):
 
     sid = build_sample(store)
     ctx = context(store, FakeClock(at(60 * 24 * 8)))
-    return Exporter(ctx, store.get_session(sid), ui), ctx
+    return Exporter(ctx, store.sessions.get(sid), ui), ctx
 
 
 async def test_an_export_is_built_written_with_progress_and_told(store, tmp_path):
@@ -98,11 +98,11 @@ async def test_the_profile_is_saved_and_a_doubt_is_told(store):
     exporter, _ = exporter_for(store, ui)
     await exporter.participants()
     assert ui.asked == [("participants", "20")]
-    assert store.get_participants(exporter.session.id) == {"gender": {"female": 30}}
+    assert store.participants.get(exporter.session.id) == {"gender": {"female": 30}}
     [(severity, message)] = ui.shown
     assert severity == "warning" and "kijk het na" in message
 
     ui.profile, ui.shown = {}, []
     await exporter.participants()
-    assert store.get_participants(exporter.session.id) == {}
+    assert store.participants.get(exporter.session.id) == {}
     assert ui.texts() == [t("participants.cleared")]

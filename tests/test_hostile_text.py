@@ -72,7 +72,7 @@ def seed_raw(store, session_id):
 
 async def test_log_rows_and_detail_show_typed_text_as_typed(store, session_id, clock):
     seed_raw(store, session_id)
-    store.add_entry(session_id, "story", {"text": LONG}, now=clock())
+    store.entries.add(session_id, "story", {"text": LONG}, now=clock())
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -105,10 +105,10 @@ async def test_log_rows_and_detail_show_typed_text_as_typed(store, session_id, c
 
 
 async def test_history_completion_list_and_notifications(store, session_id, clock):
-    entry = store.add_entry(
+    entry = store.entries.add(
         session_id, "insight", {"text": HOSTILE[0]}, tags=[HOSTILE[1]], now=clock()
     )
-    store.update_entry(entry.id, {"text": HOSTILE[4]}, tags=[HOSTILE[3]], now=clock())
+    store.entries.update(entry.id, {"text": HOSTILE[4]}, tags=[HOSTILE[3]], now=clock())
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot, app)
@@ -142,7 +142,7 @@ async def test_history_completion_list_and_notifications(store, session_id, cloc
         await settle(pilot, app)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        saved = store.list_entries(session_id)[0]
+        saved = store.entries.list(session_id)[0]
         expected = "[@click=app.quit]weg[/] 🎉 مرحبا [2J1m"
         assert (saved.text, saved.tags) == (expected, ["[b]tag[/b]"])
         assert any(expected in n.message for n in app._notifications)
@@ -153,10 +153,10 @@ async def test_history_completion_list_and_notifications(store, session_id, cloc
 
 async def test_draft_offer_quote_links_and_tag_filter(store, session_id, clock, programme):
     for text in HOSTILE:
-        store.add_entry(
+        store.entries.add(
             session_id, "quote", {"text": text, "speaker": text}, tags=[text], now=clock()
         )
-    store.save_draft(
+    store.drafts.save(
         "lost",
         session_id,
         "quote",
@@ -232,7 +232,7 @@ async def test_session_and_programme_text_from_the_database_is_shown_clean(
     from facilitator.tui.screens.start import StartScreen
 
     evil = seed_raw_programme(store, session_id)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     clock.advance(minutes=40)  # 20 minutes late: the rebalance offer shows the block names
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
     async with app.run_test(size=(140, 50), notifications=True) as pilot:

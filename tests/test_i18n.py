@@ -57,3 +57,41 @@ def test_a_settings_file_chooses_the_language(monkeypatch, tmp_path):
     assert i18n.choose_language(None) == "en"
     path.write_text("lang = [broken\n", encoding="utf-8")
     assert i18n.choose_language(None) == "nl"
+
+
+def test_the_stores_and_the_systems_messages_are_said_in_the_interface_language():
+    """What the store or the system says in English reaches a person in the interface's words:
+    the command line and the app's toasts pass it through `speak` / `os_reason`."""
+    import errno
+
+    from facilitator import i18n
+
+    messages = [
+        "no session 'x' in this database",
+        "no sessions for 'verbindende-plekken'",
+        "the remark is empty",
+        "session 'x' has no blocks",
+        "unknown entry kind 'poem' (known: quote, story)",
+        "the expected number of participants is at most 500, not 900",
+        "/tmp/a.db was written by a newer facilitator (database version 9, this one knows up "
+        "to 3); upgrade facilitator to open it",
+        "/tmp/a.db is from an older facilitator: open it once with `facilitator` (or any "
+        "command that writes) to bring it up to date",
+        "cannot write to /tmp/a.db: choose another --db path or fix its permissions",
+    ]
+    try:
+        i18n.set_language("nl")
+        dutch = [i18n.speak(m) for m in messages]
+        system = [i18n.os_reason(OSError(e, "English")) for e in (errno.ENOSPC, errno.EACCES)]
+        i18n.set_language("en")
+        english = [i18n.speak(m) for m in messages]
+    finally:
+        i18n.set_language("nl")
+    assert english == messages  # the English catalogue says them as the store does
+    assert all(d != m for d, m in zip(dutch, messages, strict=True)), dutch
+    assert "/tmp/a.db" in dutch[6] and "9" in dutch[6]  # what was named stays named
+    assert system == [
+        "de schijf is vol",
+        "geen toestemming (pas de rechten aan of kies een andere plek)",
+    ]
+    assert i18n.speak("something new") == "something new"  # unknown: as it is, never lost

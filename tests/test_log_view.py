@@ -30,23 +30,23 @@ def texts(app) -> list[str]:
 
 
 def seed(store, session_id, clock, programme):
-    store.add_entry(
+    store.entries.add(
         session_id, "story", {"text": "Welkom verhaal"}, block_key="welkom", now=clock()
     )
     clock.advance(minutes=1)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
-    store.add_entry(
+    store.clock.add(session_id, ck.START, clock(), {"key": "fase1"})
+    store.entries.add(
         session_id, "quote", {"text": "Ik voel me thuis in de buurt"}, block_key="fase1",
         tags=["wonen"], now=clock(),
     )  # fmt: skip
     clock.advance(minutes=1)
-    store.add_entry(
+    store.entries.add(
         session_id, "advice", {"text": "Meer buurthuizen", "level": "local"}, block_key="fase4",
         tags=["wonen", "plekken"], now=clock(),
     )  # fmt: skip
     clock.advance(minutes=1)
-    other = store.create_session(programme, "Venlo", "2026-02-01", now=clock())
-    store.add_entry(
+    other = store.sessions.create(programme, "Venlo", "2026-02-01", now=clock())
+    store.entries.add(
         other,
         "insight",
         {"text": "In Venlo is het buurthuis dicht"},
@@ -119,14 +119,14 @@ async def test_search_as_you_type_here_and_everywhere(store, session_id, clock, 
 
 
 async def test_detail_shows_the_whole_entry_and_its_quotes(store, session_id, clock):
-    quote = store.add_entry(
+    quote = store.entries.add(
         session_id,
         "quote",
         {"text": "Regel één\nregel twee", "speaker": "deelnemer, Zwolle"},
         now=clock(),
     )
     clock.advance(1)
-    store.add_entry(
+    store.entries.add(
         session_id, "advice", {"text": "Doe het samen", "level": "overarching"}, links=[quote.id],
         tags=["samen"], now=clock(),
     )  # fmt: skip
@@ -149,7 +149,7 @@ async def test_entries_from_another_connection_appear_on_a_change(
         await open_log(pilot, app)
         other = Store.open(db_path)
         try:
-            other.add_entry(
+            other.entries.add(
                 session_id, "quote", {"text": "Van de andere laptop"}, tags=["nieuw"], now=clock()
             )
         finally:
@@ -181,7 +181,7 @@ async def test_a_second_instance_sees_an_entry_without_a_key_press(
         code = (
             "import sys; from datetime import datetime, UTC; from facilitator.store import Store; "
             "s = Store.open(sys.argv[1]); "
-            "s.add_entry(sys.argv[2], 'quote', {'text': 'Tweede laptop'}, now=datetime.now(UTC)); "
+            "s.entries.add(sys.argv[2], 'quote', {'text': 'Tweede laptop'}, now=datetime.now(UTC)); "
             "s.close()"
         )
         subprocess.run(
@@ -214,7 +214,7 @@ async def test_a_long_log_reaches_its_oldest_entry_with_end(store, session_id, c
 
     count = PAGE * 2 + 50
     for i in range(count):
-        store.add_entry(session_id, "insight", {"text": f"inzicht {i}"}, now=clock())
+        store.entries.add(session_id, "insight", {"text": f"inzicht {i}"}, now=clock())
         clock.advance(seconds=1)
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
     async with app.run_test(size=SIZE) as pilot:
@@ -237,7 +237,7 @@ async def test_a_long_log_reaches_its_oldest_entry_with_end(store, session_id, c
 async def test_small_terminals_show_rows_cut_with_an_ellipsis(store, session_id, clock, size):
     long = "Een heel lang verhaal over de buurt dat nooit op een regel past " * 3
     for i in range(12):
-        store.add_entry(session_id, "story", {"text": f"{i} {long}"}, now=clock())
+        store.entries.add(session_id, "story", {"text": f"{i} {long}"}, now=clock())
         clock.advance(seconds=1)
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0, author="AB")
     async with app.run_test(size=size) as pilot:
@@ -298,7 +298,7 @@ async def test_the_log_opened_again_still_hears_other_apps(store, session_id, cl
         await app._poll_database_now()  # the baseline
         other = Store.open(db_path)
         try:
-            other.add_entry(session_id, "quote", {"text": "Van ver weg"}, now=clock())
+            other.entries.add(session_id, "quote", {"text": "Van ver weg"}, now=clock())
         finally:
             other.close()
         await app._poll_database_now()  # what the once-a-second timer does (in a task of its own)

@@ -32,14 +32,14 @@ WRITER = textwrap.dedent(
     now = lambda: datetime.now(UTC)
     sys.stdin.readline()  # start together
     for i in range(int(entries)):
-        store.add_entry(
+        store.entries.add(
             session_id, "quote", {"text": f"writer{n} zegt nummer{i}"}, author=f"W{n}",
             tags=[f"w{n}", "samen"], now=now(),
         )
-        store.save_draft(f"draft{n}", session_id, "story", {"i": i}, author=f"W{n}", now=now())
+        store.drafts.save(f"draft{n}", session_id, "story", {"i": i}, author=f"W{n}", now=now())
         if i < int(edits):
-            store.update_entry(shared, {"text": f"bewerkt door {n} ({i})"}, now=now())
-    store.discard_draft(f"draft{n}")
+            store.entries.update(shared, {"text": f"bewerkt door {n} ({i})"}, now=now())
+    store.drafts.discard(f"draft{n}")
     store.close()
     print("done")
     """
@@ -54,9 +54,9 @@ READER = textwrap.dedent(
     sys.stdin.readline()
     seen = 0
     for _ in range(200):
-        seen = max(seen, store.count_entries(sys.argv[2], search="zegt"))
-        store.find_entries(sys.argv[2], search="nummer1", limit=50)
-        store.entries_signature(sys.argv[2])
+        seen = max(seen, store.entries.count(sys.argv[2], search="zegt"))
+        store.entries.find(sys.argv[2], search="nummer1", limit=50)
+        store.entries.signature(sys.argv[2])
     store.close()
     print("read", seen)
     """
@@ -65,7 +65,7 @@ READER = textwrap.dedent(
 
 def test_writer_processes_at_once_lose_nothing(db_path, session_id, clock):
     store = Store.open(db_path)
-    shared = store.add_entry(session_id, "insight", {"text": "gedeeld"}, now=clock()).id
+    shared = store.entries.add(session_id, "insight", {"text": "gedeeld"}, now=clock()).id
     store.close()
     procs = [
         subprocess.Popen(
@@ -107,17 +107,17 @@ def test_writer_processes_at_once_lose_nothing(db_path, session_id, clock):
 
     store = Store.open(db_path)
     try:
-        assert store.count_entries(session_id, kind="quote") == WRITERS * ENTRIES
+        assert store.entries.count(session_id, kind="quote") == WRITERS * ENTRIES
         for n in range(WRITERS):
             # Every row is there, in the full-text index too, with its tags.
-            assert store.count_entries(session_id, search=f"writer{n}") == ENTRIES
-            assert store.count_entries(session_id, tag=f"w{n}") == ENTRIES
-        assert store.count_entries(session_id, tag="samen") == WRITERS * ENTRIES
-        edited = store.get_entry(shared)
+            assert store.entries.count(session_id, search=f"writer{n}") == ENTRIES
+            assert store.entries.count(session_id, tag=f"w{n}") == ENTRIES
+        assert store.entries.count(session_id, tag="samen") == WRITERS * ENTRIES
+        edited = store.entries.get(shared)
         assert edited.revision == 1 + WRITERS * EDITS
-        revisions = store.revisions(shared)
+        revisions = store.entries.revisions(shared)
         assert [r["revision"] for r in revisions] == list(range(1, WRITERS * EDITS + 1))
-        assert store.drafts(session_id) == []
+        assert store.drafts.list(session_id) == []
         assert store.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
         # The full-text index matches the rows exactly (raises "database disk image is malformed"
         # otherwise).

@@ -100,27 +100,27 @@ def test_combine_adds_sessions_up():
 
 
 def test_store_keeps_replaces_and_checks(store, session_id):
-    assert store.get_participants(session_id) == {}
-    store.set_participants(session_id, REPORT)
-    assert store.get_participants(session_id) == REPORT
-    store.set_participants(session_id, {"area": {"urban": 1, "rural": 1}})
-    assert store.get_participants(session_id) == {"area": {"urban": 1, "rural": 1}}
+    assert store.participants.get(session_id) == {}
+    store.participants.set(session_id, REPORT)
+    assert store.participants.get(session_id) == REPORT
+    store.participants.set(session_id, {"area": {"urban": 1, "rural": 1}})
+    assert store.participants.get(session_id) == {"area": {"urban": 1, "rural": 1}}
     with pytest.raises(StoreError):
-        store.set_participants(session_id, {"age": {"18-30": -2}})
-    assert store.get_participants(session_id) == {"area": {"urban": 1, "rural": 1}}
+        store.participants.set(session_id, {"age": {"18-30": -2}})
+    assert store.participants.get(session_id) == {"area": {"urban": 1, "rural": 1}}
     with pytest.raises(NotFound):
-        store.set_participants("nope", REPORT)
+        store.participants.set("nope", REPORT)
 
 
 def test_series_table_over_several_sessions(store, programme, clock):
-    from facilitator.core.report import build_series
+    from facilitator.export import series_report
 
     ids = []
     for place, count in (("Utrecht", 15), ("Den Bosch", 14)):
-        sid = store.create_session(programme, place, "2026-03-01", now=clock())
-        store.set_participants(sid, {"area": {"urban": count - 4, "rural": 4}})
+        sid = store.sessions.create(programme, place, "2026-03-01", now=clock())
+        store.participants.set(sid, {"area": {"urban": count - 4, "rural": 4}})
         ids.append(sid)
-    series = build_series(store, "all", clock())
+    series = series_report(store, "all", clock())
     assert series.participants() == {"area": {"urban": 21, "rural": 8}}
     assert series.participant_total() == 29
 
@@ -128,12 +128,12 @@ def test_series_table_over_several_sessions(store, programme, clock):
 def test_series_without_any_count_or_profile_says_so_instead_of_zero(store, programme, clock):
     from facilitator.export import export_series
 
-    store.create_session(programme, "Venlo", "2026-11-01", now=clock())
+    store.sessions.create(programme, "Venlo", "2026-11-01", now=clock())
     md = export_series(store, "all", "md", now=clock())
     assert "*1 sessie, aantal deelnemers onbekend*" in md
     assert "Nog geen deelnemersprofiel vastgelegd" in md
     assert "0 (0,0%)" not in md and "0 deelnemers" not in md
-    store.create_session(programme, "Tiel", "2026-11-02", expected_participants=12, now=clock())
+    store.sessions.create(programme, "Tiel", "2026-11-02", expected_participants=12, now=clock())
     md = export_series(store, "all", "md", now=clock())
     assert "*2 sessies, ten minste 12 deelnemers (deels verwacht aantal)*" in md
 
@@ -180,11 +180,11 @@ async def test_profile_screen_saves_to_the_store_and_survives_a_restart(
         "age": {"18-30": 12, "30-50": 8, "50-65": 0, "65+": 0},
         "gender": {"female": 11, "male": 8, "nonbinary": 0},
     }
-    assert store.get_participants(session_id) == expected
+    assert store.participants.get(session_id) == expected
     # A new connection (as after a restart) reads the same, and the screen shows it again.
     again = Store.open(db_path)
     try:
-        assert again.get_participants(session_id) == expected
+        assert again.participants.get(session_id) == expected
         app = make_app(again, session_id=session_id, clock=clock, poll_interval=0)
         async with app.run_test(size=(120, 50)) as pilot:
             screen = await _open_profile(app, pilot)
@@ -211,7 +211,7 @@ async def test_profile_screen_refuses_a_negative_count(session_id, clock, store)
         assert "Stedelijk gebied" in str(screen.query_one("#form-error", Static).render())
         await pilot.press("escape")
         await app.workers.wait_for_complete()
-    assert store.get_participants(session_id) == {}
+    assert store.participants.get(session_id) == {}
 
 
 def test_every_category_has_words_in_both_languages():
@@ -275,7 +275,7 @@ async def test_profile_screen_warns_about_a_count_too_large_but_keeps_it(session
         assert messages and messages[0].severity == "warning"
         assert "kijk het na" in str(messages[0].message)
         assert "meer dan de 20 verwachte deelnemers" in str(messages[0].message)
-    assert store.get_participants(session_id)["gender"]["female"] == 99999
+    assert store.participants.get(session_id)["gender"]["female"] == 99999
 
 
 async def test_profile_screen_warns_when_a_characteristic_passes_the_expected_number(
@@ -301,4 +301,4 @@ async def test_profile_screen_warns_when_a_characteristic_passes_the_expected_nu
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert any("but check it" in str(n.message) for n in app._notifications)
-    assert store.get_participants(session_id) == {"area": {"urban": 15, "rural": 9}}
+    assert store.participants.get(session_id) == {"area": {"urban": 15, "rural": 9}}

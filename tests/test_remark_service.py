@@ -44,7 +44,7 @@ async def eventually(condition) -> None:
 async def test_before_the_start_the_screens_are_told_it_is_starting(store, session_id, clock):
     remarks = service(store, clock, dict(LOCAL))
     assert (remarks.server, remarks.options, remarks.error) == (None, None, None)
-    session = store.get_session(session_id)
+    session = store.sessions.get(session_id)
     assert remarks.url_for(session) == (None, t("remarks.starting"))
     assert remarks.held(session_id) == 0
 
@@ -54,7 +54,7 @@ async def test_switched_off_it_says_how_to_serve_the_page(store, session_id, clo
     await remarks.start()
     assert remarks.server is None and remarks.error is None
     assert remarks.options is not None and not remarks.options.enabled
-    url, problem = remarks.url_for(store.get_session(session_id))
+    url, problem = remarks.url_for(store.sessions.get(session_id))
     assert url is None and f"facilitator serve {session_id}" in problem
 
 
@@ -63,28 +63,28 @@ async def test_an_unusable_option_is_kept_as_the_error(store, session_id, clock)
     await remarks.start()
     assert remarks.server is None and remarks.options is None
     assert "the port must be a number" in remarks.error
-    url, problem = remarks.url_for(store.get_session(session_id))
+    url, problem = remarks.url_for(store.sessions.get(session_id))
     assert url is None and "the port must be a number" in problem
 
 
 async def test_it_listens_holds_parks_tells_and_stops_twice(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     news: list[tuple[str, int]] = []
     remarks = service(store, clock, dict(LOCAL), news)
     await remarks.start()
     server = remarks.server
     assert server is not None and server.running and remarks.error is None
-    session = store.get_session(session_id)
+    session = store.sessions.get(session_id)
     url, problem = remarks.url_for(session)
     assert url.endswith(remark_path(session.remark_token))
     assert problem == t("remarks.loopback", host="127.0.0.1")  # phones cannot reach 127.0.0.1
 
     assert await post(server.port, remark_path(session.remark_token), "een stoel erbij") == 303
     await eventually(lambda: remarks.held(session_id) == 1)  # in memory, not yet written
-    assert store.remark_counts(session_id)["waiting"] == 0
+    assert store.remarks.counts(session_id)["waiting"] == 0
     await remarks.park_held(session_id)
     assert remarks.held(session_id) == 0
-    assert store.remark_counts(session_id)["waiting"] == 1
+    assert store.remarks.counts(session_id)["waiting"] == 1
     await eventually(lambda: news)  # summed, and told a moment later
     assert {sid for sid, _ in news} == {session_id}
 
@@ -120,12 +120,12 @@ async def test_a_refused_server_stays_off_and_says_why(store, session_id, clock)
     assert remarks.error == "opmerkingen gaan naar de host"
     await remarks.start()  # no second start: the reason stays
     assert remarks.server is None and remarks.error == "opmerkingen gaan naar de host"
-    url, problem = remarks.url_for(store.get_session(session_id))
+    url, problem = remarks.url_for(store.sessions.get(session_id))
     assert url is None and "opmerkingen gaan naar de host" in problem
 
 
 async def test_new_remarks_counts_only_what_became_readable(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
 
     async def db(fn, *args, **kwargs):
         return await store.call(fn, *args, **kwargs)
@@ -133,9 +133,9 @@ async def test_new_remarks_counts_only_what_became_readable(store, session_id, c
     news = NewRemarks(store, db, session_id)
     assert await news.check() == 0  # the first check only notes how many there are
     for text in ("een", "twee"):
-        store.post_remark(session_id, text, now=clock())
+        store.remarks.post(session_id, text, now=clock())
     assert await news.check() == 0  # waiting is not readable
-    store.post_remark(session_id, "drie", now=clock())  # the batch of three is released
+    store.remarks.post(session_id, "drie", now=clock())  # the batch of three is released
     assert await news.check() == 3
     assert await news.check() == 0
 

@@ -57,7 +57,7 @@ def test_every_kind_of_draft_and_an_edit_resume_after_sigkill_and_take_more_typi
     store = Store.open(db)
     try:
         now = datetime.now(UTC)
-        edited = store.add_entry(sid, "quote", {"text": "Eerste versie"}, author="CD", now=now)
+        edited = store.entries.add(sid, "quote", {"text": "Eerste versie"}, author="CD", now=now)
         dead = {"host": os.uname().nodename, "pid": 2**22 + 4321, "start": "1"}
         # Drafts as a crashed app leaves them, one per kind of form (the quote is typed below).
         for kind in KINDS:
@@ -67,13 +67,13 @@ def test_every_kind_of_draft_and_an_edit_resume_after_sigkill_and_take_more_typi
             if kind == "advice":
                 fields["level"] = "local"
             data = {"capture": {"kind": kind, "fields": fields}, "owner": dead}
-            store.save_draft(f"d-{kind}", sid, kind, data, author="CD", now=now)
+            store.drafts.save(f"d-{kind}", sid, kind, data, author="CD", now=now)
         # An edit left half done: the entry's own words plus more.
         data = {
             "capture": {"kind": "quote", "fields": {"text": "Eerste versie, bijna"}},
             "owner": dead,
         }
-        store.save_draft("d-edit", sid, "quote", data, author="CD", entry_id=edited.id, now=now)
+        store.drafts.save("d-edit", sid, "quote", data, author="CD", entry_id=edited.id, now=now)
     finally:
         store.close()
     command = f"exec {EXE} --session {sid} --author KB"
@@ -129,7 +129,7 @@ def test_two_instances_edit_one_entry_and_the_second_chooses(tmp_path):
     sid = new_session(env)
     store = Store.open(db)
     try:
-        entry = store.add_entry(
+        entry = store.entries.add(
             sid, "quote", {"text": "Samen eten"}, author="CD", now=datetime.now(UTC)
         )
     finally:

@@ -35,7 +35,7 @@ def palette_offers(app, text: str) -> bool:
 
 
 def kinds(store, session_id):
-    return [e.kind for e in store.clock_events(session_id)]
+    return [e.kind for e in store.clock.events(session_id)]
 
 
 async def test_a_whole_session_through_every_block(store, session_id, clock, programme):
@@ -53,7 +53,7 @@ async def test_a_whole_session_through_every_block(store, session_id, clock, pro
             assert block.name in text_of(screen, "#block-title")
             assert text_of(screen, "#countdown-text") == f"{block.minutes}:00"
             # The start is in the database before the screen shows it.
-            assert store.clock_events(session_id)[-1].data == {"key": block.key}
+            assert store.clock.events(session_id)[-1].data == {"key": block.key}
             clock.advance(minutes=block.minutes)
         await pilot.press("n")
         await pilot.pause()
@@ -61,7 +61,7 @@ async def test_a_whole_session_through_every_block(store, session_id, clock, pro
         await pilot.press("j")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert store.get_session(session_id).state == "closed"
+        assert store.sessions.get(session_id).state == "closed"
         screen.refresh_clock()
         assert "Sessie afgesloten" in text_of(screen, "#block-title")
         assert kinds(store, session_id) == ["start"] * len(programme.blocks) + ["close"]
@@ -205,7 +205,7 @@ async def test_running_late_offers_to_take_time_back(store, session_id, clock):
         await pilot.pause()
         await pilot.press("j")  # accept
         await pilot.pause()
-        events = store.clock_events(session_id)
+        events = store.clock.events(session_id)
         assert events[-1].kind == "rebalance"
         assert sum(events[-1].data["minutes"].values()) < 250
         screen.refresh_clock()
@@ -240,7 +240,7 @@ async def test_another_app_on_the_same_database_sees_clock_actions(
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0.05)
     async with app.run_test(size=(120, 40)) as pilot:
         other = Store.open(db_path)
-        other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+        other.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
         other.close()
         # The poll notices the other connection's commit; how soon is the bench's business.
         await until(
@@ -259,7 +259,7 @@ async def test_a_commit_before_the_first_poll_is_not_taken_as_the_baseline(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.screen.state is not None, what="the run screen")
         other = Store.open(db_path)
-        other.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+        other.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
         other.close()
         await app._poll_database_now()  # the timer's first tick, by hand
         await until(
@@ -277,7 +277,7 @@ async def test_start_screen_creates_a_session(store, clock):
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
-        session = store.list_sessions()[0]
+        session = store.sessions.list()[0]
         assert session.place == "Venlo" and session.expected_participants == 20
         assert app.screen.session_id == session.id
 
@@ -301,7 +301,7 @@ async def test_new_session_form_refuses_a_count_the_store_would_refuse(store, cl
         assert isinstance(app.screen, NewSessionScreen)
         assert "Aantal deelnemers" in text_of(app.screen, "#form-error")
         assert app.screen.query_one("#place", Input).value == "Venlo"
-        assert store.list_sessions() == []
+        assert store.sessions.list() == []
 
 
 async def test_start_screen_opens_an_existing_session(store, session_id, clock):
@@ -347,7 +347,7 @@ async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
     import threading
     import time
 
-    add = store.add_clock_event
+    add = store.clock.add
     in_commit = threading.Event()
 
     def slow_add(*args, **kwargs):
@@ -355,7 +355,7 @@ async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
         time.sleep(0.2)  # a laptop's disk under load: the fsync takes a while
         return add(*args, **kwargs)
 
-    monkeypatch.setattr(store, "add_clock_event", slow_add)
+    monkeypatch.setattr(store.clock, "add", slow_add)
     app = app_for(store, session_id, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n")
@@ -364,7 +364,7 @@ async def test_keys_pressed_while_a_clock_action_is_committed_act_on_its_result(
         await pilot.press("e")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        events = store.clock_events(session_id)
+        events = store.clock.events(session_id)
         assert [(e.kind, e.data) for e in events] == [
             ("start", {"key": programme.blocks[0].key}),
             ("start", {"key": programme.blocks[1].key}),

@@ -44,12 +44,12 @@ def test_resolve_mine_theirs_both():
 
 
 def test_a_stale_update_is_refused_inside_the_transaction(store, session_id, clock):
-    entry = store.add_entry(session_id, "quote", {"text": "een"}, now=clock())
-    store.update_entry(entry.id, {"text": "twee"}, now=clock(), expected_revision=1)
+    entry = store.entries.add(session_id, "quote", {"text": "een"}, now=clock())
+    store.entries.update(entry.id, {"text": "twee"}, now=clock(), expected_revision=1)
     with pytest.raises(StaleEdit) as refused:
-        store.update_entry(entry.id, {"text": "drie"}, now=clock(), expected_revision=1)
+        store.entries.update(entry.id, {"text": "drie"}, now=clock(), expected_revision=1)
     assert refused.value.current.text == "twee" and refused.value.current.revision == 2
-    assert store.get_entry(entry.id).text == "twee"
+    assert store.entries.get(entry.id).text == "twee"
 
 
 def test_failure_reasons_are_catalogue_keys():
@@ -74,7 +74,9 @@ async def test_commits_keep_their_order_and_wait_out_a_lock(store, session_id, c
         text = f"citaat {n}"
         queue.put(
             Commit(
-                lambda text=text: store.add_entry(session_id, "quote", {"text": text}, now=clock()),
+                lambda text=text: store.entries.add(
+                    session_id, "quote", {"text": text}, now=clock()
+                ),
                 lambda e: done.append(e.text),
             )
         )
@@ -84,7 +86,7 @@ async def test_commits_keep_their_order_and_wait_out_a_lock(store, session_id, c
     locker.execute("COMMIT")
     assert await queue.drain(timeout=30)
     assert done == [f"citaat {n}" for n in range(5)]
-    assert [e.text for e in store.list_entries(session_id, newest_first=False)] == done
+    assert [e.text for e in store.entries.list(session_id, newest_first=False)] == done
 
 
 async def test_a_commit_that_fails_for_good_is_reported_once(store, session_id, clock, db_path):
@@ -96,7 +98,7 @@ async def test_a_commit_that_fails_for_good_is_reported_once(store, session_id, 
     try:
         queue.put(
             Commit(
-                lambda: store.add_entry(session_id, "quote", {"text": "x"}, now=clock()),
+                lambda: store.entries.add(session_id, "quote", {"text": "x"}, now=clock()),
                 None,
                 failed.append,
             )
@@ -116,9 +118,9 @@ def app_for(store, session_id, clock, **kw):
 
 
 def in_phase_one(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     clock.advance(minutes=20)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "fase1"})
 
 
 async def settle(pilot, app):
@@ -144,7 +146,7 @@ async def test_restored_and_revisited_fields_are_continued_not_replaced(store, s
         "opened_at": "2026-03-01T09:21:00.000+00:00",
         "owner": {**draft_owner(), "pid": 2**22 + 12345},
     }
-    store.save_draft("lost1", session_id, "quote", data, author="CD", now=clock())
+    store.drafts.save("lost1", session_id, "quote", data, author="CD", now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -157,14 +159,14 @@ async def test_restored_and_revisited_fields_are_continued_not_replaced(store, s
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         await pilot.press("c", *"eerste deel", "tab", *"spreker", "shift+tab", *" meer", "enter")
         await settle(pilot, app)
-        texts = sorted(e.text for e in store.list_entries(session_id))
+        texts = sorted(e.text for e in store.entries.list(session_id))
         assert texts == ["We moeten meer samen eten en drinken", "eerste deel meer"]
-        assert store.drafts(session_id) == []
+        assert store.drafts.list(session_id) == []
 
 
 async def test_a_stale_edit_shows_theirs_and_keeps_both(store, session_id, clock):
     in_phase_one(store, session_id, clock)
-    entry = store.add_entry(session_id, "quote", {"text": "Samen eten"}, author="CD", now=clock())
+    entry = store.entries.add(session_id, "quote", {"text": "Samen eten"}, author="CD", now=clock())
     app = app_for(store, session_id, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -172,22 +174,22 @@ async def test_a_stale_edit_shows_theirs_and_keeps_both(store, session_id, clock
         await capturer.edit(entry.id)
         await wait_until(pilot, lambda: isinstance(app.screen, CaptureScreen))
         # Meanwhile another note-taker saves a new speaker (revision 2).
-        store.update_entry(entry.id, {"speaker": "deelnemer, Venlo"}, now=clock())
+        store.entries.update(entry.id, {"speaker": "deelnemer, Venlo"}, now=clock())
         await pilot.press("end", *" verbindt", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConflictScreen))
         shown = str(app.screen.query_one("#conflict-theirs").render())
         assert "deelnemer, Venlo" in shown
         await pilot.press("b")
         await settle(pilot, app)
-        now = store.get_entry(entry.id)
+        now = store.entries.get(entry.id)
         assert (now.text, now.speaker, now.revision) == (
             "Samen eten verbindt",
             "deelnemer, Venlo",
             3,
         )
-        history = store.revisions(entry.id)
+        history = store.entries.revisions(entry.id)
         assert [h["speaker"] for h in history] == ["", "deelnemer, Venlo"]
-        assert store.drafts(session_id) == []
+        assert store.drafts.list(session_id) == []
 
 
 async def test_a_too_long_tag_is_refused_in_the_form(store, session_id, clock):
@@ -206,5 +208,5 @@ async def test_a_too_long_tag_is_refused_in_the_form(store, session_id, clock):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         await settle(pilot, app)
-        (entry,) = store.list_entries(session_id)
+        (entry,) = store.entries.list(session_id)
         assert entry.tags == ["kort"]

@@ -15,11 +15,11 @@ from facilitator.tui.widgets.session_bar import SessionBar, end_text, late_minut
 
 def _start(store, session_id, clock, key: str, *, after: float = 0) -> None:
     clock.advance(after)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": key})
+    store.clock.add(session_id, ck.START, clock(), {"key": key})
 
 
 def _state(store, session_id, clock, programme) -> ck.ClockState:
-    return ck.compute(programme.blocks, store.clock_events(session_id), clock())
+    return ck.compute(programme.blocks, store.clock.events(session_id), clock())
 
 
 def _welcome_then_phase_one(store, session_id, clock, first: float, second: float) -> None:
@@ -66,7 +66,7 @@ def test_a_closed_session_shows_its_actual_end(store, session_id, clock, program
     for block in programme.blocks[1:]:
         _start(store, session_id, clock, block.key, after=15 * 60)
     clock.advance(15 * 60 + 45)  # a close at hh:mm:15, the plan at 13:30:30
-    store.add_clock_event(session_id, ck.CLOSE, clock())
+    store.clock.add(session_id, ck.CLOSE, clock())
     clock.advance(minutes=30)  # time goes on; the end stays where it was
     state = _state(store, session_id, clock, programme)
     assert state.state == "closed"
@@ -120,7 +120,7 @@ async def test_a_closed_session_in_the_bar(store, session_id, clock, programme):
     i18n.set_language("en")
     _start(store, session_id, clock, "welkom")
     clock.advance(minutes=100)
-    store.add_clock_event(session_id, ck.CLOSE, clock())  # 10:40, planned 13:30
+    store.clock.add(session_id, ck.CLOSE, clock())  # 10:40, planned 13:30
     app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

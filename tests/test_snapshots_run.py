@@ -7,15 +7,15 @@ from facilitator.tui.app import make_app
 
 
 def _session_in_phase_one(store, session_id, clock, late_minutes=0):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     clock.advance(minutes=20 + late_minutes)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "fase1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "fase1"})
     clock.advance(minutes=50)  # 10 of 60 minutes left: under 20%, so the countdown warns
 
 
 def test_run_screen(snap_compare, store, session_id, clock):
     _session_in_phase_one(store, session_id, clock, late_minutes=4)
-    store.add_entry(
+    store.entries.add(
         session_id,
         "story",
         {"text": "In de bus sprak een vrouw mij aan."},
@@ -23,7 +23,7 @@ def test_run_screen(snap_compare, store, session_id, clock):
         block_key="fase1",
         now=clock.advance(-300),
     )
-    store.add_entry(
+    store.entries.add(
         session_id,
         "quote",
         {"text": "[b]Je[/b] kunt altijd verschillen vinden.", "speaker": "deelnemer, Utrecht"},

@@ -69,19 +69,19 @@ def test_path_under_a_file_or_a_folder(tmp_path):
 
 
 def test_clock_events_keep_the_session_state(store, session_id, clock):
-    assert store.get_session(session_id).state == "planned"
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    assert store.get_session(session_id).state == "running"
-    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=1))
-    assert store.get_session(session_id).state == "closed"
-    store.add_clock_event(session_id, ck.UNDO, clock.advance(minutes=1))
-    assert store.get_session(session_id).state == "running"
-    kinds = [e.kind for e in store.clock_events(session_id)]
+    assert store.sessions.get(session_id).state == "planned"
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    assert store.sessions.get(session_id).state == "running"
+    store.clock.add(session_id, ck.CLOSE, clock.advance(minutes=1))
+    assert store.sessions.get(session_id).state == "closed"
+    store.clock.add(session_id, ck.UNDO, clock.advance(minutes=1))
+    assert store.sessions.get(session_id).state == "running"
+    kinds = [e.kind for e in store.clock.events(session_id)]
     assert kinds == ["start", "close", "undo"]
     with pytest.raises(StoreError):
-        store.add_clock_event(session_id, "explode", clock())
+        store.clock.add(session_id, "explode", clock())
     with pytest.raises(NotFound):
-        store.add_clock_event("nope", ck.START, clock(), {"key": "welkom"})
+        store.clock.add("nope", ck.START, clock(), {"key": "welkom"})
     # The clock is folded from these on every screen refresh and export: refused, not stored.
     for kind, data in [
         (ck.EXTEND, {"minutes": "5"}),
@@ -91,33 +91,33 @@ def test_clock_events_keep_the_session_state(store, session_id, clock):
         (ck.EXTRA_BREAK, {"key": "extra1", "minutes": 10**9}),
     ]:
         with pytest.raises(StoreError):
-            store.add_clock_event(session_id, kind, clock(), data)
-    assert [e.kind for e in store.clock_events(session_id)] == ["start", "close", "undo"]
+            store.clock.add(session_id, kind, clock(), data)
+    assert [e.kind for e in store.clock.events(session_id)] == ["start", "close", "undo"]
 
 
 def test_expected_participants_are_a_sane_count(store, programme, clock):
     with pytest.raises(StoreError, match="at most"):
-        store.create_session(
+        store.sessions.create(
             programme, "X", "2026-03-01", expected_participants=10**20, now=clock()
         )
-    sid = store.create_session(programme, "X", "2026-03-01", now=clock())
+    sid = store.sessions.create(programme, "X", "2026-03-01", now=clock())
     with pytest.raises(StoreError, match="cannot be negative"):
-        store.update_session(sid, expected_participants=-1)
+        store.sessions.update(sid, expected_participants=-1)
 
 
 def test_session_ids_are_readable_and_unique(store, programme, clock):
-    a = store.create_session(programme, "Den Bosch", "2026-04-12", now=clock())
-    b = store.create_session(programme, "Den Bosch", "2026-04-12", now=clock())
+    a = store.sessions.create(programme, "Den Bosch", "2026-04-12", now=clock())
+    b = store.sessions.create(programme, "Den Bosch", "2026-04-12", now=clock())
     assert (a, b) == ("den-bosch-2026-04-12", "den-bosch-2026-04-12-2")
-    assert store.get_session(a).remark_token != store.get_session(b).remark_token
+    assert store.sessions.get(a).remark_token != store.sessions.get(b).remark_token
     with pytest.raises(StoreError):
-        store.create_session(programme, "   ", "2026-04-12", now=clock())
+        store.sessions.create(programme, "   ", "2026-04-12", now=clock())
     with pytest.raises(ValueError):
-        store.create_session(programme, "X", "12-04-2026", now=clock())
+        store.sessions.create(programme, "X", "12-04-2026", now=clock())
 
 
 def test_the_session_keeps_a_frozen_copy_of_its_programme(store, session_id, programme):
-    frozen = store.get_session(session_id).programme
+    frozen = store.sessions.get(session_id).programme
     assert frozen.blocks == programme.blocks
     assert frozen.main_question == programme.main_question
 
@@ -129,7 +129,7 @@ def test_rotating_backups(store, session_id):
     copies = sorted(folder.glob("*.db"))
     assert len(copies) <= 3
     copy = Store.open(copies[-1])
-    assert copy.get_session(session_id).place == "Utrecht"
+    assert copy.sessions.get(session_id).place == "Utrecht"
     copy.close()
 
 
@@ -175,7 +175,7 @@ def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
 ):
     """Two apps on one session: both press `n` on the same block, both undo the same action,
     or one acts after the other closed. Stored, such an action would be the one `u` undoes."""
-    add = store.add_clock_event
+    add = store.clock.add
     add(session_id, ck.START, clock(), {"key": "welkom"})
     first = add(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
     with pytest.raises(StoreError, match="already started"):
@@ -183,7 +183,7 @@ def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
     add(session_id, ck.PAUSE, clock())
     with pytest.raises(StoreError, match="already interrupted"):
         add(session_id, ck.PAUSE, clock())
-    pause = store.clock_events(session_id)[-1]
+    pause = store.clock.events(session_id)[-1]
     add(session_id, ck.UNDO, clock(), {"undoes": pause.seq})
     with pytest.raises(StoreError, match="undone already"):
         add(session_id, ck.UNDO, clock(), {"undoes": pause.seq})  # the other app's undo
@@ -193,7 +193,7 @@ def test_an_action_that_changes_nothing_is_refused_so_undo_stays_meaningful(
             add(session_id, kind, clock(), data)
     add(session_id, ck.UNDO, clock())  # undoing the close is still possible
     state = ck.compute(
-        store.get_session(session_id).programme.blocks, store.clock_events(session_id), clock()
+        store.sessions.get(session_id).programme.blocks, store.clock.events(session_id), clock()
     )
     assert state.current is not None and state.current.key == "fase1"
     assert state.last_action == first and not state.paused
@@ -219,19 +219,19 @@ def test_a_failed_commit_does_not_block_every_later_save(db_path, programme, clo
     )
     s = Store(conn, db_path)
     try:
-        sid = s.create_session(programme, "X", "2026-03-01", now=clock())
+        sid = s.sessions.create(programme, "X", "2026-03-01", now=clock())
         conn.fail_next_commit = True
         with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
-            s.add_entry(sid, "story", {"text": "verloren"}, now=clock())
-        kept = s.add_entry(sid, "story", {"text": "bewaard"}, now=clock())
-        assert [e.text for e in s.list_entries(sid)] == [kept.text]
+            s.entries.add(sid, "story", {"text": "verloren"}, now=clock())
+        kept = s.entries.add(sid, "story", {"text": "bewaard"}, now=clock())
+        assert [e.text for e in s.entries.list(sid)] == [kept.text]
     finally:
         s.close()
 
 
 def test_a_place_is_one_line(store, programme, clock):
-    sid = store.create_session(programme, "Den\nBosch\t (Noord)", "2026-04-12", now=clock())
-    assert store.get_session(sid).place == "Den Bosch (Noord)"
+    sid = store.sessions.create(programme, "Den\nBosch\t (Noord)", "2026-04-12", now=clock())
+    assert store.sessions.get(sid).place == "Den Bosch (Noord)"
 
 
 def test_a_draft_is_committed_without_waiting_for_the_disk_and_entries_still_are(
@@ -241,11 +241,11 @@ def test_a_draft_is_committed_without_waiting_for_the_disk_and_entries_still_are
     waited for); the connection is back at FULL for the entries after it."""
     seen = []
     store.conn.set_trace_callback(seen.append)
-    store.save_draft("d1", session_id, "quote", {"capture": {}}, now=clock())
-    store.add_entry(session_id, "quote", {"text": "Ik voel me thuis"}, now=clock())
+    store.drafts.save("d1", session_id, "quote", {"capture": {}}, now=clock())
+    store.entries.add(session_id, "quote", {"text": "Ik voel me thuis"}, now=clock())
     store.conn.set_trace_callback(None)
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     draft = seen.index(next(s for s in seen if "INSERT INTO drafts" in s))
     assert "PRAGMA synchronous=NORMAL" in seen[:draft]
     assert "PRAGMA synchronous=2" in seen[draft:]
-    assert [d["id"] for d in store.drafts(session_id)] == ["d1"]
+    assert [d["id"] for d in store.drafts.list(session_id)] == ["d1"]

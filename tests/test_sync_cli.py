@@ -38,7 +38,7 @@ def test_join_refuses_an_address_that_is_not_one(tmp_path):
     assert "geen aanmeldadres" in line
     s = Store.open(db)
     try:
-        assert s.list_sessions() == []
+        assert s.sessions.list() == []
     finally:
         s.close()
 
@@ -67,7 +67,7 @@ def test_sync_to_a_host_that_is_away_exits_1_and_keeps_the_outbox(
         device_id="d",
         author="CD",
     )
-    store.add_entry(session_id, "quote", {"text": "bewaard"}, author="CD", now=clock())
+    store.entries.add(session_id, "quote", {"text": "bewaard"}, author="CD", now=clock())
     store.close()
     result = run("sync", "--db", str(db_path))
     line = one_line(result, status=1)

@@ -25,7 +25,7 @@ SID = "utrecht-2026-03-01"
 @pytest.fixture
 def host(tmp_path, programme):
     s = Store.open(tmp_path / "host.db")
-    s.create_session(programme, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
+    s.sessions.create(programme, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
     yield s
     s.close()
 
@@ -46,34 +46,36 @@ async def _server(store, clock=utcnow) -> NoteTakerServer:
 async def test_a_laptop_joins_and_entries_and_the_clock_go_both_ways(host, laptop, tmp_path):
     server = await _server(host)
     try:
-        host.add_entry(SID, "quote", {"text": "van de host"}, author="AB", now=utcnow())
+        host.entries.add(SID, "quote", {"text": "van de host"}, author="AB", now=utcnow())
         address, _code = await server.join_address(SID)
         assert await join(laptop, address, "CD") == SID
-        assert [e.text for e in laptop.list_entries(SID)] == ["van de host"]
-        assert laptop.get_session(SID).programme_id == host.get_session(SID).programme_id
+        assert [e.text for e in laptop.entries.list(SID)] == ["van de host"]
+        assert laptop.sessions.get(SID).programme_id == host.sessions.get(SID).programme_id
 
-        mine = laptop.add_entry(SID, "story", {"text": "van de laptop"}, author="CD", now=utcnow())
+        mine = laptop.entries.add(
+            SID, "story", {"text": "van de laptop"}, author="CD", now=utcnow()
+        )
         assert ss.pending_count(laptop, SID) == 1
-        ev = host.add_clock_event(SID, "start", utcnow(), {"key": "welkom"})
-        host.add_clock_event(SID, "undo", utcnow(), {"undoes": ev.seq})
+        ev = host.clock.add(SID, "start", utcnow(), {"key": "welkom"})
+        host.clock.add(SID, "undo", utcnow(), {"undoes": ev.seq})
         client = SyncClient(laptop, SID)
         try:
             result = await client.sync_once()
             assert (result.sent, result.pending, result.clock_changed) == (1, 0, True)
-            assert host.get_entry(mine.id).author == "CD"
-            assert [e.kind for e in laptop.clock_events(SID)] == ["start", "undo"]
-            assert laptop.get_session(SID).state == host.get_session(SID).state
+            assert host.entries.get(mine.id).author == "CD"
+            assert [e.kind for e in laptop.clock.events(SID)] == ["start", "undo"]
+            assert laptop.sessions.get(SID).state == host.sessions.get(SID).state
             # The host's edit and delete come back; the laptop's own entry is not sent again.
-            host.update_entry(mine.id, {"text": "verbeterd door de host"}, now=utcnow())
-            host.delete_entry(mine.id, now=utcnow())
+            host.entries.update(mine.id, {"text": "verbeterd door de host"}, now=utcnow())
+            host.entries.delete(mine.id, now=utcnow())
             again = await client.sync_once()
             assert (again.sent, again.received) == (0, 1)
-            e = laptop.get_entry(mine.id)
+            e = laptop.entries.get(mine.id)
             assert e.text == "verbeterd door de host" and e.deleted
             assert ss.pending_count(laptop, SID) == 0
-            host.restore_entry(mine.id)
+            host.entries.restore(mine.id)
             await client.sync_once()
-            assert not laptop.get_entry(mine.id).deleted
+            assert not laptop.entries.get(mine.id).deleted
             idle = await client.sync_once()
             assert (idle.sent, idle.received, idle.clock_changed) == (0, 0, False)
         finally:
@@ -96,7 +98,7 @@ async def test_wrong_expired_used_and_too_often_tried_codes_are_refused(host, tm
             try:
                 with pytest.raises(SyncError) as err:
                     await join(lap, addr, "XY")
-                assert lap.list_sessions() == []  # nothing written
+                assert lap.sessions.list() == []  # nothing written
                 return err.value.reason
             finally:
                 lap.close()
@@ -145,7 +147,7 @@ async def test_a_certificate_that_is_not_the_pinned_one_gets_nothing(host, lapto
             await join(laptop, forged, "CD")
         assert err.value.reason == "fingerprint"
         assert "niet de laptop van de facilitator" in str(err.value)
-        assert laptop.list_sessions() == []
+        assert laptop.sessions.list() == []
         assert b"".join(received) == b""  # not even the request line reached it
         # The genuine host still accepts the code: nothing was spent on the forgery.
         assert await join(laptop, address, "CD") == SID
@@ -160,7 +162,7 @@ async def test_a_removed_laptop_can_no_longer_sync_and_a_remark_token_reads_noth
     try:
         address, _ = await server.join_address(SID)
         await join(laptop, address, "CD")
-        laptop.add_entry(SID, "quote", {"text": "na verwijderen"}, author="CD", now=utcnow())
+        laptop.entries.add(SID, "quote", {"text": "na verwijderen"}, author="CD", now=utcnow())
         (device,) = ss.devices(host, SID)
         assert ss.remove_device(host, device["id"], now=utcnow())
         client = SyncClient(laptop, SID)
@@ -171,9 +173,9 @@ async def test_a_removed_laptop_can_no_longer_sync_and_a_remark_token_reads_noth
             await client.close()
         assert err.value.reason == "removed"
         assert ss.pending_count(laptop, SID) == 1  # kept for a new pairing
-        assert host.list_entries(SID) == []
+        assert host.entries.list(SID) == []
 
-        remark_token = host.get_session(SID).remark_token
+        remark_token = host.sessions.get(SID).remark_token
         link = ss.host_link(laptop, SID)
         pin = aiohttp.Fingerprint(bytes.fromhex(link["fingerprint"]))
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=pin)) as http:
@@ -195,7 +197,7 @@ async def test_no_token_code_or_entry_text_in_any_log(host, laptop, caplog):
     try:
         address, code = await server.join_address(SID)
         await join(laptop, address, "CD")
-        laptop.add_entry(SID, "quote", {"text": "geheim citaat"}, author="CD", now=utcnow())
+        laptop.entries.add(SID, "quote", {"text": "geheim citaat"}, author="CD", now=utcnow())
         client = SyncClient(laptop, SID)
         try:
             await client.sync_once()
@@ -207,7 +209,7 @@ async def test_no_token_code_or_entry_text_in_any_log(host, laptop, caplog):
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in (token, code, code.replace("-", ""), "geheim citaat"):
         assert secret not in text
-    assert host.list_entries(SID)[0].text == "geheim citaat"
+    assert host.entries.list(SID)[0].text == "geheim citaat"
 
 
 def test_a_join_address_that_is_not_one_is_refused_plainly():
@@ -228,19 +230,19 @@ async def test_a_laptop_that_made_the_session_itself_brings_its_entries_along(
     host, laptop, programme
 ):
     """Two note-takers who each ran `facilitator new` for the same session: joining merges."""
-    laptop.create_session(programme, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
-    ev = laptop.add_clock_event(SID, "start", utcnow(), {"key": "welkom"})
+    laptop.sessions.create(programme, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
+    ev = laptop.clock.add(SID, "start", utcnow(), {"key": "welkom"})
     assert ev.seq
-    mine = laptop.add_entry(SID, "story", {"text": "al geschreven"}, author="CD", now=utcnow())
-    host.add_entry(SID, "quote", {"text": "op de host"}, author="AB", now=utcnow())
+    mine = laptop.entries.add(SID, "story", {"text": "al geschreven"}, author="CD", now=utcnow())
+    host.entries.add(SID, "quote", {"text": "op de host"}, author="AB", now=utcnow())
     server = await _server(host)
     try:
         address, _ = await server.join_address(SID)
         await join(laptop, address, "CD")
-        assert host.get_entry(mine.id).text == "al geschreven"
-        assert sorted(e.text for e in laptop.list_entries(SID)) == ["al geschreven", "op de host"]
+        assert host.entries.get(mine.id).text == "al geschreven"
+        assert sorted(e.text for e in laptop.entries.list(SID)) == ["al geschreven", "op de host"]
         # The host's clock is the session's: the laptop's own start is gone.
-        assert laptop.clock_events(SID) == [] and laptop.get_session(SID).state == "planned"
+        assert laptop.clock.events(SID) == [] and laptop.sessions.get(SID).state == "planned"
         assert ss.pending_count(laptop, SID) == 0
     finally:
         await server.stop()
@@ -251,7 +253,7 @@ async def test_a_session_under_another_programme_is_not_joined(host, laptop):
     from facilitator.store import StoreError
 
     other = find("verbindende-verhalen", [shipped_dir()])
-    laptop.create_session(other, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
+    laptop.sessions.create(other, "Utrecht", "2026-03-01", now=utcnow(), session_id=SID)
     server = await _server(host)
     try:
         address, _ = await server.join_address(SID)

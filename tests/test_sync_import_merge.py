@@ -20,9 +20,9 @@ def run(*args):
 
 def _laptop(path, programme, entries, *, sid="utrecht-2026-03-01"):
     s = Store.open(path)
-    s.create_session(programme, "Utrecht", "2026-03-01", now=T0, session_id=sid)
+    s.sessions.create(programme, "Utrecht", "2026-03-01", now=T0, session_id=sid)
     made = [
-        s.add_entry(sid, "quote", {"text": text}, author=who, now=T0 + timedelta(minutes=i))
+        s.entries.add(sid, "quote", {"text": text}, author=who, now=T0 + timedelta(minutes=i))
         for i, (who, text) in enumerate(entries)
     ]
     return s, made
@@ -36,7 +36,7 @@ def _texts(path, sid="utrecht-2026-03-01"):
     s = Store.open(path)
     try:
         return sorted(
-            (e.text, e.author, e.revision) for e in s.list_entries(sid, include_deleted=True)
+            (e.text, e.author, e.revision) for e in s.entries.list(sid, include_deleted=True)
         )
     finally:
         s.close()
@@ -45,7 +45,7 @@ def _texts(path, sid="utrecht-2026-03-01"):
 def test_a_second_laptops_log_merges_into_the_host_once(tmp_path, programme):
     host, _ = _laptop(tmp_path / "host.db", programme, [("AB", "op de host")])
     laptop, made = _laptop(tmp_path / "b.db", programme, [("CD", "eerste"), ("CD", "tweede")])
-    laptop.update_entry(made[0].id, {"text": "eerste, verbeterd"}, now=T0 + timedelta(hours=1))
+    laptop.entries.update(made[0].id, {"text": "eerste, verbeterd"}, now=T0 + timedelta(hours=1))
     _export(laptop, "utrecht-2026-03-01", tmp_path / "b.json")
     host.close()
     laptop.close()
@@ -74,8 +74,8 @@ def test_a_second_laptops_log_merges_into_the_host_once(tmp_path, programme):
     assert _texts(tmp_path / "host.db") == after
     s = Store.open(host_db)
     try:
-        edited = [e for e in s.list_entries() if e.text.startswith("eerste")][0]
-        assert [v["text"] for v in s.revisions(edited.id)] == ["eerste"]
+        edited = [e for e in s.entries.list() if e.text.startswith("eerste")][0]
+        assert [v["text"] for v in s.entries.revisions(edited.id)] == ["eerste"]
     finally:
         s.close()
 
@@ -84,13 +84,13 @@ def test_an_edit_on_both_sides_keeps_the_latest_and_the_other_in_history(tmp_pat
     host, made = _laptop(tmp_path / "host.db", programme, [("AB", "begin")])
     _export(host, "utrecht-2026-03-01", tmp_path / "start.json")
     laptop = Store.open(tmp_path / "b.db")
-    laptop.import_session(
+    laptop.transfer.import_session(
         __import__("facilitator.export.jsondoc", fromlist=["loads"]).loads(
             (tmp_path / "start.json").read_text()
         )
     )
-    host.update_entry(made[0].id, {"text": "van de host"}, now=T0 + timedelta(minutes=5))
-    laptop.update_entry(made[0].id, {"text": "van laptop B"}, now=T0 + timedelta(minutes=7))
+    host.entries.update(made[0].id, {"text": "van de host"}, now=T0 + timedelta(minutes=5))
+    laptop.entries.update(made[0].id, {"text": "van laptop B"}, now=T0 + timedelta(minutes=7))
     _export(laptop, "utrecht-2026-03-01", tmp_path / "b.json")
     host.close()
     laptop.close()
@@ -98,9 +98,9 @@ def test_an_edit_on_both_sides_keeps_the_latest_and_the_other_in_history(tmp_pat
     assert result.exit_code == 0, result.stderr
     s = Store.open(tmp_path / "host.db")
     try:
-        e = s.get_entry(made[0].id)
+        e = s.entries.get(made[0].id)
         assert e.text == "van laptop B" and e.revision == 3
-        assert [v["text"] for v in s.revisions(e.id)] == ["begin", "van de host"]
+        assert [v["text"] for v in s.entries.revisions(e.id)] == ["begin", "van de host"]
     finally:
         s.close()
 
@@ -126,6 +126,6 @@ def test_another_session_or_another_programme_is_refused_and_nothing_written(tmp
     assert _texts(tmp_path / "host.db") == before
     s = Store.open(tmp_path / "host.db")
     try:
-        assert [x.id for x in s.list_sessions()] == ["utrecht-2026-03-01"]
+        assert [x.id for x in s.sessions.list()] == ["utrecht-2026-03-01"]
     finally:
         s.close()

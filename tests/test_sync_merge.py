@@ -92,7 +92,7 @@ def test_the_wire_format_round_trips():
 
 
 def _session(store: Store, programme) -> str:
-    return store.create_session(programme, "Utrecht", "2026-03-01", now=T0, session_id="utr")
+    return store.sessions.create(programme, "Utrecht", "2026-03-01", now=T0, session_id="utr")
 
 
 def _exchange(src: Store, dst: Store) -> None:
@@ -102,9 +102,9 @@ def _exchange(src: Store, dst: Store) -> None:
 
 def _snapshot(store: Store) -> list[tuple]:
     out = []
-    for e in store.list_entries("utr", include_deleted=True, newest_first=False):
+    for e in store.entries.list("utr", include_deleted=True, newest_first=False):
         out.append((e.id, e.text, e.revision, e.deleted, tuple(e.tags), tuple(e.links), e.author))
-    hist = store.entry_history("utr")
+    hist = store.entries.history("utr")
     return sorted(out) + sorted((k, json.dumps(v, sort_keys=True)) for k, v in hist.items())
 
 
@@ -137,11 +137,11 @@ def test_any_interleaving_on_two_laptops_converges(programme, ops):
                 now += timedelta(minutes=step)
                 store = sides[side]
                 other = b if side == "A" else a
-                known = store.list_entries("utr", include_deleted=True, newest_first=False)
+                known = store.entries.list("utr", include_deleted=True, newest_first=False)
                 target = known[which % len(known)] if known else None
                 if op == "create":
                     links = [target.id] if target is not None else []
-                    store.add_entry(
+                    store.entries.add(
                         "utr",
                         "advice",
                         {"text": word, "level": "local"},
@@ -154,11 +154,11 @@ def test_any_interleaving_on_two_laptops_converges(programme, ops):
                     # One laptop's clock goes forward: its next edit of an entry comes later
                     # than the version it replaces (two laptops may still edit at one moment).
                     at = max(now, parse_iso(target.updated_at) + timedelta(milliseconds=1))
-                    store.update_entry(target.id, {"text": f"{word} {side}"}, now=at)
+                    store.entries.update(target.id, {"text": f"{word} {side}"}, now=at)
                 elif op == "delete" and target is not None:
-                    store.delete_entry(target.id, now=now)
+                    store.entries.delete(target.id, now=now)
                 elif op == "restore" and target is not None:
-                    store.restore_entry(target.id)
+                    store.entries.restore(target.id)
                 elif op == "sync":
                     _exchange(store, other)
             _exchange(a, b)
@@ -170,7 +170,7 @@ def test_any_interleaving_on_two_laptops_converges(programme, ops):
             _exchange(b, a)
             assert (ss.last_change(a, "utr"), ss.last_change(b, "utr")) == before
             # Links survive, each entry once.
-            ids = [e.id for e in a.list_entries("utr", include_deleted=True)]
+            ids = [e.id for e in a.entries.list("utr", include_deleted=True)]
             assert len(ids) == len(set(ids))
         finally:
             a.close()
@@ -199,7 +199,7 @@ def test_an_untidy_version_from_another_laptop_is_stored_once_and_never_rewritte
                 ],
             )
             assert ss.apply_states(s, "utr", [untidy]).added == 1
-            e = s.get_entry("e1")
+            e = s.entries.get("e1")
             assert (e.tags, e.links) == (["rood"], ["x"])
             before = ss.last_change(s, "utr")
             again = ss.apply_states(s, "utr", [untidy])
@@ -213,20 +213,20 @@ def test_deletes_and_restores_are_stamped_after_the_change_they_undo(programme):
         s = Store.open(Path(tmp) / "x.db", durable=False)
         try:
             _session(s, programme)
-            e = s.add_entry("utr", "quote", {"text": "x"}, now=T0)
+            e = s.entries.add("utr", "quote", {"text": "x"}, now=T0)
             ahead = T0.replace(year=2099)  # a delete stamped by a clock far ahead of this one
-            s.delete_entry(e.id, now=ahead)
-            s.restore_entry(e.id)
+            s.entries.delete(e.id, now=ahead)
+            s.entries.restore(e.id)
             state = ss.entry_state(s, e.id)
             assert state is not None and state.deleted_at is None
             assert state.deleted_changed_at == "2099-03-01T09:00:00.001+00:00"
-            s.delete_entry(e.id, now=T0)  # and a delete after that restore comes after it too
+            s.entries.delete(e.id, now=T0)  # and a delete after that restore comes after it too
             again = ss.entry_state(s, e.id)
             assert again is not None and again.deleted_at == T0.isoformat(timespec="milliseconds")
             assert again.deleted_changed_at == "2099-03-01T09:00:00.002+00:00"
-            s.restore_entry(e.id)
-            later = s.add_entry("utr", "quote", {"text": "y"}, now=T0)
-            s.delete_entry(later.id, now=T0)
+            s.entries.restore(e.id)
+            later = s.entries.add("utr", "quote", {"text": "y"}, now=T0)
+            s.entries.delete(later.id, now=T0)
             assert ss.entry_state(s, later.id).deleted_changed_at == T0.isoformat(
                 timespec="milliseconds"
             )

@@ -64,7 +64,7 @@ def snapshot(db: Path) -> list[tuple]:
     s = Store.open(db)
     try:
         rows = []
-        for e in s.list_entries(SID, include_deleted=True, newest_first=False):
+        for e in s.entries.list(SID, include_deleted=True, newest_first=False):
             rows.append(
                 (
                     e.id,
@@ -74,7 +74,7 @@ def snapshot(db: Path) -> list[tuple]:
                     e.deleted,
                     tuple(e.tags),
                     tuple(e.links),
-                    json.dumps(s.revisions(e.id), sort_keys=True),
+                    json.dumps(s.entries.revisions(e.id), sort_keys=True),
                 )
             )
         return sorted(rows)
@@ -159,7 +159,7 @@ def write(db: Path, author: str, n: int, *, start: int = 0) -> list[str]:
     try:
         now = utcnow()
         return [
-            s.add_entry(
+            s.entries.add(
                 SID,
                 "quote",
                 {"text": f"{author} {i}"},
@@ -191,8 +191,8 @@ def test_kills_and_a_host_away_leave_every_side_with_the_same_entries_once(tmp_p
     try:
         host_store = Store.open(c.host_db)
         try:
-            host_store.add_clock_event(SID, "start", utcnow(), {"key": "welkom"})
-            fa = host_store.add_entry(
+            host_store.clock.add(SID, "start", utcnow(), {"key": "welkom"})
+            fa = host_store.entries.add(
                 SID, "insight", {"text": "van de host"}, author="FA", now=utcnow()
             )
         finally:
@@ -201,8 +201,8 @@ def test_kills_and_a_host_away_leave_every_side_with_the_same_entries_once(tmp_p
         b = c.join("b", "BB")
         joined = Store.open(b)
         try:
-            assert [e.text for e in joined.list_entries(SID)] == ["van de host"]
-            assert joined.get_session(SID).state == "running"  # the host's clock came along
+            assert [e.text for e in joined.entries.list(SID)] == ["van de host"]
+            assert joined.sessions.get(SID).state == "running"  # the host's clock came along
         finally:
             joined.close()
 
@@ -251,14 +251,14 @@ def test_kills_and_a_host_away_leave_every_side_with_the_same_entries_once(tmp_p
         assert down.returncode == 1 and "niet bereikbaar" in down.stderr
         sa, sb = Store.open(a), Store.open(b)
         try:
-            first_a = sa.list_entries(SID, newest_first=False)[1]
-            sa.update_entry(first_a.id, {"text": "verbeterd op A"}, now=utcnow())
+            first_a = sa.entries.list(SID, newest_first=False)[1]
+            sa.entries.update(first_a.id, {"text": "verbeterd op A"}, now=utcnow())
             # Both laptops edit the host's entry: the later edit wins, the other stays in history.
-            sa.update_entry(fa.id, {"text": "eerder verbeterd op A"}, now=utcnow())
-            sb.update_entry(fa.id, {"text": "later verbeterd op B"}, now=utcnow())
-            own_b = sb.list_entries(SID, newest_first=False)[-1]
-            sb.delete_entry(own_b.id, now=utcnow())
-            sa.add_entry(
+            sa.entries.update(fa.id, {"text": "eerder verbeterd op A"}, now=utcnow())
+            sb.entries.update(fa.id, {"text": "later verbeterd op B"}, now=utcnow())
+            own_b = sb.entries.list(SID, newest_first=False)[-1]
+            sb.entries.delete(own_b.id, now=utcnow())
+            sa.entries.add(
                 SID,
                 "advice",
                 {"text": "advies", "level": "local"},
@@ -280,12 +280,12 @@ def test_kills_and_a_host_away_leave_every_side_with_the_same_entries_once(tmp_p
         assert {"verbeterd op A", "later verbeterd op B", "advies"} <= texts
         check = Store.open(c.host_db)
         try:
-            assert [v["text"] for v in check.revisions(fa.id)] == [
+            assert [v["text"] for v in check.entries.revisions(fa.id)] == [
                 "van de host",
                 "eerder verbeterd op A",
             ]
-            assert check.get_entry(own_b.id).deleted
-            advice = check.list_entries(SID, kind="advice")[0]
+            assert check.entries.get(own_b.id).deleted
+            advice = check.entries.list(SID, kind="advice")[0]
             assert advice.links == [first_a.id] and advice.author == "AA"
         finally:
             check.close()

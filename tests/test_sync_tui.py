@@ -58,7 +58,7 @@ async def test_the_host_shows_a_join_address_lists_laptops_and_removes_one(
             assert "CD" in str(table.get_row_at(0)[0])
 
             # An entry pushed from the laptop reaches the host's run screen.
-            laptop.add_entry(
+            laptop.entries.add(
                 session_id, "quote", {"text": "van de laptop"}, author="CD", now=utcnow()
             )
             client = SyncClient(laptop, session_id)
@@ -110,18 +110,18 @@ async def test_a_laptop_in_note_taker_mode_follows_the_host(store, session_id, t
             assert "Notulisten" in actions
             await pilot.press("n", "b", "e", "p", "u", "k")
             await pilot.pause(0.2)
-            assert laptop.clock_events(session_id) == []
+            assert laptop.clock.events(session_id) == []
             assert any("klok is van de facilitator" in n.message for n in app._notifications)
 
             # The host starts the day: the laptop's screen follows.
-            store.add_clock_event(session_id, ck.START, utcnow(), {"key": "welkom"})
+            store.clock.add(session_id, ck.START, utcnow(), {"key": "welkom"})
             await until(lambda: screen.state.state == "running", pilot)
             await until(lambda: "gedeeld" in text_of(screen, "#session-sync"), pilot)
 
             # The host goes away: capture goes on, the bar counts what waits.
             await server.stop()
             for i in range(3):
-                laptop.add_entry(
+                laptop.entries.add(
                     session_id, "quote", {"text": f"offline {i}"}, author="CD", now=utcnow()
                 )
             await until(
@@ -133,7 +133,7 @@ async def test_a_laptop_in_note_taker_mode_follows_the_host(store, session_id, t
             )
             await server.start()
             await until(lambda: "gedeeld" in text_of(screen, "#session-sync"), pilot)
-            assert sorted(e.text for e in store.list_entries(session_id)) == [
+            assert sorted(e.text for e in store.entries.list(session_id)) == [
                 "offline 0",
                 "offline 1",
                 "offline 2",

@@ -39,15 +39,15 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
     aiohttp_client, store, session_id, clock, db_path, caplog
 ):
     caplog.set_level(logging.DEBUG)  # everything any logger says, aiohttp's included
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+    store.clock.add(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
     # Posted at 10:27:43.517, a minute no clock event has: it must appear nowhere.
     posted_at = clock.advance(minutes=7, seconds=43.517)
     client = await aiohttp_client(
         create_web_app(store, WebConfig(clock=clock, release_interval=0.05))
     )
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     headers = {
         "User-Agent": UA,
         "Cookie": f"session={COOKIE}",
@@ -78,7 +78,7 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
         data=b"x" * 70000,
         headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert store.remark_counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
+    assert store.remarks.counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
     # The server scrubs the WAL (whose frames show the batch growing) soon after a release.
     wal = db_path.with_name(db_path.name + "-wal")
     await wal_scrubbed(wal)
@@ -97,7 +97,7 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
     cols = [r[1] for r in conn.execute("PRAGMA table_info(remarks)")]
     conn.close()
     assert cols == ["id", "session_id", "slot", "text", "hidden", "released"]
-    assert {r["slot"] for r in store.list_remarks(session_id)} == {"Pauze 1"}
+    assert {r["slot"] for r in store.remarks.list(session_id)} == {"Pauze 1"}
 
     logged = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
@@ -109,15 +109,15 @@ async def test_nothing_about_the_sender_reaches_disk_or_logs(
 
 
 def test_order_on_disk_and_on_screen_does_not_follow_arrival(store, session_id, clock, db_path):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     texts = [f"opmerking-nummer-{i:02d}-{'x' * (i % 5)}" for i in range(14)]
     ids_seen = set()
     for text in texts:
-        slot, released = store.post_remark(session_id, text, now=clock(), batch_size=len(texts))
+        slot, released = store.remarks.post(session_id, text, now=clock(), batch_size=len(texts))
         assert slot == "Welkom en kennismaking"
-        ids_seen |= {r["id"] for r in store.list_remarks(session_id)}
+        ids_seen |= {r["id"] for r in store.remarks.list(session_id)}
     assert released == len(texts)
-    rows = store.list_remarks(session_id)
+    rows = store.remarks.list(session_id)
     listed = [r["text"] for r in rows]
     assert sorted(listed) == sorted(texts)
     assert listed != texts and listed != texts[::-1]
@@ -136,57 +136,57 @@ def test_order_on_disk_and_on_screen_does_not_follow_arrival(store, session_id, 
 
 
 def test_nothing_is_accepted_outside_the_running_session(store, session_id, clock):
-    assert store.post_remark(session_id, "te vroeg", now=clock()) == (None, 0)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    assert store.post_remark(session_id, "nu wel", now=clock())[0] == "Welkom en kennismaking"
-    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=3))
-    assert store.post_remark(session_id, "te laat", now=clock()) == (None, 0)
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["nu wel"]
+    assert store.remarks.post(session_id, "te vroeg", now=clock()) == (None, 0)
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    assert store.remarks.post(session_id, "nu wel", now=clock())[0] == "Welkom en kennismaking"
+    store.clock.add(session_id, ck.CLOSE, clock.advance(minutes=3))
+    assert store.remarks.post(session_id, "te laat", now=clock()) == (None, 0)
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["nu wel"]
     # Closing released what still waited.
-    assert store.release_due_remarks(session_id, now=clock()) == 1
+    assert store.remarks.release_due(session_id, now=clock()) == 1
 
 
 def test_a_remark_is_cleaned_but_kept_as_typed(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    store.post_remark(session_id, "  [b]vet?[/b]\r\n\x1b[31mrood\x07 <i>ok</i>  ", now=clock())
-    (r,) = store.list_remarks(session_id)
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    store.remarks.post(session_id, "  [b]vet?[/b]\r\n\x1b[31mrood\x07 <i>ok</i>  ", now=clock())
+    (r,) = store.remarks.list(session_id)
     assert r["text"] == "[b]vet?[/b]\n[31mrood <i>ok</i>"
 
 
 def test_hide_and_show_again_keeps_the_remark(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     for text in ("een", "twee", "drie"):
-        store.post_remark(session_id, text, now=clock(), batch_size=3)
-    rid = store.list_remarks(session_id)[0]["id"]
-    assert store.set_remark_hidden(session_id, rid, True)
-    assert store.remark_counts(session_id) == {"waiting": 0, "shown": 2, "hidden": 1}
-    assert rid not in {r["id"] for r in store.list_remarks(session_id, include_hidden=False)}
-    assert rid in {r["id"] for r in store.list_remarks(session_id)}
-    store.set_remark_hidden(session_id, rid, False)
-    assert store.remark_counts(session_id)["hidden"] == 0
+        store.remarks.post(session_id, text, now=clock(), batch_size=3)
+    rid = store.remarks.list(session_id)[0]["id"]
+    assert store.remarks.set_hidden(session_id, rid, True)
+    assert store.remarks.counts(session_id) == {"waiting": 0, "shown": 2, "hidden": 1}
+    assert rid not in {r["id"] for r in store.remarks.list(session_id, include_hidden=False)}
+    assert rid in {r["id"] for r in store.remarks.list(session_id)}
+    store.remarks.set_hidden(session_id, rid, False)
+    assert store.remarks.counts(session_id)["hidden"] == 0
 
 
 def test_batch_size_setting(store):
-    assert store.remark_batch_size() == 3
-    store.set_remark_batch_size(0)
-    assert store.remark_batch_size() == 0
-    store.set_setting(store.REMARK_BATCH_SETTING, "nonsense")
-    assert store.remark_batch_size() == 3
+    assert store.remarks.batch_size() == 3
+    store.remarks.set_batch_size(0)
+    assert store.remarks.batch_size() == 0
+    store.settings.set(store.remarks.BATCH_SETTING, "nonsense")
+    assert store.remarks.batch_size() == 3
 
 
 def test_secure_delete_is_on_while_writing_remarks_and_restored_after(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
-    real = store._shuffle_waiting
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    real = store.remarks._shuffle_waiting
     seen: list[int] = []
 
     def spy(conn, sid):
         seen.append(conn.execute("PRAGMA secure_delete").fetchone()[0])
         real(conn, sid)
 
-    store._shuffle_waiting = spy
+    store.remarks._shuffle_waiting = spy
     for value in (0, 1, 0):
         store.conn.execute(f"PRAGMA secure_delete={value}")
-        store.post_remark(session_id, f"tekst {len(seen)}", now=clock(), batch_size=100)
+        store.remarks.post(session_id, f"tekst {len(seen)}", now=clock(), batch_size=100)
         assert seen[-1] == 1
         assert store.conn.execute("PRAGMA secure_delete").fetchone()[0] == value
 
@@ -195,10 +195,10 @@ async def test_the_server_scrubs_the_wal_after_a_release(
     aiohttp_client, store, session_id, clock, db_path
 ):
 
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     config = WebConfig(clock=clock, release_interval=0.05)
     client = await aiohttp_client(create_web_app(store, config))
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     wal = db_path.with_name(db_path.name + "-wal")
     for text in ("een", "twee", "drie"):
         page = await client.get(path)
@@ -206,6 +206,6 @@ async def test_the_server_scrubs_the_wal_after_a_release(
             path, data={"text": text, "f": field_of(await page.text())}, allow_redirects=False
         )
         assert resp.status == 303
-    assert store.remark_counts(session_id)["shown"] == 3
+    assert store.remarks.counts(session_id)["shown"] == 3
     await wal_scrubbed(wal)
     assert not wal.exists() or wal.stat().st_size == 0

@@ -52,10 +52,10 @@ async def phones(port: int, path: str, tag: str) -> list[str]:
 
 
 async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "release_interval": 0.1}
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0.2)
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(lambda: app.remarks.server is not None, pilot)
         await pilot.press("m")
@@ -63,7 +63,7 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
         screen = app.screen
         sent = await phones(app.remarks.server.port, path, "a")
         # The block ends: what waits (in memory or on disk) is released and shown.
-        store.add_clock_event(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+        store.clock.add(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
         await until(lambda: len(screen.remarks) == len(sent), pilot)
         assert sorted(r["text"] for r in screen.remarks) == sorted(sent)
         listing = screen.query_one(RemarkList)
@@ -79,9 +79,9 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, RunScreen), pilot)
         more = await phones(app.remarks.server.port, path, "b")
-        store.add_clock_event(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
+        store.clock.add(session_id, ck.START, clock.advance(minutes=60), {"key": "pauze1"})
         await until(
-            lambda: store.remark_counts(session_id)["shown"] == len(sent) + len(more), pilot
+            lambda: store.remarks.counts(session_id)["shown"] == len(sent) + len(more), pilot
         )
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
@@ -89,10 +89,10 @@ async def test_a_burst_is_all_shown_and_the_screen_keeps_answering(store, sessio
 
 
 async def test_releasing_by_hand_includes_what_the_server_holds(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     web = {"enabled": True, "host": "127.0.0.1", "port": 0, "release_interval": 3600}
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(lambda: app.remarks.server is not None, pilot)
         url = f"http://127.0.0.1:{app.remarks.server.port}{path}"
@@ -105,11 +105,11 @@ async def test_releasing_by_hand_includes_what_the_server_holds(store, session_i
                 ) as resp:
                     assert resp.status == 303
         # Held in memory: not in the file, but counted as waiting on the screen.
-        assert store.remark_counts(session_id)["waiting"] == 0
+        assert store.remarks.counts(session_id)["waiting"] == 0
         await pilot.press("m")
         await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
         screen = app.screen
         await until(lambda: "2 wachten" in str(screen.query_one("#remarks-counts").visual), pilot)
         await pilot.press("a")
         await until(lambda: len(screen.remarks) == 2, pilot)
-        assert store.remark_counts(session_id) == {"waiting": 0, "shown": 2, "hidden": 0}
+        assert store.remarks.counts(session_id) == {"waiting": 0, "shown": 2, "hidden": 0}

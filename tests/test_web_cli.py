@@ -67,11 +67,11 @@ def send(url: str, text: str) -> int:
 def test_serve_prints_the_url_first_and_loses_at_most_two_when_killed(
     store, session_id, clock, db_path
 ):
-    store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
     proc = spawn(db_path, session_id)
     try:
         url = first_line(proc)
-        path = remark_path(store.get_session(session_id).remark_token)
+        path = remark_path(store.sessions.get(session_id).remark_token)
         assert re.fullmatch(r"HTTP://127\.0\.0\.1:\d+" + re.escape(path), url)
         # The upper-case URL is what the QR code holds; a browser lower-cases only scheme and host.
         local = "http" + url[4:]
@@ -90,9 +90,9 @@ def test_serve_prints_the_url_first_and_loses_at_most_two_when_killed(
         # Six came out in batches of three. The seventh was held in memory (fewer than three
         # are written together, so the file keeps no order): the README says a kill -9 may
         # lose up to two remarks per session, and no more.
-        kept = sorted(r["text"] for r in again.list_remarks(session_id))
+        kept = sorted(r["text"] for r in again.remarks.list(session_id))
         assert kept == sorted(sent[:6])
-        assert again.remark_counts(session_id) == {"waiting": 0, "shown": 6, "hidden": 0}
+        assert again.remarks.counts(session_id) == {"waiting": 0, "shown": 6, "hidden": 0}
     finally:
         again.close()
 
@@ -118,7 +118,7 @@ def test_serve_stops_cleanly_on_sigterm_and_writes_card_files(store, session_id,
         proc.stdout.close()
         proc.stderr.close()
     assert (tmp_path / "cards" / f"opmerkingen-{session_id}.png").stat().st_size > 100
-    assert Store.open(db_path).remark_batch_size() == 5
+    assert Store.open(db_path).remarks.batch_size() == 5
 
 
 def test_serve_refuses_an_unknown_session_and_a_busy_port(store, session_id, db_path):
@@ -138,7 +138,7 @@ def test_serve_refuses_an_unknown_session_and_a_busy_port(store, session_id, db_
             ["serve", session_id, "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)],
         )
     assert result.exit_code == 2
-    assert "already in use" in result.output
+    assert "al in gebruik" in result.output
 
 
 def test_serve_has_help():

@@ -146,8 +146,8 @@ def addresses(n: int) -> list[str]:
 
 
 def test_a_phone_gets_through_while_2000_connections_hold_on(store, session_id, db_path, tmp_path):
-    store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
-    store.set_remark_batch_size(1)  # each remark written at once, to count them afterwards
+    store.clock.add(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
+    store.remarks.set_batch_size(1)  # each remark written at once, to count them afterwards
     with (
         more_descriptors(ATTACKERS * 2 + 200),
         serve(db_path, session_id, 1024, tmp_path) as (
@@ -209,7 +209,7 @@ def test_a_phone_gets_through_while_2000_connections_hold_on(store, session_id, 
     assert "Traceback" not in err and len(err) < 5000, err[:2000]
     again = Store.open(db_path)
     try:
-        stored = {r["text"] for r in again.list_remarks(session_id)}
+        stored = {r["text"] for r in again.remarks.list(session_id)}
     finally:
         again.close()
     assert stored == set(sent)
@@ -218,7 +218,7 @@ def test_a_phone_gets_through_while_2000_connections_hold_on(store, session_id, 
 def test_running_out_of_descriptors_is_said_once_and_the_server_recovers(
     store, session_id, db_path, tmp_path
 ):
-    store.add_clock_event(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
     with more_descriptors(1200), serve(db_path, session_id, 64, tmp_path) as (port, url, err_path):
         base = "http" + url[4:]
         held = []

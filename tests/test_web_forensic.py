@@ -107,8 +107,8 @@ def open_session(tmp: Path) -> tuple[Store, str, FakeClock]:
     store = Store.open(tmp / "facilitator.db")
     clock = FakeClock()
     prog = find("spelregels", [shipped_dir()])
-    sid = store.create_session(prog, "Utrecht", "2026-03-01", now=clock())
-    store.add_clock_event(sid, ck.START, clock(), {"key": "welkom"})
+    sid = store.sessions.create(prog, "Utrecht", "2026-03-01", now=clock())
+    store.clock.add(sid, ck.START, clock(), {"key": "welkom"})
     return store, sid, clock
 
 
@@ -126,10 +126,10 @@ def served_trial(tmp: Path, rng: random.Random, batch: int) -> dict[str, float]:
             assert slot is not None
             if i + 1 == MID:
                 middle = correlations(project_files(store.path), texts)
-        store.add_clock_event(sid, ck.START, clock.advance(minutes=1), {"key": "fase1"})
+        store.clock.add(sid, ck.START, clock.advance(minutes=1), {"key": "fase1"})
         buffer.tick(now=clock(), batch_size=batch)
         store.backup_rotating(f"{sid}-fase1")
-        assert store.remark_counts(sid) == {"waiting": 0, "shown": N, "hidden": 0}
+        assert store.remarks.counts(sid) == {"waiting": 0, "shown": N, "hidden": 0}
         final = correlations(project_files(store.path), texts)
         assert "db" in final and "-wal" not in final  # all in the file, the WAL scrubbed
         return {**final, **{"mid " + k: z for k, z in middle.items()}}
@@ -174,7 +174,7 @@ def test_the_measure_sees_an_order_when_there_is_one(tmp_path):
         try:
             texts = texts_for_trial(rng, sizes=(1, 2, 3))
             for text in texts:
-                store.add_remark(sid, "Welkom", text)
+                store.remarks.add(sid, "Welkom", text)
             store.conn.execute("PRAGMA wal_checkpoint")  # into the file, the WAL kept as well
             per_trial.append(correlations(project_files(store.path), texts))
         finally:
@@ -203,7 +203,7 @@ def test_a_clean_stop_writes_what_was_held_and_a_kill_loses_at_most_two(tmp_path
                 raw = store.path.read_bytes()
                 assert b"een" not in raw and b"twee" not in raw
             # The server stopped cleanly: both written, shuffled, waiting for their block's end.
-            assert store.remark_counts(sid) == {"waiting": 2, "shown": 0, "hidden": 0}
+            assert store.remarks.counts(sid) == {"waiting": 2, "shown": 0, "hidden": 0}
         finally:
             store.close()
 

@@ -15,7 +15,7 @@ from facilitator.web.server import RemarkServer, WebOptions
 
 @pytest.fixture
 async def server(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     config = WebConfig(clock=clock, header_timeout=0.5, body_timeout=0.5, hold=1)
     srv = RemarkServer(store, WebOptions(host="127.0.0.1", port=0), config=config)
     await srv.start()
@@ -40,7 +40,7 @@ async def test_a_silent_connection_is_closed(server):
 
 async def test_headers_sent_a_byte_at_a_time_are_cut_off(server, store, session_id):
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    request = f"GET {remark_path(store.get_session(session_id).remark_token)} HTTP/1.1\r\n"
+    request = f"GET {remark_path(store.sessions.get(session_id).remark_token)} HTTP/1.1\r\n"
     trickle = asyncio.create_task(_trickle(writer, request.encode() + b"X-Slow: " + b"a" * 400))
     try:
         assert await closed_by_server(reader) == b""
@@ -58,7 +58,7 @@ async def _trickle(writer: asyncio.StreamWriter, data: bytes) -> None:
 
 async def test_a_body_shorter_than_it_says_gets_a_408(server, store, session_id):
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: x\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
@@ -73,7 +73,7 @@ async def test_a_body_shorter_than_it_says_gets_a_408(server, store, session_id)
 
 async def test_an_idle_keep_alive_connection_is_closed(server, store, session_id):
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    path = remark_path(store.get_session(session_id).remark_token)
+    path = remark_path(store.sessions.get(session_id).remark_token)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     await writer.drain()
     answer = await closed_by_server(reader)  # answered, then closed once idle too long
@@ -158,7 +158,7 @@ async def test_the_remarks_screen_says_plainly_when_descriptors_ran_out(store, s
     from facilitator.tui.app import make_app
     from facilitator.tui.screens.remarks import RemarksScreen
 
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     web = {"enabled": True, "host": "127.0.0.1", "port": 0}
     app = make_app(store, session_id=session_id, clock=clock, web=web, poll_interval=0)
     async with app.run_test(size=(140, 45)) as pilot, asyncio.timeout(60):

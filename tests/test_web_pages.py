@@ -27,7 +27,7 @@ def title_of(html: str) -> str:
 
 @pytest.fixture
 def path(store, session_id):
-    return remark_path(store.get_session(session_id).remark_token)
+    return remark_path(store.sessions.get(session_id).remark_token)
 
 
 async def send(client, path, text, lang="nl"):
@@ -42,7 +42,7 @@ async def send(client, path, text, lang="nl"):
 async def test_refused_posts_do_not_spend_the_rate_limit(
     aiohttp_client, store, session_id, clock, path
 ):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     now = [0.0]
     kept = RateLimiter(capacity=2, per_seconds=60, now=lambda: now[0])
     refused = RateLimiter(capacity=6, per_seconds=60, now=lambda: now[0])
@@ -63,7 +63,7 @@ async def test_refused_posts_do_not_spend_the_rate_limit(
     resp = await send(client, path, "de derde")
     assert resp.status == 429 and catalogue("nl")["slow_down"] in await resp.text()
     assert "de derde" in await resp.text()  # the words stay
-    assert len(store.list_remarks(session_id)) == 2
+    assert len(store.remarks.list(session_id)) == 2
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ async def test_the_phones_language_comes_first_with_the_five_links(
     aiohttp_client, store, session_id, clock, path, header, lang, caplog
 ):
     caplog.set_level(logging.DEBUG)
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     client = await aiohttp_client(create_web_app(store, WebConfig(clock=clock)))
     resp = await client.get(path, headers={"Accept-Language": header})
     html = await resp.text()
@@ -108,7 +108,7 @@ async def test_every_page_state_has_its_own_title(aiohttp_client, store, session
     client = await aiohttp_client(create_web_app(store, WebConfig(clock=clock, hold=1)))
     titles = {}
     titles["closed"] = title_of(await (await client.get(path)).text())
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     titles["form"] = title_of(await (await client.get(path)).text())
     titles["error"] = title_of(await (await send(client, path, "  ")).text())
     resp = await send(client, path, "dank")
@@ -120,7 +120,7 @@ async def test_every_page_state_has_its_own_title(aiohttp_client, store, session
         await (await client.post(path, data=b"x" * 70000, headers=FORM)).text()
     )
     titles["404"] = title_of(await (await client.get("/R/ONBEKEND")).text())
-    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=5))
+    store.clock.add(session_id, ck.CLOSE, clock.advance(minutes=5))
     titles["ended"] = title_of(await (await client.get(path)).text())
     s = catalogue("nl")
     assert titles == {

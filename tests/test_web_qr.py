@@ -206,7 +206,7 @@ async def test_server_starts_on_a_free_port_and_stops_twice(store):
     assert busy.port == server.port + 1 or busy.port > server.port
     await busy.stop()
     strict = RemarkServer(store, WebOptions(host="127.0.0.1", port=server.port, port_given=True))
-    with pytest.raises(OSError, match="already in use"):
+    with pytest.raises(OSError, match="al in gebruik"):
         await strict.start()
     await server.stop()
     await server.stop()

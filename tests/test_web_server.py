@@ -26,7 +26,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def start(store: Store, session_id: str, clock, key: str = "welkom") -> None:
-    store.add_clock_event(session_id, ck.START, clock(), {"key": key})
+    store.clock.add(session_id, ck.START, clock(), {"key": key})
 
 
 def field_of(html: str) -> str:
@@ -35,7 +35,7 @@ def field_of(html: str) -> str:
 
 @pytest.fixture
 def path(store, session_id):
-    return remark_path(store.get_session(session_id).remark_token)
+    return remark_path(store.sessions.get(session_id).remark_token)
 
 
 @pytest.fixture
@@ -101,12 +101,12 @@ async def test_the_qr_url_path_opens_the_form_and_everything_else_is_a_plain_404
     client, store, session_id, clock, path
 ):
     start(store, session_id, clock)
-    url = participant_url("http://127.0.0.1:8080", store.get_session(session_id).remark_token)
+    url = participant_url("http://127.0.0.1:8080", store.sessions.get(session_id).remark_token)
     assert url.endswith(path) and url == url.upper()
     assert (await client.get(path)).status == 200
     other = await store.call(
-        store.create_session,
-        store.get_session(session_id).programme,
+        store.sessions.create,
+        store.sessions.get(session_id).programme,
         "Zwolle",
         "2026-03-02",
         now=clock(),
@@ -135,17 +135,19 @@ async def test_the_qr_url_path_opens_the_form_and_everything_else_is_a_plain_404
     (body,) = bodies  # the same page for every unknown address, repeating nothing of it
     assert catalogue("nl")["not_found_heading"] in body and "<title>" in body
     # Another session's URL works too: the TUI serves every session of its database.
-    other_path = remark_path(store.get_session(other).remark_token)
+    other_path = remark_path(store.sessions.get(other).remark_token)
     assert (await client.get(other_path)).status == 200
 
 
 async def test_serving_one_session_hides_the_others(aiohttp_client, store, session_id, clock):
-    other = store.create_session(
-        store.get_session(session_id).programme, "Zwolle", "2026-03-02", now=clock()
+    other = store.sessions.create(
+        store.sessions.get(session_id).programme, "Zwolle", "2026-03-02", now=clock()
     )
     client = await aiohttp_client(create_web_app(store, clock=clock, session_id=session_id))
-    assert (await client.get(remark_path(store.get_session(session_id).remark_token))).status == 200
-    assert (await client.get(remark_path(store.get_session(other).remark_token))).status == 404
+    assert (
+        await client.get(remark_path(store.sessions.get(session_id).remark_token))
+    ).status == 200
+    assert (await client.get(remark_path(store.sessions.get(other).remark_token))).status == 404
 
 
 # -- the page ------------------------------------------------------------------------------
@@ -234,31 +236,31 @@ async def test_closed_before_the_start_and_after_the_close(client, store, sessio
     field = FormSigner().issue("x")  # any field: the closed check comes with the store
     resp = await send(client, path, "te vroeg", field=field)
     assert resp.status in (403, 409)
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
 
     start(store, session_id, clock)
     field = await form_field(client, path)
-    store.add_clock_event(session_id, ck.CLOSE, clock.advance(minutes=5))
+    store.clock.add(session_id, ck.CLOSE, clock.advance(minutes=5))
     resp = await send(client, path, "te laat, maar bewaar mijn tekst", field=field)
     assert resp.status == 409
     html = await resp.text()
     assert catalogue("nl")["ended_text"] in html  # over: no "try again later"
     assert catalogue("nl")["closed_text"] not in html
     assert "te laat, maar bewaar mijn tekst" in html  # shown back so it can be copied
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
     resp = await client.get(f"{path}?lang=en")
     assert catalogue("en")["ended_heading"] in await resp.text()
 
 
 async def test_a_remark_is_stored_with_its_block_as_slot(client, store, session_id, clock, path):
     start(store, session_id, clock)
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=80), {"key": "pauze1"})
+    store.clock.add(session_id, ck.START, clock.advance(minutes=80), {"key": "pauze1"})
     clock.advance(minutes=7, seconds=13)
     resp = await send(client, path, "In de pauze durf ik het wel te zeggen.")
     assert resp.status == 303
     assert resp.headers["Location"] == f"{path}?lang=nl&sent=1"
     assert_security_headers(resp)
-    (remark,) = store.list_remarks(session_id)
+    (remark,) = store.remarks.list(session_id)
     assert remark["slot"] == "Pauze 1"
     assert remark["text"] == "In de pauze durf ik het wel te zeggen."
     assert set(remark) == {"id", "slot", "text", "hidden", "released"}
@@ -286,7 +288,7 @@ async def test_empty_or_blank_is_refused_politely(client, store, session_id, clo
         html = await resp.text()
         assert catalogue("nl")["empty"] in html and 'role="alert"' in html
         assert 'aria-invalid="true"' in html and 'aria-describedby="error hint"' in html
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
 
 
 async def test_too_long_shows_the_count_and_keeps_the_text(client, store, session_id, clock, path):
@@ -299,7 +301,7 @@ async def test_too_long_shows_the_count_and_keeps_the_text(client, store, sessio
     assert s["too_long"].format(count=MAX_CHARS + 234, max=MAX_CHARS) in html
     assert s["count"].format(count=MAX_CHARS + 234, max=MAX_CHARS) in html
     assert text in html
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
     resp = await send(client, path, "x" * MAX_CHARS)
     assert resp.status == 303
 
@@ -319,7 +321,7 @@ async def test_a_body_over_the_cap_gets_a_friendly_413(client, store, session_id
 
     resp = await client.post(path, data=chunks(), headers=FORM)
     assert resp.status == 413
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
 
 
 @pytest.mark.parametrize(
@@ -372,7 +374,7 @@ async def test_malformed_posts_get_400_never_500(
     assert resp.status == 400, await resp.text()
     assert_security_headers(resp)
     assert "Traceback" not in await resp.text()
-    assert store.list_remarks(session_id) == []
+    assert store.remarks.list(session_id) == []
 
 
 async def test_post_without_content_type_is_400(client, store, session_id, clock, path):
@@ -418,7 +420,7 @@ async def test_the_form_field_must_be_genuine_fresh_and_for_this_url(
     assert catalogue("nl")["expired"] in html and "Lang getypt, nog niet weg" in html
     fresh = field_of(html)
     assert (await send(client, path, "Lang getypt, nog niet weg", field=fresh)).status == 303
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["Lang getypt, nog niet weg"]
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["Lang getypt, nog niet weg"]
 
 
 async def test_a_page_sent_twice_stores_one_remark(client, store, session_id, clock, path):
@@ -428,7 +430,7 @@ async def test_a_page_sent_twice_stores_one_remark(client, store, session_id, cl
     again = await send(client, path, "dubbel verzonden", field=field)  # double tap, or back + send
     assert first.status == again.status == 303
     assert again.headers["Location"] == first.headers["Location"]  # the thank-you page
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["dubbel verzonden"]
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["dubbel verzonden"]
     # A page whose remark could not be stored may send it again.
     field = await form_field(client, path)
     assert (await send(client, path, "   ", field=field)).status == 400
@@ -448,7 +450,7 @@ async def test_a_restart_or_another_app_on_the_database_accepts_pages_already_op
         assert resp.status == 303
     finally:
         other.close()
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["na de herstart"]
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["na de herstart"]
 
 
 async def test_a_field_that_fails_the_check_keeps_the_words(client, store, session_id, clock, path):
@@ -470,7 +472,7 @@ async def test_a_post_from_another_site_is_refused(client, store, session_id, cl
     host = f"http://{client.server.host}:{client.server.port}"
     resp = await send(client, path, "van hier ook", headers={"Origin": host})
     assert resp.status == 303
-    assert sorted(r["text"] for r in store.list_remarks(session_id)) == ["van hier", "van hier ook"]
+    assert sorted(r["text"] for r in store.remarks.list(session_id)) == ["van hier", "van hier ook"]
 
 
 # -- rate limit ----------------------------------------------------------------------------
@@ -512,20 +514,20 @@ def test_rate_limiter_forgets_the_longest_idle_clients_first():
 
 async def test_remarks_are_released_in_batches(client, store, session_id, clock, path, changes):
     start(store, session_id, clock)
-    await store.call(store.set_remark_batch_size, 3)
+    await store.call(store.remarks.set_batch_size, 3)
     for text in ("een", "twee"):
         assert (await send(client, path, text)).status == 303
-    assert store.remark_counts(session_id) == {"waiting": 2, "shown": 0, "hidden": 0}
-    assert store.list_remarks(session_id, released_only=True) == []
+    assert store.remarks.counts(session_id) == {"waiting": 2, "shown": 0, "hidden": 0}
+    assert store.remarks.list(session_id, released_only=True) == []
     assert (await send(client, path, "drie")).status == 303
-    assert store.remark_counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
+    assert store.remarks.counts(session_id) == {"waiting": 0, "shown": 3, "hidden": 0}
     assert changes == [(session_id, 0), (session_id, 0), (session_id, 3)]
     # A lone remark waits for the end of its block, then shows.
     assert (await send(client, path, "vier")).status == 303
-    assert store.release_due_remarks(session_id, now=clock()) == 0
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
-    assert store.release_due_remarks(session_id, now=clock()) == 1
-    assert store.remark_counts(session_id)["waiting"] == 0
+    assert store.remarks.release_due(session_id, now=clock()) == 0
+    store.clock.add(session_id, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+    assert store.remarks.release_due(session_id, now=clock()) == 1
+    assert store.remarks.counts(session_id)["waiting"] == 0
 
 
 async def test_the_server_releases_by_itself_when_a_block_ends(
@@ -548,10 +550,10 @@ async def test_the_server_releases_by_itself_when_a_block_ends(
     await asyncio.sleep(0.2)
     # Held in memory, not on disk, until its block ends.
     assert client.server.app[WRITER].held_count(session_id) == 1
-    assert store.remark_counts(session_id)["waiting"] == 0
-    store.add_clock_event(session_id, ck.START, clock.advance(minutes=21), {"key": "fase1"})
+    assert store.remarks.counts(session_id)["waiting"] == 0
+    store.clock.add(session_id, ck.START, clock.advance(minutes=21), {"key": "fase1"})
     await asyncio.wait_for(released.wait(), 30)
-    assert store.remark_counts(session_id) == {"waiting": 0, "shown": 1, "hidden": 0}
+    assert store.remarks.counts(session_id) == {"waiting": 0, "shown": 1, "hidden": 0}
 
 
 async def test_a_database_failure_is_a_polite_503_that_keeps_the_text(
@@ -565,7 +567,7 @@ async def test_a_database_failure_is_a_polite_503_that_keeps_the_text(
     def broken(*a, **kw):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "write_remark_group", broken)
+    monkeypatch.setattr(store.remarks, "write_group", broken)
     resp = await send(client, path, "Mijn tekst blijft staan", field=field)
     assert resp.status == 503
     html = await resp.text()
@@ -581,7 +583,7 @@ async def test_an_unexpected_error_is_a_plain_page_with_headers(
     def bug(*a, **kw):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(store, "remark_slot_now", bug)
+    monkeypatch.setattr(store.remarks, "slot_now", bug)
     resp = await client.get(path)
     assert resp.status == 500
     assert_security_headers(resp)
@@ -645,7 +647,7 @@ async def test_a_remark_cannot_disguise_itself_with_bidi_overrides(
 ):
     start(store, session_id, clock)
     assert (await send(client, path, "Dit is \u202eslecht\u202c nieuws")).status == 303
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["Dit is slecht nieuws"]
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["Dit is slecht nieuws"]
 
 
 async def test_an_address_typed_in_lower_case_works_too(client, store, session_id, clock, path):
@@ -655,7 +657,7 @@ async def test_an_address_typed_in_lower_case_works_too(client, store, session_i
     resp = await client.get(typed)
     assert resp.status == 200
     assert (await send(client, typed, "met de hand getypt")).status == 303
-    assert [r["text"] for r in store.list_remarks(session_id)] == ["met de hand getypt"]
+    assert [r["text"] for r in store.remarks.list(session_id)] == ["met de hand getypt"]
     # Still the whole token: its last letter changed (to one it is not: tokens are random, and
     # one in 32 ends in x) is another address.
     other = "y" if typed[-1] == "x" else "x"

@@ -65,13 +65,13 @@ async def server_started(app, pilot) -> None:
 
 @pytest.fixture
 def running(store, session_id, clock):
-    store.add_clock_event(session_id, ck.START, clock(), {"key": "welkom"})
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
     return session_id
 
 
 async def test_server_runs_with_the_app_and_batches_reach_the_run_screen(store, running, clock):
     app = app_for(store, running, clock, web=dict(LOCAL), poll_interval=0)
-    path = remark_path(store.get_session(running).remark_token)
+    path = remark_path(store.sessions.get(running).remark_token)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await server_started(app, pilot)
         assert app.remarks.server is not None and app.remarks.server.running
@@ -97,7 +97,7 @@ async def test_remarks_from_another_process_are_noticed(store, running, clock, d
         other = Store.open(db_path)  # as `facilitator serve` on the same database would
         try:
             for text in ("a", "b", "c", "d"):
-                other.post_remark(running, text, now=clock(), batch_size=4)
+                other.remarks.post(running, text, now=clock(), batch_size=4)
         finally:
             other.close()
         await until(lambda: any("4 nieuwe anonieme opmerkingen" in n for n in notes(app)), pilot)
@@ -110,8 +110,8 @@ async def test_the_remarks_screen_reads_hides_and_releases(
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "docs"))
     nasty = "[@click=app.quit]klik[/] [link=x \x1b]0;title\x07 \x1b[31mrood"
     for text in (nasty, "Gewoon een opmerking", "Nog een"):
-        store.post_remark(running, text, now=clock(), batch_size=3)
-    store.post_remark(running, "wacht nog", now=clock(), batch_size=3)
+        store.remarks.post(running, text, now=clock(), batch_size=3)
+    store.remarks.post(running, "wacht nog", now=clock(), batch_size=3)
     app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
     async with app.run_test(size=(140, 45), notifications=True) as pilot:
         await server_started(app, pilot)
@@ -131,14 +131,14 @@ async def test_the_remarks_screen_reads_hides_and_releases(
         await pilot.pause()
         assert "[@click=app.quit]klik[/]" in text_of(screen, "#remarks-detail")
         # The URL and its QR code, for phones.
-        url = participant_url(PUBLIC, store.get_session(running).remark_token)
+        url = participant_url(PUBLIC, store.sessions.get(running).remark_token)
         assert text_of(screen, "#remarks-url") == url
         assert screen.query_one("#remarks-qr-code", QRCode).url == url
 
         # Hide, see it hidden, show it again.
         rid = screen.remarks[row]["id"]
         await pilot.press("h")
-        await until(lambda: store.remark_counts(running)["hidden"] == 1, pilot)
+        await until(lambda: store.remarks.counts(running)["hidden"] == 1, pilot)
         await pilot.pause()
         hidden_row = next(i for i, r in enumerate(screen.remarks) if r["id"] == rid)
         assert "verborgen" in str(table.get_row_at(hidden_row)[2])
@@ -148,23 +148,23 @@ async def test_the_remarks_screen_reads_hides_and_releases(
         await pilot.press("v")
         table.move_cursor(row=hidden_row)
         await pilot.press("h")
-        await until(lambda: store.remark_counts(running)["hidden"] == 0, pilot)
+        await until(lambda: store.remarks.counts(running)["hidden"] == 0, pilot)
 
         # One waiting remark is not released by hand: it would point at its writer.
         await pilot.press("a")
         await pilot.pause()
-        assert store.remark_counts(running)["waiting"] == 1
+        assert store.remarks.counts(running)["waiting"] == 1
         assert any("maar één opmerking" in n for n in notes(app))
-        store.post_remark(running, "nog eentje", now=clock(), batch_size=3)
+        store.remarks.post(running, "nog eentje", now=clock(), batch_size=3)
         await pilot.press("a")
-        await until(lambda: store.remark_counts(running)["waiting"] == 0, pilot)
+        await until(lambda: store.remarks.counts(running)["waiting"] == 0, pilot)
         await until(lambda: len(screen.remarks) == 5, pilot)
 
         # The batch size steps through its choices and is kept.
         await pilot.press("g")
-        await until(lambda: store.remark_batch_size() == 5, pilot)
+        await until(lambda: store.remarks.batch_size() == 5, pilot)
         await pilot.press("g", "g")
-        await until(lambda: store.remark_batch_size() == 0, pilot)
+        await until(lambda: store.remarks.batch_size() == 0, pilot)
         assert "eind van hun blok" in text_of(screen, "#remarks-batch")
 
         # Files for table cards: into Documents/facilitator unless another folder is typed,
@@ -203,7 +203,7 @@ async def test_the_remarks_screen_reads_hides_and_releases(
 
 async def test_room_clock_shows_the_qr_code_during_breaks(store, running, clock):
     app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
-    url = participant_url(PUBLIC, store.get_session(running).remark_token)
+    url = participant_url(PUBLIC, store.sessions.get(running).remark_token)
     async with app.run_test(size=(160, 50)) as pilot:
         await server_started(app, pilot)
         await pilot.press("r")
@@ -260,11 +260,11 @@ async def test_server_off_or_failing_is_said_plainly(store, running, clock):
         app = app_for(store, running, clock, web={**LOCAL, "port": port}, poll_interval=0)
         async with app.run_test(size=(140, 45)) as pilot:
             await server_started(app, pilot)
-            assert app.remarks.server is None and "already in use" in app.remarks.error
+            assert app.remarks.server is None and "al in gebruik" in app.remarks.error
             await pilot.press("m")
             await until(lambda: isinstance(app.screen, RemarksScreen), pilot)
             await pilot.pause()
-            assert "already in use" in text_of(app.screen, "#remarks-problem")
+            assert "al in gebruik" in text_of(app.screen, "#remarks-problem")
 
 
 async def test_remark_key_is_in_the_footer_and_help(store, running, clock):
@@ -286,8 +286,8 @@ async def test_quitting_right_away_leaves_no_server_behind(store, running, clock
 
 
 async def test_the_remarks_screen_frees_a_batch_whose_block_ended(store, running, clock):
-    store.post_remark(running, "alleen in het welkom", now=clock())
-    store.add_clock_event(running, ck.START, clock.advance(minutes=20), {"key": "fase1"})
+    store.remarks.post(running, "alleen in het welkom", now=clock())
+    store.clock.add(running, ck.START, clock.advance(minutes=20), {"key": "fase1"})
     app = app_for(store, running, clock, web={"enabled": False}, poll_interval=0)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("m")
@@ -308,7 +308,7 @@ async def test_no_press_m_notice_while_the_remarks_screen_is_open(store, running
         other = Store.open(db_path)
         try:
             for text in ("a", "b", "c"):
-                other.post_remark(running, text, now=clock(), batch_size=3)
+                other.remarks.post(running, text, now=clock(), batch_size=3)
         finally:
             other.close()
         await until(lambda: len(screen.remarks) == 3, pilot)
@@ -323,7 +323,7 @@ async def test_no_press_m_notice_while_the_remarks_screen_is_open(store, running
 @pytest.mark.parametrize("size", [(60, 20), (40, 12)])
 async def test_a_narrow_remarks_screen_gives_the_list_the_width(store, running, clock, size):
     for text in ("een", "twee", "drie"):
-        store.post_remark(running, text, now=clock(), batch_size=3)
+        store.remarks.post(running, text, now=clock(), batch_size=3)
     app = app_for(store, running, clock, web={**LOCAL, "url": PUBLIC}, poll_interval=0)
     async with app.run_test(size=size, notifications=True) as pilot:
         await server_started(app, pilot)
@@ -335,7 +335,7 @@ async def test_a_narrow_remarks_screen_gives_the_list_the_width(store, running, 
         table = screen.query_one("#remarks-table", RemarkList)
         assert table.region.width >= size[0] - 4 and table.region.height >= 3
         assert not screen.query_one("#remarks-qr").display  # a cut-off code would not scan
-        url = participant_url(PUBLIC, store.get_session(running).remark_token)
+        url = participant_url(PUBLIC, store.sessions.get(running).remark_token)
         shown = screen.query_one("#remarks-url", Static)
         assert shown.region.height >= 1 and text_of(screen, "#remarks-url") == url
         assert shown.region.width * shown.region.height >= len(url)  # folded, not cut

@@ -188,7 +188,7 @@ class Capture:
         return not self.tag_text.strip() and not self.links
 
     def store_fields(self) -> dict[str, Any]:
-        """The kind's own fields as `Store.add_entry` takes them (an unset level left out)."""
+        """The kind's own fields as `Entries.add` takes them (an unset level left out)."""
         spec = KINDS[self.kind]
         out: dict[str, Any] = {}
         for name in spec.fields:

@@ -1,26 +1,25 @@
-"""One report model, built from what the store holds, for every export format.
+"""One report model, built from a session's loaded data, for every export format.
 
-`load(store, id)` reads everything about a session (`SessionData`: what a JSON export carries and
-an import restores); `SessionReport` adds the clock computed from the stored events and the views
-a draft report needs (outputs per phase, key insights, the recommendations table, remarks by slot,
-the timeline). `for_participants` strips what the participant version ("conceptverslag") must not
-show. `build_series` combines sessions for the series report. No Textual, no aiohttp here.
+`build(data, now)` takes everything about a session (`core.session.SessionData`, which the store
+loads with `store.transfer.load(id)` and a JSON import reads); `SessionReport` adds the clock
+computed from the stored events and the views a draft report needs (outputs per phase, key
+insights, the recommendations table, remarks by slot, the timeline). `for_participants` strips
+what the participant version ("conceptverslag") must not show. `build_series` combines sessions
+for the series report. No Textual, no aiohttp, no database here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from facilitator.core import clock as ck
-from facilitator.core.clock import BlockState, ClockEvent, ClockState, compute
+from facilitator.core.clock import BlockState, ClockState, compute
 from facilitator.core.entries import LEVELS, Entry
 from facilitator.core.participants import Profile, combine
-
-if TYPE_CHECKING:
-    from facilitator.store import SessionInfo, Store
+from facilitator.core.session import SessionData, SessionInfo
 
 FORMAT_VERSION = 1
 AUDIENCES = ("team", "participants")
@@ -29,57 +28,6 @@ AUDIENCES = ("team", "participants")
 PHASE_KINDS = ("story", "emblem", "quote", "design_question", "rule", "prototype")
 # Internal working material: never in the participant version.
 INTERNAL_KINDS = ("observation", "validation")
-
-
-@dataclass(frozen=True)
-class Remark:
-    """An anonymous remark: its slot (a block's name), its text, and whether it was hidden."""
-
-    slot: str
-    text: str
-    hidden: bool
-
-
-@dataclass
-class SessionData:
-    """Everything the store holds about one session: what a JSON export carries and an import
-    restores."""
-
-    session: SessionInfo
-    clock_events: list[ClockEvent]
-    entries: list[Entry]  # not deleted, in the order they were captured
-    history: dict[str, list[dict[str, Any]]]  # earlier versions per entry id, oldest first
-    remarks: list[Remark]  # by slot and text: an order unrelated to arrival
-    participants: Profile
-
-
-def remark_order(blocks: list[str], remarks: list[Remark]) -> list[Remark]:
-    """Remarks by slot (in agenda order) then by text, so nothing follows the order they came in."""
-    pos = {name: i for i, name in reversed(list(enumerate(blocks)))}
-    return sorted(remarks, key=lambda r: (pos.get(r.slot, len(pos)), r.slot, r.text, r.hidden))
-
-
-def load(store: Store, session_id: str) -> SessionData:
-    """Read one session completely (NotFound when there is no such session)."""
-    info = store.get_session(session_id)
-    events = store.clock_events(session_id)
-    entries = store.list_entries(session_id, newest_first=False)
-    history = store.entry_history(session_id)
-    # Unplanned breaks are slots too; the clock at the last event knows where they were inserted.
-    last = max((ev.at for ev in events), default=ck.utcnow())
-    state = compute(info.programme.blocks, events, last)
-    remarks = [
-        Remark(r["slot"], r["text"], bool(r["hidden"]))
-        for r in store.list_remarks(session_id, include_hidden=True)
-    ]
-    return SessionData(
-        session=info,
-        clock_events=events,
-        entries=entries,
-        history={e.id: history[e.id] for e in entries if e.id in history},
-        remarks=remark_order([b.name for b in state.blocks], remarks),
-        participants=store.get_participants(session_id),
-    )
 
 
 def for_participants(data: SessionData) -> SessionData:
@@ -275,7 +223,7 @@ class SessionReport:
     def remarks_by_slot(self) -> list[tuple[str, list[str]]]:
         """The visible anonymous remarks grouped by slot, in agenda order."""
         out: dict[str, list[str]] = {}
-        for r in self.data.remarks:  # already in agenda order (see remark_order)
+        for r in self.data.remarks:  # already in agenda order (see core.session.remark_order)
             if not r.hidden:
                 out.setdefault(r.slot, []).append(r.text)
         return list(out.items())
@@ -357,10 +305,9 @@ def by_building_block(prototypes: list[Entry]) -> list[tuple[str, list[Entry]]]:
     return out
 
 
-def build(store: Store, session_id: str, now: datetime, audience: str = "team") -> SessionReport:
+def build(data: SessionData, now: datetime, audience: str = "team") -> SessionReport:
     """The report of one session as the team (or, with audience="participants", the group)
     sees it."""
-    data = load(store, session_id)
     if audience == "participants":
         data = for_participants(data)
     return SessionReport(data, now, audience)
@@ -477,22 +424,9 @@ def select_sessions(sessions: list[SessionInfo], selection: str) -> list[Session
     return sorted(chosen, key=lambda s: (s.date, s.place, s.id))
 
 
-def series_sessions(store: Store, selection: str) -> list[SessionInfo]:
-    """The sessions of `all` or one theme, by date; StoreError when none matches."""
-    from facilitator.store import StoreError
-
-    chosen = select_sessions(store.list_sessions(), selection)
-    if not chosen:
-        themes = sorted({s.programme.id for s in store.list_sessions()})
-        known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
-        raise StoreError(f"no sessions for {selection!r}{known}")
-    return chosen
-
-
-def build_series(store: Store, selection: str, now: datetime) -> SeriesReport:
-    """The series report over `all` sessions or one theme's; StoreError when none matches."""
-    chosen = series_sessions(store, selection)
-    return SeriesReport(selection, [build(store, s.id, now) for s in chosen])
+def build_series(selection: str, sessions: Iterable[SessionData], now: datetime) -> SeriesReport:
+    """The series report over the sessions `selection` chose (`select_sessions`), by date."""
+    return SeriesReport(selection, [build(data, now) for data in sessions])
 
 
 def series_title(selection: str, sessions: list[SessionInfo]) -> str:

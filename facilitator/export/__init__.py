@@ -1,6 +1,9 @@
 """Export writers over the core report model: Markdown, HTML, JSON, CSV and Word.
 
-`export_session` and `export_series` return the file's content (text, or bytes for docx);
+`session_report` and `series_report` load sessions from the store and build the report model
+(`core.report`, which knows no database); `render_session` and `render_series` write a built
+model. `export_session` and `export_series` do both and return the file's content (text, or bytes
+for docx);
 `write_file` puts it on disk without leaving half a file behind; `import_file` reads a JSON export
 into a store. The CLI and the TUI both go through these functions, so they write the same files.
 """
@@ -19,7 +22,7 @@ from facilitator.core.timeutil import parse_iso
 
 if TYPE_CHECKING:
     from facilitator.core.report import SeriesReport, SessionReport
-    from facilitator.store import Store
+    from facilitator.store import SessionInfo, Store
 
 FORMATS = ("md", "html", "json", "csv", "docx", "qdpx")
 REPORT_FORMATS = ("md", "html", "docx")  # the draft report (and the series report)
@@ -52,6 +55,37 @@ def check(fmt: str, *, audience: str = "team", series: bool = False) -> None:
         raise ExportError(
             f"the participant version is a report: use --format {', '.join(REPORT_FORMATS)}"
         )
+
+
+def session_report(
+    store: Store, session_id: str, now: datetime, audience: str = "team"
+) -> SessionReport:
+    """Load one session and build its report (NotFound when there is no such session)."""
+    from facilitator.core.report import build
+
+    return build(store.transfer.load(session_id), now, audience)
+
+
+def series_sessions(store: Store, selection: str) -> list[SessionInfo]:
+    """The sessions of `all` or one theme, by date; StoreError when none matches."""
+    from facilitator.core.report import select_sessions
+    from facilitator.store import StoreError
+
+    everything = store.sessions.list()
+    chosen = select_sessions(everything, selection)
+    if not chosen:
+        themes = sorted({s.programme.id for s in everything})
+        known = f" (themes here: all, {', '.join(themes)})" if themes else " (no sessions yet)"
+        raise StoreError(f"no sessions for {selection!r}{known}")
+    return chosen
+
+
+def series_report(store: Store, selection: str, now: datetime) -> SeriesReport:
+    """The series report over `all` sessions or one theme's; StoreError when none matches."""
+    from facilitator.core.report import build_series
+
+    chosen = series_sessions(store, selection)
+    return build_series(selection, (store.transfer.load(s.id) for s in chosen), now)
 
 
 def render_session(
@@ -113,10 +147,8 @@ def export_session(
     delimiter: str = ",",
 ) -> str | bytes:
     """One session in `fmt`; the participant version only for the report formats."""
-    from facilitator.core.report import build
-
     check(fmt, audience=audience)
-    report = build(store, session_id, now, audience)
+    report = session_report(store, session_id, now, audience)
     return render_session(report, fmt, progress, delimiter=delimiter)
 
 
@@ -130,7 +162,7 @@ def export_series(
     delimiter: str = ",",
 ) -> str | bytes:
     """The series over `all` sessions or one theme's, in md, html, docx, csv or qdpx."""
-    from facilitator.core.report import build, build_series, series_sessions, series_title
+    from facilitator.core.report import series_title
 
     check(fmt, series=True)
     if fmt in ("csv", "qdpx"):
@@ -142,7 +174,7 @@ def export_series(
             f"AND session_id IN ({marks})",
             [s.id for s in chosen],
         )[0]["n"]
-        reports = (build(store, s.id, now) for s in chosen)
+        reports = (session_report(store, s.id, now) for s in chosen)
         if fmt == "csv":
             from facilitator.export import csvrows
 
@@ -156,7 +188,7 @@ def export_series(
 
     # The report model is dropped once the document is built (nothing else holds it), so a
     # series of 70,000 entries is in memory as a model or as a document, not both.
-    return _render(series_document(build_series(store, selection, now)), fmt, progress)
+    return _render(series_document(series_report(store, selection, now)), fmt, progress)
 
 
 def _render(doc, fmt: str, progress: ProgressFn | None) -> str | bytes:  # noqa: ANN001
@@ -252,6 +284,6 @@ def import_file(store: Store, path: str | os.PathLike[str]) -> str:
 
     data = read_import(path)
     try:
-        return store.import_session(data)
+        return store.transfer.import_session(data)
     except StoreError as exc:
         raise type(exc)(f"{Path(path)}: {exc}") from None

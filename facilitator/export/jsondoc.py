@@ -1,7 +1,7 @@
 """The JSON export of a session (the contract in DESIGN.md) and the way back for `import`.
 
 `to_doc` gives the contract's object; `from_doc` checks one and turns it into the `SessionData`
-that `Store.import_session` restores. Beyond the contract's keys the export carries what a
+that `Transfer.import_session` restores. Beyond the contract's keys the export carries what a
 faithful restore needs: per block its `key`, `work_forms`, `prompts` and whether it was an
 `inserted` (unplanned) break; per entry `updated_at` and `history` (its earlier versions); the
 session's `description`, `facilitators`, `expected_participants` and `created_at`; and the
@@ -20,7 +20,8 @@ from facilitator.core.clock import ClockEvent
 from facilitator.core.entries import KINDS, LEVELS, TEXT_FIELDS, Entry
 from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import BLOCK_KINDS, MAX_MINUTES, Block, Programme
-from facilitator.core.report import FORMAT_VERSION, Remark, SessionData, SessionReport, remark_order
+from facilitator.core.report import FORMAT_VERSION, SessionReport
+from facilitator.core.session import Remark, SessionData, SessionInfo, remark_order
 from facilitator.core.text import clean
 from facilitator.core.timeutil import DEFAULT_ZONE, check_zone, iso, parse_iso
 
@@ -209,8 +210,9 @@ def _time(value: Any, where: str) -> datetime:
 
 
 def from_doc(doc: Any) -> SessionData:
-    """Check an export and turn it into what `Store.import_session` restores; DocError if wrong."""
-    from facilitator.store import FieldError, SessionInfo, Store
+    """Check an export and turn it into what `Transfer.import_session` restores; DocError if wrong."""
+    from facilitator.store import FieldError
+    from facilitator.store.entries import check_fields
 
     if not isinstance(doc, dict):
         raise DocError("expected a JSON object (a facilitator session export)")
@@ -365,7 +367,7 @@ def from_doc(doc: Any) -> SessionData:
             if name in values and name != "level" and not isinstance(values[name], str):
                 raise DocError(f"{where}.{name}: expected text")
         try:
-            Store._check_fields(kind, values)  # what the store would refuse, said with its place
+            check_fields(kind, values)  # what the store would refuse, said with its place
         except FieldError as exc:
             raise DocError(f"{where}.{exc.field}: {exc}") from None
         if "author" in e and not isinstance(e["author"], str):

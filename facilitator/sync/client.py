@@ -218,12 +218,11 @@ def _set_up_session(store: Store, info: dict[str, Any]) -> None:
     """The host's session in this database (programme, place, date); a session that is here
     already must follow the same programme (its entries then go to the host)."""
     from facilitator.core.programme import Programme
-    from facilitator.core.report import SessionData
-    from facilitator.store import SessionInfo
+    from facilitator.core.session import SessionData, SessionInfo
 
     programme = Programme.from_dict(info["programme"])
     try:
-        here = store.get_session(str(info["id"]))
+        here = store.sessions.get(str(info["id"]))
     except NotFound:
         here = None
     if here is not None:
@@ -233,7 +232,7 @@ def _set_up_session(store: Store, info: dict[str, Any]) -> None:
                 f"the host's follows {programme.id!r}"
             )
         return
-    store.import_session(
+    store.transfer.import_session(
         SessionData(
             session=SessionInfo(
                 id=str(info["id"]),

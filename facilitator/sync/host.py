@@ -31,6 +31,7 @@ from aiohttp import web
 from facilitator.core.clock import Clock, utcnow
 from facilitator.core.merge import EntryState
 from facilitator.core.timeutil import iso
+from facilitator.i18n import os_reason, t
 from facilitator.store import NotFound, Store, StoreError
 from facilitator.sync import store_sync as ss
 from facilitator.sync import tls
@@ -121,7 +122,7 @@ async def pair(request: web.Request) -> web.Response:
                 pass
             return _error(403, "wrong")
     try:
-        info = await store.call(store.get_session, session_id)
+        info = await store.call(store.sessions.get, session_id)
         device, token = await store.call(ss.redeem_code, store, session_id, code, author, now=now)
     except ss.PairingError as exc:
         return _error(403, str(exc))
@@ -279,7 +280,7 @@ class NoteTakerServer:
                 self._runner = runner
                 self.port = int(runner.addresses[0][1])
                 await self.store.call(
-                    self.store.set_setting,
+                    self.store.settings.set,
                     ANNOUNCE,
                     json.dumps({"url": self.base_url(), "fingerprint": self.fingerprint}),
                 )
@@ -289,9 +290,10 @@ class NoteTakerServer:
             raise
         await runner.cleanup()
         assert last is not None
-        raise OSError(
-            last.errno, f"the note-takers' server cannot listen on port {self.wanted_port}"
-        )
+        if last.errno == errno.EADDRINUSE:
+            raise OSError(last.errno, t("os_errors.port_taken", port=self.wanted_port))
+        where = f"{self.host}:{self.wanted_port}"
+        raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
@@ -320,7 +322,7 @@ class NoteTakerServer:
 
 def announced(store: Store) -> dict[str, str] | None:
     """Where a host on this database said it listens ({"url", "fingerprint"}), or None."""
-    raw = store.get_setting(ANNOUNCE)
+    raw = store.settings.get(ANNOUNCE)
     if not raw:
         return None
     try:

@@ -19,6 +19,7 @@ from facilitator.core.programme import Programme
 from facilitator.core.text import clean
 from facilitator.core.timeutil import iso, parse_iso
 from facilitator.store import NotFound, Store, StoreError, new_id
+from facilitator.store.entries import check_fields, insert_entry, write_tags_links
 
 CODE_MINUTES = 10  # a pairing code expires after this long
 CODE_TRIES = 5  # wrong codes tried while a code is open: after this many it is refused too
@@ -85,7 +86,7 @@ def _read_state(conn: sqlite3.Connection, entry_id: str) -> EntryState | None:
 
 
 def entry_state(store: Store, entry_id: str) -> EntryState | None:
-    with store._lock:
+    with store.lock:
         return _read_state(store.conn, entry_id)
 
 
@@ -94,7 +95,7 @@ def _write_state(conn: sqlite3.Connection, state: EntryState, exists: bool) -> N
     current = state.current.content
     tags = current.pop("tags", [])
     links = current.pop("links", [])
-    values = Store._check_fields(str(fixed["kind"]), current)
+    values = check_fields(str(fixed["kind"]), current)
     if exists:
         sets = ", ".join(f"{name} = ?" for name in values)
         params = [
@@ -119,7 +120,7 @@ def _write_state(conn: sqlite3.Connection, state: EntryState, exists: bool) -> N
         )
         conn.execute("DELETE FROM entry_revisions WHERE entry_id = ?", (state.id,))
     else:
-        Store._insert_entry(
+        insert_entry(
             conn,
             {
                 "id": state.id,
@@ -135,7 +136,7 @@ def _write_state(conn: sqlite3.Connection, state: EntryState, exists: bool) -> N
             },
             values,
         )
-    Store._write_tags_links(conn, state.id, tags, links)
+    write_tags_links(conn, state.id, tags, links)
     for version in state.history():
         n, saved_at = version.pop("revision"), version.pop("saved_at")
         version["updated_at"] = version.pop("updated_at")  # last, as `update_entry` writes it
@@ -261,7 +262,7 @@ def changes_since(
     """Entry states changed after change number `after`, oldest change first, and the number
     to ask from next time (`after` itself when nothing changed)."""
     where = "session_id = ? AND seq > ?" + (" AND remote = 0" if local_only else "")
-    with store._lock:
+    with store.lock:
         rows = store.conn.execute(
             f"SELECT seq, entry_id FROM sync_log WHERE {where} ORDER BY seq LIMIT ?",
             (session_id, after, int(limit)),
@@ -286,7 +287,7 @@ def last_change(store: Store, session_id: str) -> int:
 
 def clock_wire(store: Store, session_id: str) -> tuple[int, list[dict[str, Any]]]:
     """(the last clock event's number, every event) as the host sends them."""
-    events = store.clock_events(session_id)
+    events = store.clock.events(session_id)
     return (
         max((e.seq for e in events), default=0),
         [{"seq": e.seq, "at": iso(e.at), "kind": e.kind, "data": e.data} for e in events],
@@ -337,7 +338,7 @@ def replace_clock(
 
 def new_pairing_code(store: Store, session_id: str, *, now: datetime) -> str:
     """A fresh single-use code (XXXX-XXXX) for SESSION; only its hash is stored."""
-    store.get_session(session_id)
+    store.sessions.get(session_id)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     with store.transaction() as conn:
         conn.execute("DELETE FROM sync_codes WHERE expires_at < ?", (iso(now - timedelta(days=1)),))
@@ -533,12 +534,12 @@ def state_from_export(entry: Any, history: list[dict[str, Any]]) -> EntryState:
 
 
 def merge_export(store: Store, data: Any) -> MergeCounts:
-    """Merge the entries of a JSON export (a `core.report.SessionData`) into the same session
+    """Merge the entries of a JSON export (a `core.session.SessionData`) into the same session
     here. The host's clock, remarks and profile stay as they are. StoreError, with nothing
     written, for a session that is not here or is here under another programme."""
     info = data.session
     try:
-        here = store.get_session(info.id)
+        here = store.sessions.get(info.id)
     except NotFound:
         raise StoreError(
             f"session {info.id!r} is not in this database: --merge adds a note-taker's log to "

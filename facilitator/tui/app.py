@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.signal import Signal
 
 from facilitator.core.clock import Clock, utcnow
-from facilitator.i18n import t
+from facilitator.i18n import speak, t
 from facilitator.store import Store, StoreError
 from facilitator.tui.base import Translated
 from facilitator.tui.context import AppClock, AppContext
@@ -254,7 +254,7 @@ class FacilitatorApp(Translated, App[None]):
             from facilitator.tui.saving import failure_reason
 
             # A StoreError says what to do in words of our own; SQLite's own are English.
-            reason = str(exc) if type(exc) is StoreError else t(failure_reason(exc))
+            reason = speak(str(exc)) if type(exc) is StoreError else t(failure_reason(exc))
             self.notify(t("app.db_error", error=reason), severity="error", markup=False, timeout=10)
             return None
 

@@ -200,12 +200,12 @@ class DraftKeeper:
         try:
             if capture.is_blank() or unchanged:
                 if self.written:
-                    await store.call(store.discard_draft, self.id)
+                    await store.call(store.drafts.discard, self.id)
                     self.written = False
                 return
             data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
             await store.call(
-                store.save_draft,
+                store.drafts.save,
                 self.id,
                 self.session_id,
                 capture.kind,
@@ -272,11 +272,11 @@ class Capturer:
         store, sid, key = self.store, self.session_id, self.author_key()
         result = await self.ctx.db(
             lambda: (
-                store.all_tags(),
-                store.speakers(),
+                store.entries.tags(),
+                store.entries.speakers(),
                 # Quotes (for advice and insights) and stories (for rules) to link to.
-                [e for e in store.list_entries(sid) if e.kind in ("quote", "story")],
-                store.get_setting(key, ""),
+                [e for e in store.entries.list(sid) if e.kind in ("quote", "story")],
+                store.settings.get(key, ""),
             )
         )
         if result is not None:
@@ -286,7 +286,7 @@ class Capturer:
 
     async def refresh_if_changed(self) -> None:
         """After another app committed: reload only when an entry changed (not for its drafts)."""
-        signature = await self.ctx.db(self.store.entries_signature, None)
+        signature = await self.ctx.db(self.store.entries.signature, None)
         if signature is not None and signature != self._signature:
             self._signature = signature
             await self.refresh()
@@ -321,7 +321,7 @@ class Capturer:
 
     async def edit(self, entry_id: str, *, on_saved: Callable[[Entry], Any] | None = None) -> None:
         """Open the form on an entry (its latest version); saving keeps the earlier one."""
-        entry = await self.ctx.db(self.store.get_entry, entry_id)
+        entry = await self.ctx.db(self.store.entries.get, entry_id)
         if entry is None:
             return
         await self.open_form(
@@ -375,12 +375,12 @@ class Capturer:
                 author = keeper.author = initials
                 self.ctx.author = self.last_author = initials
                 key = self.author_key()
-                self.ctx.saves.put(Commit(lambda: self.store.set_setting(key, initials)))
+                self.ctx.saves.put(Commit(lambda: self.store.settings.set(key, initials)))
             keeper.pause()
             if entry is not None and values.same_as(entry):
                 keeper.close()
                 # Queued after any draft write still waiting for the database thread.
-                self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+                self.ctx.saves.put(Commit(lambda: self.store.drafts.discard(keeper.id)))
                 return
             self.save(
                 values,
@@ -397,7 +397,7 @@ class Capturer:
                 # Cancelled (after confirming when something was typed): nothing to keep. The
                 # delete runs after any draft write still queued on the single database thread.
                 keeper.close()
-                self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+                self.ctx.saves.put(Commit(lambda: self.store.drafts.discard(keeper.id)))
 
         context = self._context(block_key, opened_at, author)
         if entry is not None and entry.revision > 1:
@@ -444,7 +444,7 @@ class Capturer:
             revision = entry.revision if expected_revision is None else expected_revision
 
             def run() -> Entry:
-                return store.update_entry(
+                return store.entries.update(
                     entry.id,
                     values.store_fields(),
                     tags=values.tags,
@@ -458,7 +458,7 @@ class Capturer:
 
             def run() -> Entry:
                 try:
-                    return store.add_entry(
+                    return store.entries.add(
                         sid,
                         values.kind,
                         values.store_fields(),
@@ -472,7 +472,7 @@ class Capturer:
                     )
                 except sqlite3.IntegrityError:
                     # A try whose COMMIT reached the disk though SQLite reported an error.
-                    return store.get_entry(new_entry_id)
+                    return store.entries.get(new_entry_id)
 
         waiting = (values, entry)
         self.pending.append(waiting)
@@ -588,7 +588,7 @@ class Capturer:
         )
         if merged is None:
             keeper.close()
-            self.ctx.saves.put(Commit(lambda: self.store.discard_draft(keeper.id)))
+            self.ctx.saves.put(Commit(lambda: self.store.drafts.discard(keeper.id)))
             self.app.notify(t("conflict.kept_theirs"), timeout=4)
             return
         values = Capture(mine.kind, merged.fields, ", ".join(merged.tags), merged.links)
@@ -610,7 +610,7 @@ class Capturer:
         store = self.store
 
         def write() -> None:
-            store.save_draft(
+            store.drafts.save(
                 keeper.id,
                 keeper.session_id,
                 kind,
@@ -654,7 +654,7 @@ class Capturer:
         return True
 
     def _delete(self, entry_id: str, now: Any) -> bool:
-        self.store.delete_entry(entry_id, now=now)
+        self.store.entries.delete(entry_id, now=now)
         return True
 
     async def restore(self, entry_id: str) -> bool:
@@ -669,8 +669,8 @@ class Capturer:
         return True
 
     def _restore(self, entry_id: str) -> Entry:
-        self.store.restore_entry(entry_id)
-        return self.store.get_entry(entry_id)
+        self.store.entries.restore(entry_id)
+        return self.store.entries.get(entry_id)
 
     # -- the log -------------------------------------------------------------------------------
 
@@ -691,7 +691,7 @@ class Capturer:
         """Offer back the drafts of this session whose app is gone (crashed, killed, closed)."""
         from facilitator.tui.screens.draft_offer import DraftOfferScreen
 
-        rows = await self.ctx.db(self.store.drafts, self.session_id)
+        rows = await self.ctx.db(self.store.drafts.list, self.session_id)
         rows = list(rows or [])
         stored = {r["id"] for r in rows}
         rows += [r for r in self.unsaved.values() if r["id"] not in stored]
@@ -743,7 +743,7 @@ class Capturer:
         from facilitator.store import NotFound
 
         try:
-            return self.store.get_entry(entry_id)
+            return self.store.entries.get(entry_id)
         except NotFound:
             return None
 
@@ -752,7 +752,7 @@ class Capturer:
 
         async def answered(yes: bool | None) -> None:
             if yes:
-                await self.ctx.db(self.store.discard_draft, row["id"])
+                await self.ctx.db(self.store.drafts.discard, row["id"])
                 self.app.notify(t("capture.draft_discarded"), timeout=3)
             await self.offer_drafts()
 

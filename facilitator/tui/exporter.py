@@ -96,19 +96,18 @@ class Exporter:
     ) -> Callable[[Callable[[int, int], None]], str | bytes] | None:
         """The chosen report, built on the database thread, ready to render (None: the database
         failed). A session's team or participant version, or a series report."""
-        from facilitator.core.report import build, build_series
-        from facilitator.export import render_series, render_session
+        from facilitator.export import render_series, render_session, series_report, session_report
 
         ctx, scope, fmt = self.ctx, choice["scope"], choice["format"]
         now = ctx.clock()
         if scope in ("session", "participants"):
             audience = "participants" if scope == "participants" else "team"
-            report = await ctx.db(build, ctx.store, self.session.id, now, audience)
+            report = await ctx.db(session_report, ctx.store, self.session.id, now, audience)
             if report is None:
                 return None
             return partial(render_session, report, fmt)
         selection = "all" if scope == "all" else self.session.programme.id
-        series = await ctx.db(build_series, ctx.store, selection, now)
+        series = await ctx.db(series_report, ctx.store, selection, now)
         if series is None:
             return None
         return partial(render_series, series, fmt)
@@ -135,13 +134,13 @@ class Exporter:
         from facilitator.tui.screens.participants import doubts
 
         ctx, session, expected = self.ctx, self.session, self.session.expected_participants
-        profile = await ctx.db(ctx.store.get_participants, session.id)
+        profile = await ctx.db(ctx.store.participants.get, session.id)
         if profile is None:
             return
         result = await self.ui.ask_participants(profile, expected)
         if result is None:
             return
-        saved = await ctx.db(ctx.store.set_participants, session.id, result)
+        saved = await ctx.db(ctx.store.participants.set, session.id, result)
         if saved is None:
             return
         detail = doubts(saved, expected)

@@ -199,7 +199,7 @@ class NewRemarks:
 
     async def check(self) -> int:
         """How many became readable since the last check (0 at the first check)."""
-        counts = await self.db(self.store.remark_counts, self.session_id)
+        counts = await self.db(self.store.remarks.counts, self.session_id)
         if counts is None:
             return 0
         readable = counts["shown"] + counts["hidden"]

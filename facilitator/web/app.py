@@ -4,7 +4,7 @@ What it keeps about a participant: nothing. No access log, no cookie; the addres
 in memory for the rate limit (keyed by a hash that changes every start) and the connection caps
 (web.conn); the chosen language travels in the URL, the phone's Accept-Language is read for the
 answer only; a remark is stored with its slot, not its time, and not alone: the newest wait in
-memory and are written as a shuffled group (RemarkBuffer, Store.write_remark_group).
+memory and are written as a shuffled group (RemarkBuffer, Remarks.write_group).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class WebConfig:
     """What the remark server needs besides the store; tests pass their own clock and limits.
 
     Every `release_interval` seconds the server releases batches whose block has ended and,
-    after a release, checkpoints and truncates the WAL (Store.scrub_remark_journal).
+    after a release, checkpoints and truncates the WAL (Remarks.scrub_journal).
     """
 
     clock: Clock = utcnow
@@ -103,7 +103,7 @@ class RemarkBuffer:
     rows inserted one by one sit in the file in the order they came. So remarks wait here until
     HOLD of a session have come (or fewer, when that fills a batch or their block has ended),
     and are then written as one shuffled group with the table rewritten at random
-    (Store.write_remark_group). The price, said in the README: a kill -9 or a power cut loses the
+    (Remarks.write_group). The price, said in the README: a kill -9 or a power cut loses the
     remarks still held (at most HOLD - 1 per session); a clean stop writes them (`park`).
 
     Posts that arrive while the database thread is busy share its next call. `held` and
@@ -157,14 +157,14 @@ class RemarkBuffer:
     ) -> list[tuple[str | None, int]]:
         """(slot or None, released) for each (session, text); writes a group when one is due."""
         store = self.store
-        batch = store.remark_batch_size() if batch_size is None else batch_size
+        batch = store.remarks.batch_size() if batch_size is None else batch_size
         slots: dict[str, str | None] = {}
         results: list[tuple[str | None, int]] = []
         last: dict[str, int] = {}
         new: dict[str, int] = {}
         for i, (sid, text) in enumerate(items):
             if sid not in slots:
-                slots[sid] = store.remark_slot_now(sid, now=now)
+                slots[sid] = store.remarks.slot_now(sid, now=now)
             slot = slots[sid]
             results.append((slot, 0))
             if slot is None:
@@ -192,12 +192,12 @@ class RemarkBuffer:
         items = self.held.get(sid, [])
         if not items:
             return 0
-        released, waiting = self.store.write_remark_group(sid, items, now=now, batch_size=batch)
+        released, waiting = self.store.remarks.write_group(sid, items, now=now, batch_size=batch)
         self.held.pop(sid, None)
         self.db_waiting[sid] = waiting
         # The WAL now holds the group's pages: checkpoint it away at once (or at the next tick,
         # when another process's reader is in the way).
-        self.scrub_due = not self.store.scrub_remark_journal()
+        self.scrub_due = not self.store.remarks.scrub_journal()
         return released
 
     def tick(self, *, now: datetime, batch_size: int | None) -> dict[str, int]:
@@ -205,15 +205,15 @@ class RemarkBuffer:
         store = self.store
         out: dict[str, int] = {}
         if self.scrub_due:
-            self.scrub_due = not store.scrub_remark_journal()
+            self.scrub_due = not store.remarks.scrub_journal()
         for sid in list(self.held):
-            slot = store.remark_slot_now(sid, now=now)
+            slot = store.remarks.slot_now(sid, now=now)
             if any(held_slot != slot for held_slot, _ in self.held[sid]):
                 out[sid] = out.get(sid, 0) + self._flush(sid, now, batch_size)
-        for sid in store.sessions_with_waiting_remarks():
+        for sid in store.remarks.sessions_waiting():
             if self.config.session_id is not None and sid != self.config.session_id:
                 continue
-            released = store.release_due_remarks(sid, now=now, batch_size=batch_size)
+            released = store.remarks.release_due(sid, now=now, batch_size=batch_size)
             if released:
                 out[sid] = out.get(sid, 0) + released
                 self.db_waiting[sid] = 0
@@ -280,9 +280,9 @@ async def _session_for(request: web.Request) -> str | None:
     if token not in tokens:
         # A wrong token costs one tiny query; the tokens reload only when sessions came or went.
         store = app[STORE]
-        stamp = await store.call(store.remark_tokens_stamp)
+        stamp = await store.call(store.remarks.tokens_stamp)
         if stamp != app[TOKENS_STAMP][0]:
-            pairs = await store.call(store.remark_tokens)
+            pairs = await store.call(store.remarks.tokens)
             only = app[CONFIG].session_id
             tokens.clear()
             tokens.update(
@@ -373,7 +373,7 @@ async def show_form(request: web.Request) -> web.Response:
     if _query_value(request, "sent") == "1":
         return _html(page.thanks_page(lang, path))
     store = request.app[STORE]
-    slot = await store.call(store.remark_slot_now, session_id, now=config.clock())
+    slot = await store.call(store.remarks.slot_now, session_id, now=config.clock())
     if slot is None:
         return _html(page.closed_page(lang, path, ended=await _ended(store, session_id)))
     field_value = config.signer.issue(_token(request))
@@ -383,7 +383,7 @@ async def show_form(request: web.Request) -> web.Response:
 async def _ended(store: Store, session_id: str) -> bool:
     """The session is over (not yet begun, it is "closed for now")."""
     try:
-        info = await store.call(store.get_session, session_id)
+        info = await store.call(store.sessions.get, session_id)
     except (sqlite3.Error, StoreError):
         return False
     return info.state == "closed"
@@ -534,7 +534,7 @@ async def _release_forever(app: web.Application) -> None:
     while True:
         await asyncio.sleep(config.release_interval)
         try:
-            if app[SCRUB_DUE][0] and await store.call(store.scrub_remark_journal):
+            if app[SCRUB_DUE][0] and await store.call(store.remarks.scrub_journal):
                 app[SCRUB_DUE][0] = False
             buffer = app[WRITER]
             released = await store.call(
@@ -566,7 +566,7 @@ async def _releaser(app: web.Application) -> AsyncIterator[None]:
             log.error("remark server: could not write the held remarks (%s)", type(exc).__name__)
     if app[SCRUB_DUE][0]:
         with contextlib.suppress(sqlite3.Error):
-            await store.call(store.scrub_remark_journal)
+            await store.call(store.remarks.scrub_journal)
 
 
 def create_web_app(
@@ -577,7 +577,7 @@ def create_web_app(
     config = config or WebConfig(**options)
     if not config.signer.secret_given:
         # Shared by every app on this database and kept across restarts: see web.guard.
-        config.signer.use_secret(store.form_secret())
+        config.signer.use_secret(store.remarks.form_secret())
     app = web.Application(middlewares=[_guard], client_max_size=CLIENT_MAX_SIZE)
     app[STORE] = store
     app[CONFIG] = config

@@ -1,7 +1,7 @@
 """Protection for the participants' form: a signed, expiring, single-use hidden field and a rate
 limit.
 
-The field's signing key is kept in the database (`Store.form_secret`), so a page opened before
+The field's signing key is kept in the database (`Remarks.form_secret`), so a page opened before
 the app restarted, or served by another app on the same database, still sends; it says nothing
 about anyone. The fields already used and the rate limit live only in memory. The rate limit keys
 clients by a keyed hash of their address that changes every time the server starts; neither the

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from facilitator.i18n import os_reason, t
 from facilitator.store import Store
 from facilitator.web.app import WebConfig, create_web_app, error_response
 from facilitator.web.conn import (
@@ -171,11 +172,11 @@ class RemarkServer:
             raise
         await runner.cleanup()
         assert last is not None
+        # The reason in the interface's words: the app and `serve` show it as it is.
         if last.errno == errno.EADDRINUSE:
-            raise OSError(last.errno, f"port {self.options.port} is already in use") from None
-        raise OSError(
-            last.errno, f"cannot listen on {self.options.host}:{self.options.port}: {last.strerror}"
-        )
+            raise OSError(last.errno, t("os_errors.port_taken", port=self.options.port)) from None
+        where = f"{self.options.host}:{self.options.port}"
+        raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
 
     def _out_of_files(self) -> None:
         """asyncio could not accept a connection: no file descriptors left. Said once; the least

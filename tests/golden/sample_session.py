@@ -20,7 +20,7 @@ def build_sample(store: Store) -> str:
     """A whole session of Spelregels in Utrecht: every kind of entry, remarks, a profile."""
     prog = find("spelregels", [shipped_dir()])
     assert prog is not None
-    sid = store.create_session(
+    sid = store.sessions.create(
         prog,
         "Utrecht",
         "2026-03-01",
@@ -28,11 +28,11 @@ def build_sample(store: Store) -> str:
         expected_participants=20,
         now=at(-30),
     )
-    ev = store.add_clock_event
+    ev = store.clock.add
     ids = iter(f"e{n:02d}" for n in range(1, 100))
 
     def add(*args, **kwargs):
-        return store.add_entry(*args, entry_id=next(ids), **kwargs)
+        return store.entries.add(*args, entry_id=next(ids), **kwargs)
 
     ev(sid, ck.START, at(0), {"key": "welkom"})
     ev(sid, ck.START, at(22), {"key": "fase1"})
@@ -108,7 +108,7 @@ def build_sample(store: Store) -> str:
         links=[story.id],
         now=at(200),
     )
-    store.add_entry(  # a rule from before rules linked to their story: its source as typed
+    store.entries.add(  # a rule from before rules linked to their story: its source as typed
         sid,
         "rule",
         {"text": "Spreek elkaar aan, niet over elkaar.", "source": "groep 2"},
@@ -117,7 +117,7 @@ def build_sample(store: Store) -> str:
         now=at(202),
         entry_id="e50",  # outside the e01, e02, ... sequence the other tests name
     )
-    store.update_entry(rule.id, {"text": "Licht je beweegredenen toe."}, now=at(205))
+    store.entries.update(rule.id, {"text": "Licht je beweegredenen toe."}, now=at(205))
     add(
         sid,
         "prototype",
@@ -148,7 +148,7 @@ def build_sample(store: Store) -> str:
         block_key="fase3",
         now=at(221),
     )
-    store.delete_entry(gone.id, now=at(222))
+    store.entries.delete(gone.id, now=at(222))
     ev(sid, ck.EXTRA_BREAK, at(236), {"key": "extra1", "name": "Extra pauze", "minutes": 10})
     ev(sid, ck.START, at(246), {"key": "pauze2"})
     ev(sid, ck.START, at(250), {"key": "fase4"})
@@ -225,12 +225,12 @@ def build_sample(store: Store) -> str:
         block_key=None,
         now=at(60 * 24 * 7),
     )
-    store.add_remark(sid, "Pauze 1", "Op mijn werk word ik anders behandeld.")
-    store.add_remark(sid, "Gezamenlijke maaltijd", "Ik durfde het in de groep niet te zeggen.")
-    hidden = store.add_remark(sid, "Pauze 1", "Dit hoort niet in het verslag.")
+    store.remarks.add(sid, "Pauze 1", "Op mijn werk word ik anders behandeld.")
+    store.remarks.add(sid, "Gezamenlijke maaltijd", "Ik durfde het in de groep niet te zeggen.")
+    hidden = store.remarks.add(sid, "Pauze 1", "Dit hoort niet in het verslag.")
     with store.transaction() as conn:
         conn.execute("UPDATE remarks SET hidden = 1 WHERE id = ?", (hidden,))
-    store.set_participants(
+    store.participants.set(
         sid,
         {
             "age": {"18-30": 5, "30-50": 8, "50-65": 4, "65+": 3},

@@ -233,12 +233,12 @@ class LogScreen(Translated, Screen[None]):
     def _fetch(store: Store, filters: dict[str, Any], near: int | None) -> dict[str, Any]:
         """On the database thread: what the list needs to draw its first lines (the first page,
         and the page the cursor was on; the total; the change signature; the block names)."""
-        pages = {0: store.find_entries(**filters, limit=PAGE)}
+        pages = {0: store.entries.find(**filters, limit=PAGE)}
         if near is not None and near // PAGE:
             page = near // PAGE
-            pages[page] = store.find_entries(**filters, limit=PAGE, offset=page * PAGE)
+            pages[page] = store.entries.find(**filters, limit=PAGE, offset=page * PAGE)
         sessions = store.query("SELECT id, place, date FROM sessions")
-        signature = store.entries_signature(filters["session_id"])
+        signature = store.entries.signature(filters["session_id"])
         unfiltered = not (
             filters["search"].strip()
             or filters["kind"]
@@ -248,12 +248,12 @@ class LogScreen(Translated, Screen[None]):
         )
         # Unfiltered, the signature has the count already (all entries less the deleted ones):
         # one pass over a long log instead of two.
-        total = signature[0] - signature[3] if unfiltered else store.count_entries(**filters)
+        total = signature[0] - signature[3] if unfiltered else store.entries.count(**filters)
         return {
             "pages": pages,
             "total": total,
             "signature": signature,
-            "names": store.block_names(),
+            "names": store.sessions.block_names(),
             "sessions": {
                 r["id"]: f"{r['date'][8:10]}-{r['date'][5:7]} {r['place']}" for r in sessions
             },
@@ -282,7 +282,7 @@ class LogScreen(Translated, Screen[None]):
 
         async def loader(offset: int, limit: int) -> list[Entry] | None:
             return await self.ctx.db(
-                self.ctx.store.find_entries, **filters, limit=limit, offset=offset
+                self.ctx.store.entries.find, **filters, limit=limit, offset=offset
             )
 
         table.show(
@@ -306,7 +306,7 @@ class LogScreen(Translated, Screen[None]):
             self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
 
     async def _load_tags(self) -> None:
-        tags = await self.ctx.db(self.ctx.store.all_tags)
+        tags = await self.ctx.db(self.ctx.store.entries.tags)
         if tags is not None:
             self._show_tags(tags)
 
@@ -354,7 +354,7 @@ class LogScreen(Translated, Screen[None]):
             return
         linked: list[Entry] = []
         if entry.links:
-            linked = await self.ctx.db(self.ctx.store.entries_by_id, entry.links) or []
+            linked = await self.ctx.db(self.ctx.store.entries.by_id, entry.links) or []
         version = t("log.version_n", n=entry.revision) if entry.revision > 1 else ""
         header = " · ".join(
             x
@@ -398,7 +398,7 @@ class LogScreen(Translated, Screen[None]):
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another app committed: show its entries (only when an entry in scope changed)."""
         scope = self.filters()["session_id"]
-        signature = await self.ctx.db(self.ctx.store.entries_signature, scope)
+        signature = await self.ctx.db(self.ctx.store.entries.signature, scope)
         if signature is not None and signature != self._signature:
             self._tags_due = True
         self.reload()
@@ -444,7 +444,9 @@ class LogScreen(Translated, Screen[None]):
         from facilitator.tui.screens.entry_history import HistoryScreen
 
         store = self.ctx.store
-        result = await self.ctx.db(lambda: (store.get_entry(entry.id), store.revisions(entry.id)))
+        result = await self.ctx.db(
+            lambda: (store.entries.get(entry.id), store.entries.revisions(entry.id))
+        )
         if result is not None:
             await self.app.push_screen(HistoryScreen(*result))
 

@@ -37,7 +37,7 @@ class FormInput(Input):
 
 
 class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
-    """Returns the values for `Store.create_session`, or None when cancelled. Does no I/O itself."""
+    """Returns the values for `Sessions.create`, or None when cancelled. Does no I/O itself."""
 
     BINDINGS = [
         Binding("escape", "cancel", "keys.cancel"),

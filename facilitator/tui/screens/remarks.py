@@ -90,7 +90,7 @@ class RemarksScreen(Translated, Screen[None]):
         super().__init__()
         self.ctx = ctx
         self.session_id = session_id
-        self.session = ctx.store.get_session(session_id)
+        self.session = ctx.store.sessions.get(session_id)
         self.remarks: list[dict[str, Any]] = []
         self.reveal_hidden = False
         self.batch_size = 3
@@ -171,14 +171,14 @@ class RemarksScreen(Translated, Screen[None]):
     async def _reload(self) -> None:
         ctx = self.ctx
         store = ctx.store
-        counts = await ctx.db(store.remark_counts, self.session_id)
+        counts = await ctx.db(store.remarks.counts, self.session_id)
         if counts and counts["waiting"]:
             # Also when no server runs in this app: a block that ended frees its batch here.
-            if await ctx.db(store.release_due_remarks, self.session_id, now=ctx.clock()):
-                counts = await ctx.db(store.remark_counts, self.session_id)
-        remarks = await ctx.db(store.list_remarks, self.session_id, released_only=True)
-        events = await ctx.db(store.clock_events, self.session_id)
-        batch = await ctx.db(store.remark_batch_size)
+            if await ctx.db(store.remarks.release_due, self.session_id, now=ctx.clock()):
+                counts = await ctx.db(store.remarks.counts, self.session_id)
+        remarks = await ctx.db(store.remarks.list, self.session_id, released_only=True)
+        events = await ctx.db(store.clock.events, self.session_id)
+        batch = await ctx.db(store.remarks.batch_size)
         if remarks is None or counts is None or events is None or batch is None:
             return
         # Remarks the server in this app still holds in memory wait too (see web.app.RemarkBuffer).
@@ -267,12 +267,14 @@ class RemarksScreen(Translated, Screen[None]):
             self.notify(t("remarks.empty"))
             return
         hide = not remark["hidden"]
-        if await self.ctx.db(self.ctx.store.set_remark_hidden, self.session_id, remark["id"], hide):
+        if await self.ctx.db(
+            self.ctx.store.remarks.set_hidden, self.session_id, remark["id"], hide
+        ):
             self.notify(t("remarks.hidden_done" if hide else "remarks.shown_done"), timeout=4)
         await self.reload()
 
     async def action_release(self) -> None:
-        counts = await self.ctx.db(self.ctx.store.remark_counts, self.session_id)
+        counts = await self.ctx.db(self.ctx.store.remarks.counts, self.session_id)
         if counts is None:
             return
         held = self.ctx.remarks.held(self.session_id)
@@ -286,7 +288,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         if held:
             await self.ctx.remarks.park_held(self.session_id)
-        released = await self.ctx.db(self.ctx.store.release_remarks, self.session_id)
+        released = await self.ctx.db(self.ctx.store.remarks.release, self.session_id)
         if released:
             self.notify(t("remarks.released", count=released), timeout=4)
         await self.reload()
@@ -300,7 +302,7 @@ class RemarksScreen(Translated, Screen[None]):
             nxt = BATCH_CHOICES[(BATCH_CHOICES.index(self.batch_size) + 1) % len(BATCH_CHOICES)]
         except ValueError:
             nxt = BATCH_CHOICES[0]
-        if await self.ctx.db(self.ctx.store.set_remark_batch_size, nxt) is not None:
+        if await self.ctx.db(self.ctx.store.remarks.set_batch_size, nxt) is not None:
             self.notify(self._batch_rule(nxt, "running"), timeout=6)
         await self.reload()
 
@@ -313,7 +315,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         from facilitator.tui.exporter import export_folder
 
-        kept = await self.ctx.db(self.ctx.store.get_setting, self.CARD_FOLDER_SETTING)
+        kept = await self.ctx.db(self.ctx.store.settings.get, self.CARD_FOLDER_SETTING)
         default = kept or str(export_folder())
 
         def chosen(folder: str | None) -> None:
@@ -333,7 +335,7 @@ class RemarksScreen(Translated, Screen[None]):
             return
         try:
             png, svg = write_card_files(url, folder, f"opmerkingen-{self.session_id}")
-            self.ctx.store.set_setting(self.CARD_FOLDER_SETTING, str(folder))
+            self.ctx.store.settings.set(self.CARD_FOLDER_SETTING, str(folder))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify,

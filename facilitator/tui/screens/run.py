@@ -106,8 +106,8 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
         preset_breakpoints(self)
         self.ctx = ctx
         self.session_id = session_id
-        self.session: SessionInfo = ctx.store.get_session(session_id)
-        self.events: list[ClockEvent] = ctx.store.clock_events(session_id)
+        self.session: SessionInfo = ctx.store.sessions.get(session_id)
+        self.events: list[ClockEvent] = ctx.store.clock.events(session_id)
         self.state: ClockState = self._compute()
         self._offer_noticed = False
         # One clock action at a time, each deciding from the events the one before it wrote: a
@@ -187,7 +187,7 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
             self._offer_noticed = False
 
     async def _reload_events(self) -> None:
-        events = await self.ctx.db(self.ctx.store.clock_events, self.session_id)
+        events = await self.ctx.db(self.ctx.store.clock.events, self.session_id)
         if events is not None:
             self.events = events
             self.refresh_clock()
@@ -233,7 +233,7 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
         pending = [capture for capture, _entry in self.capturer.pending]
         # At once, without the database (which may be what the pending ones wait for).
         recent.show(recent.entries, pending)
-        entries = await self.ctx.db(self.ctx.store.list_entries, self.session_id, limit=RECENT)
+        entries = await self.ctx.db(self.ctx.store.entries.list, self.session_id, limit=RECENT)
         if entries is not None:
             pending = [capture for capture, _entry in self.capturer.pending]
             recent.show(entries, pending)
@@ -241,7 +241,7 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
     async def record(self, kind: str, data: dict | None = None) -> bool:
         """Commit one clock action, then show it. False when the database refused it."""
         ev = await self.ctx.db(
-            self.ctx.store.add_clock_event, self.session_id, kind, self.ctx.clock(), data
+            self.ctx.store.clock.add, self.session_id, kind, self.ctx.clock(), data
         )
         if ev is None:
             return False

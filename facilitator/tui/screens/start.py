@@ -51,7 +51,7 @@ class StartScreen(Translated, Screen[None]):
         await self.load()
 
     async def load(self) -> None:
-        sessions = await self.ctx.db(self.ctx.store.list_sessions)
+        sessions = await self.ctx.db(self.ctx.store.sessions.list)
         table = self.query_one(DataTable)
         table.clear()
         for s in sessions or []:
@@ -98,7 +98,7 @@ class StartScreen(Translated, Screen[None]):
             self.notify(t("new.err_programme"), severity="error")
             return
         sid = await self.ctx.db(
-            self.ctx.store.create_session,
+            self.ctx.store.sessions.create,
             programme,
             values["place"],
             values["date"],

@@ -1,0 +1,59 @@
+"""The one door to SQLite, one module per aggregate over one shared connection.
+
+    store = Store.open(path)
+    sid = store.sessions.create(programme, "Utrecht", "2026-03-01", now=now)
+    store.clock.add(sid, "start", now)
+    store.entries.add(sid, "quote", {"text": "..."}, now=now)
+
+`Store` is the connection (`db.py`: open, transactions, the database thread, backups) with one
+small repository per aggregate as attributes: `sessions`, `clock`, `entries`, `remarks`,
+`drafts`, `participants`, `settings`, `transfer` (a whole session: `load`, `import_session`).
+The schema and its migrations live in `schema.py`; syncing's tables are read and written by
+`facilitator.sync.store_sync`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from facilitator.store.clock import Clock
+from facilitator.store.db import Database, new_id
+from facilitator.store.drafts import Drafts
+from facilitator.store.entries import Entries
+from facilitator.store.errors import FieldError, NotFound, StaleEdit, StoreError
+from facilitator.store.participants import Participants
+from facilitator.store.remarks import Remarks
+from facilitator.store.schema import SCHEMA_VERSION
+from facilitator.store.sessions import SessionInfo, Sessions
+from facilitator.store.settings import Settings
+from facilitator.store.transfer import Transfer
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "FieldError",
+    "NotFound",
+    "SessionInfo",
+    "StaleEdit",
+    "Store",
+    "StoreError",
+    "new_id",
+]
+
+
+class Store(Database):
+    """A facilitator database: open with `Store.open(path)` (or `open_read_only`), close when
+    done; reach each aggregate through its repository (`store.entries.add(...)`)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        super().__init__(conn, path)
+        self.sessions = Sessions(self)
+        self.clock = Clock(self)
+        self.entries = Entries(self)
+        self.settings = Settings(self)
+        self.remarks = Remarks(self, self.settings)
+        self.drafts = Drafts(self)
+        self.participants = Participants(self)
+        self.transfer = Transfer(
+            self, self.sessions, self.clock, self.entries, self.remarks, self.participants
+        )
