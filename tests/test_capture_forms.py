@@ -10,7 +10,8 @@ from textual.widgets import Input
 
 from facilitator.core import clock as ck
 from facilitator.tui.app import make_app
-from facilitator.tui.capture_actions import CAPTURE_BINDINGS, Capturer, draft_owner
+from facilitator.tui.bindings import CAPTURE_BINDINGS
+from facilitator.tui.capture import Capturer, draft_owner
 from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.confirm import ConfirmScreen
 from facilitator.tui.screens.draft_offer import DraftOfferScreen

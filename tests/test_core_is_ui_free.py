@@ -1,6 +1,8 @@
 """The core and the store import neither Textual nor aiohttp: the TUI, CLI and web are shells.
 
-And the package's own imports point one way, with no circles beyond the known ones."""
+And the package's own imports point one way, with no circles beyond the known ones; inside the
+TUI, screens and widgets never import the app, and what is behind the keys (the capturer, the
+exporter, the remark and sync services) loads without Textual."""
 
 from __future__ import annotations
 
@@ -16,6 +18,18 @@ def test_core_and_store_load_without_the_ui_or_the_web():
         "for m in pkgutil.iter_modules(core.__path__):\n"
         "    importlib.import_module('facilitator.core.' + m.name)\n"
         "import facilitator.store, facilitator.export\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'aiohttp', 'qrcode'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_the_tuis_behaviour_objects_load_without_textual():
+    code = (
+        "import sys\n"
+        "import facilitator.tui.capture, facilitator.tui.exporter, facilitator.tui.context\n"
+        "import facilitator.tui.remark_service, facilitator.tui.sync_service\n"
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'aiohttp', 'qrcode'))\n"
         "print(','.join(bad))\n"
     )
@@ -47,13 +61,7 @@ BASE = {"facilitator", "facilitator.i18n", "facilitator.paths", "facilitator.gcp
 # Known exceptions, each with its reason; the test fails when one is no longer needed, so the
 # list only shrinks.
 LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
-CYCLE_EXCEPTIONS = [
-    (
-        {"facilitator.tui.capture_actions", "facilitator.tui.screens.log"},
-        "the capture mixin opens the log, which imports the capture bindings; broken when the "
-        "capturer becomes a plain object (issue 13, part 2)",
-    ),
-]
+CYCLE_EXCEPTIONS: list[tuple[set[str], str]] = []
 
 
 def module_name(path: Path) -> str:
@@ -160,5 +168,20 @@ def test_no_import_circles_beyond_the_known_ones():
     found = cycles(import_graph())
     for group in found:
         assert any(group <= known for known, _ in CYCLE_EXCEPTIONS), sorted(group)
+    for known, reason in CYCLE_EXCEPTIONS:
+        assert any(group & known for group in found), f"an exception no longer needed: {reason}"
     # The command line, the console script and the app no longer import one another.
     assert not any({"facilitator.cli", "facilitator.launch"} & group for group in found)
+
+
+def test_screens_and_widgets_never_import_the_app():
+    """They get what they need in their constructor (tui/context.py), so the app may open any
+    screen without a circle."""
+    graph = import_graph()
+    parts = ("facilitator.tui.screens.", "facilitator.tui.widgets.")
+    wrong = sorted(
+        a
+        for a, targets in graph.items()
+        if a.startswith(parts) and "facilitator.tui.app" in targets
+    )
+    assert wrong == []

@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Select, SelectionList
 
 from facilitator.core.text import clean
 from facilitator.tui.app import make_app
-from facilitator.tui.capture_actions import draft_owner
+from facilitator.tui.capture import draft_owner
 from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.draft_offer import DraftOfferScreen
 from facilitator.tui.screens.entry_history import HistoryScreen

@@ -12,7 +12,7 @@ from facilitator.core import clock as ck
 from facilitator.core.conflict import Version, is_stale, resolve
 from facilitator.store import StaleEdit
 from facilitator.tui.app import make_app
-from facilitator.tui.capture_actions import draft_owner
+from facilitator.tui.capture import draft_owner
 from facilitator.tui.saving import Commit, CommitQueue, failure_reason
 from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.conflict import ConflictScreen

@@ -1,4 +1,4 @@
-"""The run screen's key tables besides the clock's (and the capture keys the log shares).
+"""The run screen's key tables besides the clock's, and the capture keys the log shares.
 
 Descriptions and tooltips name catalogue keys (see facilitator/locales), translated per screen;
 the key bar, the help screen and the command palette all read them. Each table comes with the
@@ -7,8 +7,53 @@ help-screen section of its actions ("clock", "view", "capture", "other").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+
+# Key, kind. Dutch mnemonics: verhaal, citaat, zinnebeeld, ontwerpvraag, spelregel,
+# (pro)totype, advies, inzicht, waarneming (observatie), Validatie.
+CAPTURE_KEYS: tuple[tuple[str, str], ...] = (
+    ("v", "story"),
+    ("c", "quote"),
+    ("z", "emblem"),
+    ("o", "design_question"),
+    ("s", "rule"),
+    ("t", "prototype"),
+    ("a", "advice"),
+    ("i", "insight"),
+    ("w", "observation"),
+    ("V", "validation"),
+)
+# The footer has room for a few; the help screen (?) lists them all.
+SHOWN_IN_FOOTER = ("quote",)
+
+
+def capture_bindings(shown: Iterable[str] = SHOWN_IN_FOOTER) -> list[Binding]:
+    """One binding per kind; descriptions are catalogue keys, translated per screen."""
+    shown = set(shown)
+    return [
+        Binding(
+            key,
+            f"capture('{kind}')",
+            f"capture.key_{kind}",
+            show=kind in shown,
+            tooltip=f"capture.help_{kind}",
+        )
+        for key, kind in CAPTURE_KEYS
+    ]
+
+
+# One key per kind, l for the log and / for search.
+CAPTURE_BINDINGS: list[BindingType] = [
+    *capture_bindings(),
+    Binding("l", "log", "capture.key_log", tooltip="capture.help_log"),
+    Binding("slash", "search", "capture.key_search", show=False, tooltip="capture.help_search"),
+]
+CAPTURE_HELP_SECTIONS: dict[str, str] = {
+    b.action: "capture" for b in CAPTURE_BINDINGS if isinstance(b, Binding)
+}
 
 REMARK_BINDINGS: list[BindingType] = [
     Binding("m", "remarks", "remarks.key_open", tooltip="remarks.help_open"),

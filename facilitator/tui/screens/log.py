@@ -31,7 +31,7 @@ from facilitator.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from facilitator.store import Store
-    from facilitator.tui.capture_actions import Capturer
+    from facilitator.tui.capture import Capturer
 
 CRAMPED_BELOW = 16  # lines: fewer, and the entry in full gives the list its room
 SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
@@ -47,7 +47,7 @@ class SearchInput(Input):
 
 
 def _log_bindings() -> list[BindingType]:
-    from facilitator.tui.capture_actions import capture_bindings
+    from facilitator.tui.bindings import capture_bindings
 
     # Help first, so the key bar never cuts it off on a narrow terminal.
     return [

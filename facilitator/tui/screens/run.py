@@ -20,6 +20,8 @@ from facilitator.i18n import t
 from facilitator.store import SessionInfo
 from facilitator.tui.base import Translated, preset_breakpoints
 from facilitator.tui.bindings import (
+    CAPTURE_BINDINGS,
+    CAPTURE_HELP_SECTIONS,
     EXPORT_BINDINGS,
     EXPORT_HELP_SECTIONS,
     REMARK_BINDINGS,
@@ -28,11 +30,8 @@ from facilitator.tui.bindings import (
     SYNC_HELP_SECTIONS,
     take_clock_keys_off,
 )
-from facilitator.tui.capture_actions import (
-    CAPTURE_BINDINGS,
-    CAPTURE_HELP_SECTIONS,
-    CaptureActions,
-)
+from facilitator.tui.capture import Capturer
+from facilitator.tui.capture_ui import CaptureScreens
 from facilitator.tui.commands import ExportCommands, KeyCommands
 from facilitator.tui.context import AppContext
 from facilitator.tui.export_dialogs import ExportDialogs
@@ -84,7 +83,7 @@ HELP_SECTIONS = {
 }
 
 
-class RunScreen(CaptureActions, Translated, Screen[None]):
+class RunScreen(Translated, Screen[None]):
     """Run one session against the clock."""
 
     # Help first, so the key bar never cuts it off on a narrow terminal.
@@ -114,6 +113,8 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
+        # What is behind the keys, in objects of their own (tui/capture.py, tui/exporter.py).
+        self.capturer = Capturer(ctx, self, CaptureScreens(self))
         self.exporter = Exporter(ctx, self.session, ExportDialogs(self.app))
         self.remark_news = NewRemarks(self.ctx.store, self.ctx.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
@@ -148,8 +149,10 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
             if self.ctx.demo_throwaway:
                 hint += " " + t("run.demo_throwaway")
             self.call_after_refresh(self.notify, hint, timeout=12)
-        # How many remarks are readable now, so later batches count as new. After the first
-        # paint, so the clock shows first.
+        # After the first paint, so the clock shows first: what the forms complete from (and
+        # the drafts a crash left), and how many remarks are readable now, so later batches
+        # count as new.
+        self.call_after_refresh(self.capturer.start)
         self.call_after_refresh(self._notice_new_remarks)
 
     # -- state ---------------------------------------------------------------------------
@@ -199,6 +202,7 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
         self.run_worker(self._reload_events(), group="reload-events", exclusive=True)
 
     async def on_database_changed(self, _event: DatabaseChanged) -> None:
+        self.run_worker(self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True)
         await self._notice_new_remarks()
 
     async def on_remarks_changed(self, message: RemarksChanged) -> None:
@@ -405,6 +409,15 @@ class RunScreen(CaptureActions, Translated, Screen[None]):
         from facilitator.tui.widgets.remark_invite import RemarkInvite
 
         return RemarkInvite(url)
+
+    async def action_capture(self, kind: str) -> None:
+        await self.capturer.capture(kind)
+
+    async def action_log(self) -> None:
+        await self.capturer.open_log(search=False)
+
+    async def action_search(self) -> None:
+        await self.capturer.open_log(search=True)
 
     @work(exclusive=True, group="export")
     async def action_export(self, scope: str = "session") -> None:

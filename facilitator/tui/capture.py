@@ -1,10 +1,12 @@
-"""Capture keys of the run screen, and what is behind them: forms, drafts, edits, deletes.
+"""Capture, behind the run screen's and the log's keys: forms, drafts, edits, deletes.
 
-One key per kind, Dutch mnemonics (v verhaal, c citaat, ...), l for the log and / for search.
-Every write goes through `app.db` (the store's single database thread) and is committed before
-the form closes. While a form is open its content is saved as a draft (debounced, committed), so
-a crash loses at most the last fraction of a second; on the next start the drafts of processes
-that are gone are offered back.
+Every write goes through the app's commit queue or `ctx.db` (the store's single database thread)
+and is committed before the screen says it is saved. While a form is open its content is saved
+as a draft (debounced, committed), so a crash loses at most the last fraction of a second; on the
+next start the drafts of processes that are gone are offered back. An entry whose commit fails
+for good is kept as a draft too, and an edit that met another note-taker's is settled with the
+editor. The forms, dialogs, notices, timers and workers are the `CaptureUI` the screen hands in
+(Textual's side, tui/capture_ui.py); the rest is plain asyncio, so a test can drive it.
 """
 
 from __future__ import annotations
@@ -14,71 +16,103 @@ import getpass
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from textual.binding import Binding, BindingType
-from textual.timer import Timer
+from typing import TYPE_CHECKING, Any, Protocol
 
 from facilitator.core.entries import KINDS, Capture, Entry, summary
-from facilitator.core.timeutil import iso, parse_iso
+from facilitator.core.timeutil import iso, local, parse_iso
 from facilitator.i18n import t
-from facilitator.tui.messages import EntriesChanged
 from facilitator.tui.saving import Commit
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.screen import Screen
-
-    from facilitator.store import Store
+    from facilitator.core.clock import ClockState
+    from facilitator.store import SessionInfo, Store
     from facilitator.tui.context import AppContext
 
-# Key, kind. Dutch mnemonics: verhaal, citaat, zinnebeeld, ontwerpvraag, spelregel,
-# (pro)totype, advies, inzicht, waarneming (observatie), Validatie.
-CAPTURE_KEYS: tuple[tuple[str, str], ...] = (
-    ("v", "story"),
-    ("c", "quote"),
-    ("z", "emblem"),
-    ("o", "design_question"),
-    ("s", "rule"),
-    ("t", "prototype"),
-    ("a", "advice"),
-    ("i", "insight"),
-    ("w", "observation"),
-    ("V", "validation"),
-)
-# The footer has room for a few; the help screen (?) lists them all.
-SHOWN_IN_FOOTER = ("quote",)
-
-
-def capture_bindings(shown: Iterable[str] = SHOWN_IN_FOOTER) -> list[Binding]:
-    """One binding per kind; descriptions are catalogue keys, translated per screen."""
-    shown = set(shown)
-    return [
-        Binding(
-            key,
-            f"capture('{kind}')",
-            f"capture.key_{kind}",
-            show=kind in shown,
-            tooltip=f"capture.help_{kind}",
-        )
-        for key, kind in CAPTURE_KEYS
-    ]
-
-
-CAPTURE_BINDINGS: list[BindingType] = [
-    *capture_bindings(),
-    Binding("l", "log", "capture.key_log", tooltip="capture.help_log"),
-    Binding("slash", "search", "capture.key_search", show=False, tooltip="capture.help_search"),
-]
-
-# Which help-screen section each action belongs to ("clock", "view", "capture", "other").
-CAPTURE_HELP_SECTIONS: dict[str, str] = {
-    b.action: "capture" for b in CAPTURE_BINDINGS if isinstance(b, Binding)
-}
-
 DRAFT_DELAY = 0.3  # seconds: a draft is written at most this long after a keystroke
+
+OnSaved = Callable[[Entry], Any]
+
+
+# -- what the capturer needs of the screens ------------------------------------------------------
+
+
+class CaptureHost(Protocol):
+    """The run screen: its session, its clock state of the last tick, the block running now."""
+
+    session_id: str
+    session: SessionInfo
+    state: ClockState
+
+    def current_block_key(self) -> str | None: ...
+
+
+class Timer(Protocol):
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Form:
+    """A capture form to open: what it shows and what it calls back (see CaptureScreen)."""
+
+    capture: Capture
+    context: str  # "De diepte in · 10:42 · AB"
+    submit: Callable[[Capture, str | None], None]  # Enter: the values and the initials typed
+    on_change: Callable[[Capture], None]  # every change (kept as a draft)
+    known_tags: list[tuple[str, int]] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    quotes: list[Entry] = field(default_factory=list)
+    editing: bool = False
+    ask_initials: str | None = None  # the initials to offer (None: not asked)
+    sub_questions: list[str] = field(default_factory=list)
+    pending: Callable[[], int] | None = None  # entries still waiting for their commit
+
+
+class CaptureUI(Protocol):
+    """What the capturer asks of the screens (implemented over Textual by CaptureScreens)."""
+
+    def notify(self, message: str, *, severity: str = "information", timeout: float = 5) -> None:
+        """Tell the person (the text is shown as typed, never as markup)."""
+        ...
+
+    def set_timer(self, delay: float, callback: Callable[[], Any], *, name: str) -> Timer: ...
+
+    def run(self, work: Coroutine[Any, Any, Any], *, group: str, exclusive: bool = False) -> None:
+        """Run `work` in the background (a worker of the host screen)."""
+        ...
+
+    def entries_changed(self) -> None:
+        """The host's list of recent entries is to be drawn again."""
+        ...
+
+    def when_free(self, action: Callable[[], Any]) -> None:
+        """Run `action` (in the background) once no capture form is open: a dialog must not
+        take a typist's keys."""
+        ...
+
+    async def open_form(self, form: Form, closed: Callable[[Capture | None], Any]) -> None:
+        """Show the form; `closed(values or None)` once it is gone."""
+        ...
+
+    async def ask_conflict(self, mine: Capture, current: Entry) -> str | None:
+        """The editor's choice ("mine", "theirs", "both"...) or None: decide later."""
+        ...
+
+    async def offer_drafts(
+        self,
+        found: list[tuple[dict[str, Any], Capture]],
+        chosen: Callable[[tuple[str, str] | None], Any],
+    ) -> None:
+        """Offer the drafts; `chosen(("resume" | "discard", draft id) or None)`."""
+        ...
+
+    async def confirm(
+        self, question: str, yes: str, no: str, answered: Callable[[bool | None], Any]
+    ) -> None: ...
+
+    async def open_log(self, capturer: Capturer, *, search: bool) -> None: ...
 
 
 # -- drafts --------------------------------------------------------------------------------------
@@ -130,8 +164,8 @@ class DraftKeeper:
 
     def __init__(
         self,
-        app: App[Any],
         ctx: AppContext,
+        set_timer: Callable[..., Timer],
         *,
         draft_id: str,
         session_id: str,
@@ -141,8 +175,8 @@ class DraftKeeper:
         baseline: Capture | None = None,
         written: bool = False,
     ) -> None:
-        self.app = app
         self.ctx = ctx
+        self.set_timer = set_timer
         self.id = draft_id
         self.session_id = session_id
         self.author = author
@@ -166,7 +200,7 @@ class DraftKeeper:
             return
         self._pending = capture
         if self._timer is None and not self._paused:
-            self._timer = self.app.set_timer(DRAFT_DELAY, self._flush_soon, name="draft")
+            self._timer = self.set_timer(DRAFT_DELAY, self._flush_soon, name="draft")
 
     def _flush_soon(self) -> None:
         """From the timer: write in a task of its own, so the app's queue (and every key behind
@@ -239,10 +273,12 @@ class DraftKeeper:
 
 
 class Capturer:
-    """Opens capture forms for one session and writes what they return through `app.db`."""
+    """Opens capture forms for one session and writes what they return through the store."""
 
-    def __init__(self, host: Screen[Any]) -> None:
+    def __init__(self, ctx: AppContext, host: CaptureHost, ui: CaptureUI) -> None:
+        self.ctx = ctx
         self.host = host  # the run screen: session, clock state, current block
+        self.ui = ui
         self.tags: list[tuple[str, int]] = []
         self.speakers: list[str] = []
         self.quotes: list[Entry] = []
@@ -252,20 +288,17 @@ class Capturer:
         self.unsaved: dict[str, dict[str, Any]] = {}  # failed commits whose draft waits too
 
     @property
-    def app(self) -> Any:
-        return self.host.app
-
-    @property
-    def ctx(self) -> AppContext:
-        return self.host.ctx  # type: ignore[attr-defined,no-any-return]
-
-    @property
     def store(self) -> Store:
         return self.ctx.store
 
     @property
     def session_id(self) -> str:
-        return self.host.session_id  # type: ignore[attr-defined,no-any-return]
+        return self.host.session_id
+
+    async def start(self) -> None:
+        """Read what the forms complete from, then offer the drafts a crash left."""
+        await self.refresh()
+        await self.offer_drafts()
 
     async def refresh(self) -> None:
         """Reload what forms complete from: all tags, speaker labels, this session's quotes."""
@@ -282,7 +315,7 @@ class Capturer:
         if result is not None:
             self.tags, self.speakers, self.quotes, last_author = result
             self.last_author = last_author or ""
-        self.host.post_message(EntriesChanged())
+        self.ui.entries_changed()
 
     async def refresh_if_changed(self) -> None:
         """After another app committed: reload only when an entry changed (not for its drafts)."""
@@ -304,22 +337,22 @@ class Capturer:
 
     # -- capture, edit, delete -------------------------------------------------------------------
 
-    async def capture(self, kind: str, *, on_saved: Callable[[Entry], Any] | None = None) -> None:
+    async def capture(self, kind: str, *, on_saved: OnSaved | None = None) -> None:
         """Open the form for a new entry of `kind`, stamped with the block and time of now."""
         if kind not in KINDS:
             return
-        # Pushed before anything is awaited: keys typed right after the capture key must land in
+        # Shown before anything is awaited: keys typed right after the capture key must land in
         # the form, never in the run screen's bindings.
         await self.open_form(
             Capture(kind),
             draft_id=_new_draft_id(),
-            block_key=self.host.current_block_key(),  # type: ignore[attr-defined]
+            block_key=self.host.current_block_key(),
             opened_at=iso(self.ctx.clock()),
             author=self.ctx.author,
             on_saved=on_saved,
         )
 
-    async def edit(self, entry_id: str, *, on_saved: Callable[[Entry], Any] | None = None) -> None:
+    async def edit(self, entry_id: str, *, on_saved: OnSaved | None = None) -> None:
         """Open the form on an entry (its latest version); saving keeps the earlier one."""
         entry = await self.ctx.db(self.store.entries.get, entry_id)
         if entry is None:
@@ -343,15 +376,13 @@ class Capturer:
         opened_at: str,
         author: str,
         entry: Entry | None = None,
-        on_saved: Callable[[Entry], Any] | None = None,
+        on_saved: OnSaved | None = None,
         draft_written: bool = False,
     ) -> None:
-        """Push the form; it closes only after the entry is committed (or on cancel)."""
-        from facilitator.tui.screens.capture_form import CaptureScreen
-
+        """Show the form; it closes only after the entry is committed (or on cancel)."""
         keeper = DraftKeeper(
-            self.app,
             self.ctx,
+            self.ui.set_timer,
             draft_id=draft_id,
             session_id=entry.session_id if entry else self.session_id,
             author=author,
@@ -402,22 +433,20 @@ class Capturer:
         context = self._context(block_key, opened_at, author)
         if entry is not None and entry.revision > 1:
             context += " · " + t("log.version_n", n=entry.revision)
-        await self.app.push_screen(
-            CaptureScreen(
-                capture,
-                context=context,
-                submit=submit,
-                on_change=keeper.changed,
-                known_tags=self.tags,
-                speakers=self.speakers,
-                quotes=self.quotes,
-                editing=entry is not None,
-                ask_initials=ask,
-                sub_questions=list(self.host.session.programme.sub_questions),  # type: ignore[attr-defined]
-                pending=self.pending_count,
-            ),
-            closed,
+        form = Form(
+            capture,
+            context=context,
+            submit=submit,
+            on_change=keeper.changed,
+            known_tags=self.tags,
+            speakers=self.speakers,
+            quotes=self.quotes,
+            editing=entry is not None,
+            ask_initials=ask,
+            sub_questions=list(self.host.session.programme.sub_questions),
+            pending=self.pending_count,
         )
+        await self.ui.open_form(form, closed)
 
     # -- saving: queued commits, in order; the form does not wait ---------------------------------
 
@@ -434,7 +463,7 @@ class Capturer:
         author: str,
         block_key: str | None,
         opened_at: str,
-        on_saved: Callable[[Entry], Any] | None,
+        on_saved: OnSaved | None,
         expected_revision: int | None = None,
     ) -> None:
         """Queue the entry's commit; "saved" is said only once it is committed."""
@@ -484,12 +513,10 @@ class Capturer:
                 # Listed in the next advice form at once, before the refresh below is back.
                 self.quotes = [saved, *(q for q in self.quotes if q.id != saved.id)]
             key = "capture.updated" if entry is not None else "capture.saved"
-            self.app.notify(
-                t(key, kind=t("capture.kind_" + saved.kind), text=summary(saved, 70)),
-                markup=False,
-                timeout=3,
+            self.ui.notify(
+                t(key, kind=t("capture.kind_" + saved.kind), text=summary(saved, 70)), timeout=3
             )
-            self.host.run_worker(self.refresh(), group="capture-refresh", exclusive=True)
+            self.ui.run(self.refresh(), group="capture-refresh", exclusive=True)
             if on_saved is not None:
                 on_saved(saved)
 
@@ -498,26 +525,26 @@ class Capturer:
             from facilitator.store import StaleEdit
 
             if isinstance(exc, StaleEdit) and entry is not None:
-                self.when_free(
+                self.ui.when_free(
                     lambda: self.ask_conflict(entry, values, exc.current, keeper, on_saved)
                 )
                 return
             self.keep_unsaved(values, keeper, exc)
 
         self.ctx.saves.put(Commit(run, done, failed, label=values.kind))
-        self.host.post_message(EntriesChanged())
+        self.ui.entries_changed()
 
     def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
         if waiting in self.pending:
             self.pending.remove(waiting)
-        self.host.post_message(EntriesChanged())
+        self.ui.entries_changed()
 
     def keep_unsaved(self, values: Capture, keeper: DraftKeeper, exc: BaseException) -> None:
         """The commit failed for good: say so once, and keep the words as a draft to resume."""
         from facilitator.tui.saving import failure_reason
 
         keeper.close()
-        self.app.notify(
+        self.ui.notify(
             t(
                 "saving.failed",
                 kind=t("capture.kind_" + values.kind),
@@ -525,7 +552,6 @@ class Capturer:
                 reason=t(failure_reason(exc)),
             ),
             severity="error",
-            markup=False,
             timeout=15,
         )
         data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
@@ -546,19 +572,9 @@ class Capturer:
 
         # Kept in memory until the draft is written; offered back when no form is open.
         self.ctx.saves.put(Commit(write, written, None, label="draft"))
-        self.when_free(self.offer_drafts)
+        self.ui.when_free(self.offer_drafts)
 
-    def when_free(self, action: Callable[[], Any]) -> None:
-        """Run `action` once no capture form is open (a dialog must not take a typist's keys)."""
-
-        def attempt() -> None:
-            screen = self.app.screen
-            if screen is not self.host and not _is_log(screen):
-                self.app.set_timer(0.5, attempt)
-                return
-            self.host.run_worker(_as_coroutine(action), group="capture-ask")
-
-        attempt()
+    # -- an edit that met another note-taker's ----------------------------------------------------
 
     async def ask_conflict(
         self,
@@ -566,16 +582,28 @@ class Capturer:
         mine: Capture,
         current: Entry,
         keeper: DraftKeeper,
-        on_saved: Callable[[Entry], Any] | None,
+        on_saved: OnSaved | None,
     ) -> None:
         """The entry changed since the edit opened: show theirs, and let the editor choose."""
+        choice = await self.ui.ask_conflict(mine, current)
+        self.settle_conflict(choice, entry, mine, current, keeper, on_saved)
+
+    def settle_conflict(
+        self,
+        choice: str | None,
+        entry: Entry,
+        mine: Capture,
+        current: Entry,
+        keeper: DraftKeeper,
+        on_saved: OnSaved | None,
+    ) -> None:
+        """Do what the editor chose: later (a draft), theirs (mine dropped), or a merge saved
+        over the version they saw."""
         from facilitator.core.conflict import Version, resolve
-        from facilitator.tui.screens.conflict import ConflictScreen
 
         def version(c: Capture) -> Version:
             return Version(c.store_fields(), c.tags, list(c.links))
 
-        choice = await self.app.push_screen_wait(ConflictScreen(mine, current))
         if choice is None:
             # Decide later: the edit stays a draft, offered back like one left by a crash.
             self.keep_later(mine, keeper)
@@ -589,7 +617,7 @@ class Capturer:
         if merged is None:
             keeper.close()
             self.ctx.saves.put(Commit(lambda: self.store.drafts.discard(keeper.id)))
-            self.app.notify(t("conflict.kept_theirs"), timeout=4)
+            self.ui.notify(t("conflict.kept_theirs"), timeout=4)
             return
         values = Capture(mine.kind, merged.fields, ", ".join(merged.tags), merged.links)
         self.save(
@@ -628,15 +656,16 @@ class Capturer:
         write = self._draft_writer(keeper, values.kind, data)
 
         self.ctx.saves.put(Commit(write))
-        self.app.notify(t("conflict.later"), timeout=6)
+        self.ui.notify(t("conflict.later"), timeout=6)
 
     def _context(self, block_key: str | None, opened_at: str, author: str) -> str:
         """Where and when the words were said, and who notes them: "De diepte in · 10:42 · AB"."""
-        from facilitator.tui.widgets.entry_table import clock_time
-
-        state = self.host.state  # type: ignore[attr-defined]
-        names = {b.key: b.name for b in state.blocks}
-        parts = [names.get(block_key or "", t("capture.no_block")), clock_time(opened_at)]
+        names = {b.key: b.name for b in self.host.state.blocks}
+        # The time as the log shows it (widgets.entry_table.clock_time): HH:MM, local.
+        parts = [
+            names.get(block_key or "", t("capture.no_block")),
+            f"{local(parse_iso(opened_at)):%H:%M}",
+        ]
         if author:
             parts.append(author)
         return " · ".join(parts)
@@ -646,9 +675,8 @@ class Capturer:
         result = await self.ctx.db(self._delete, entry.id, self.ctx.clock())
         if result is None:
             return False
-        self.app.notify(
+        self.ui.notify(
             t("capture.deleted", kind=t("capture.kind_" + entry.kind), text=summary(entry, 60)),
-            markup=False,
             timeout=6,
         )
         return True
@@ -661,9 +689,8 @@ class Capturer:
         result = await self.ctx.db(self._restore, entry_id)
         if result is None:
             return False
-        self.app.notify(
+        self.ui.notify(
             t("capture.restored", kind=t("capture.kind_" + result.kind), text=summary(result, 60)),
-            markup=False,
             timeout=3,
         )
         return True
@@ -675,22 +702,14 @@ class Capturer:
     # -- the log -------------------------------------------------------------------------------
 
     async def open_log(self, *, search: bool) -> None:
-        """Show the session's log; the screen is kept (installed) so opening it again is quick."""
-        from facilitator.tui.screens.log import LogScreen
-
-        name = f"capture-log:{self.session_id}"
-        if not self.app.is_screen_installed(name):
-            self.app.install_screen(LogScreen(self.ctx, self), name)
-        log = self.app.get_screen(name)
-        log.opening(self, search=search)
-        await self.app.push_screen(name)
+        """Show the session's log (kept between visits, so opening it again is quick)."""
+        await self.ui.open_log(self, search=search)
 
     # -- drafts left by a crash ----------------------------------------------------------------
 
-    async def offer_drafts(self) -> None:
-        """Offer back the drafts of this session whose app is gone (crashed, killed, closed)."""
-        from facilitator.tui.screens.draft_offer import DraftOfferScreen
-
+    async def drafts_to_offer(self) -> list[tuple[dict[str, Any], Capture]]:
+        """This session's drafts whose app is gone (crashed, killed, closed), and the ones kept
+        in memory after a failed commit, each with its content."""
         rows = await self.ctx.db(self.store.drafts.list, self.session_id)
         rows = list(rows or [])
         stored = {r["id"] for r in rows}
@@ -704,12 +723,17 @@ class Capturer:
             except ValueError:
                 continue
             found.append((row, capture))
+        return found
+
+    async def offer_drafts(self) -> None:
+        """Offer back the drafts of this session whose app is gone (crashed, killed, closed)."""
+        found = await self.drafts_to_offer()
         if not found:
             return
 
         async def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
-                self.app.notify(t("capture.drafts_later"), timeout=5)
+                self.ui.notify(t("capture.drafts_later"), timeout=5)
                 return
             what, draft_id = answer
             row, capture = next((r, c) for r, c in found if r["id"] == draft_id)
@@ -718,7 +742,7 @@ class Capturer:
             else:
                 await self.discard_draft(row, capture)
 
-        await self.app.push_screen(DraftOfferScreen(found), chosen)
+        await self.ui.offer_drafts(found, chosen)
 
     async def resume_draft(self, row: dict[str, Any], capture: Capture) -> None:
         """Open a draft's form again, with its original block, time and initials."""
@@ -736,7 +760,7 @@ class Capturer:
             author=row.get("author") or self.ctx.author,
             entry=entry,
             draft_written=True,
-            on_saved=lambda _e: self.host.run_worker(self.offer_drafts(), group="drafts"),
+            on_saved=lambda _e: self.ui.run(self.offer_drafts(), group="drafts"),
         )
 
     def _entry_or_none(self, entry_id: str) -> Entry | None:
@@ -748,76 +772,21 @@ class Capturer:
             return None
 
     async def discard_draft(self, row: dict[str, Any], capture: Capture) -> None:
-        from facilitator.tui.screens.confirm import ConfirmScreen
-
         async def answered(yes: bool | None) -> None:
             if yes:
                 await self.ctx.db(self.store.drafts.discard, row["id"])
-                self.app.notify(t("capture.draft_discarded"), timeout=3)
+                self.ui.notify(t("capture.draft_discarded"), timeout=3)
             await self.offer_drafts()
 
-        await self.app.push_screen(
-            ConfirmScreen(
-                t("capture.confirm_discard_draft", text=summary(capture, 60)),
-                t("capture.discard_yes"),
-                t("capture.discard_no"),
-            ),
+        await self.ui.confirm(
+            t("capture.confirm_discard_draft", text=summary(capture, 60)),
+            t("capture.discard_yes"),
+            t("capture.discard_no"),
             answered,
         )
-
-
-def _is_log(screen: Any) -> bool:
-    return type(screen).__name__ == "LogScreen"
-
-
-async def _as_coroutine(action: Callable[[], Any]) -> None:
-    result = action()
-    if hasattr(result, "__await__"):
-        await result
 
 
 def _new_draft_id() -> str:
     from facilitator.store import new_id
 
     return new_id()
-
-
-class CaptureActions:
-    """Mixin for RunScreen: the actions behind CAPTURE_BINDINGS.
-
-    The run screen offers: `self.session_id`, `self.session` (SessionInfo), `self.state`
-    (the ClockState of the last tick), `self.current_block_key()`, and through `self.app`:
-    `store`, `clock`, `author` and `await self.ctx.db(fn, *args)` for store calls.
-    Textual calls the `on_mount` and `on_database_changed` handlers of every class in the MRO,
-    so the ones here run beside the run screen's own.
-    """
-
-    @property
-    def capturer(self) -> Capturer:
-        found = self.__dict__.get("_capturer")
-        if found is None:
-            found = self.__dict__["_capturer"] = Capturer(self)  # type: ignore[arg-type]
-        return found  # type: ignore[no-any-return]
-
-    def on_mount(self) -> None:
-        # After the first paint: the run screen shows its clock before anything else is read.
-        self.call_after_refresh(self._start_capture)  # type: ignore[attr-defined]
-
-    async def _start_capture(self) -> None:
-        await self.capturer.refresh()
-        await self.capturer.offer_drafts()
-
-    async def on_database_changed(self, _event: Any) -> None:
-        # In a worker: the screen's queue (and so the keys) must never wait for the database.
-        self.run_worker(  # type: ignore[attr-defined]
-            self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True
-        )
-
-    async def action_capture(self, kind: str) -> None:
-        await self.capturer.capture(kind)
-
-    async def action_log(self) -> None:
-        await self.capturer.open_log(search=False)
-
-    async def action_search(self) -> None:
-        await self.capturer.open_log(search=True)
