@@ -17,7 +17,6 @@ Nothing is logged but the kind of an unexpected error: no token, code, address o
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import json
 import logging
@@ -31,10 +30,10 @@ from aiohttp import web
 from facilitator.core.clock import Clock, utcnow
 from facilitator.core.merge import EntryState
 from facilitator.core.timeutil import iso
-from facilitator.i18n import os_reason, t
 from facilitator.store import NotFound, Store, StoreError
 from facilitator.sync import store_sync as ss
 from facilitator.sync import tls
+from facilitator.web.net import listen_first_free
 
 log = logging.getLogger("facilitator.sync")
 
@@ -265,35 +264,24 @@ class NoteTakerServer:
         app = create_sync_app(self.store, clock=self.clock, on_change=self.on_change)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2, handle_signals=False)
         await runner.setup()
-        tries = 1 if self.port_given or self.wanted_port == 0 else PORT_TRIES
-        last: OSError | None = None
+        await listen_first_free(
+            runner,
+            lambda port: web.TCPSite(runner, self.host, port, ssl_context=ctx),
+            self.wanted_port,
+            tries=1 if self.port_given or self.wanted_port == 0 else PORT_TRIES,
+            host=self.host,
+        )
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
         try:
-            for offset in range(tries):
-                site = web.TCPSite(runner, self.host, self.wanted_port + offset, ssl_context=ctx)
-                try:
-                    await site.start()
-                except OSError as exc:
-                    last = exc
-                    if exc.errno != errno.EADDRINUSE:
-                        break
-                    continue
-                self._runner = runner
-                self.port = int(runner.addresses[0][1])
-                await self.store.call(
-                    self.store.settings.set,
-                    ANNOUNCE,
-                    json.dumps({"url": self.base_url(), "fingerprint": self.fingerprint}),
-                )
-                return
-        except BaseException:
-            await runner.cleanup()
+            await self.store.call(
+                self.store.settings.set,
+                ANNOUNCE,
+                json.dumps({"url": self.base_url(), "fingerprint": self.fingerprint}),
+            )
+        except BaseException:  # cancelled or failed before `pair` could know where: stop
+            await self.stop()
             raise
-        await runner.cleanup()
-        assert last is not None
-        if last.errno == errno.EADDRINUSE:
-            raise OSError(last.errno, t("os_errors.port_taken", port=self.wanted_port))
-        where = f"{self.host}:{self.wanted_port}"
-        raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
+from collections.abc import Callable
+from typing import Any
+
+from facilitator.i18n import os_reason, t
 
 # Routing look-ups only: connecting a UDP socket sends nothing, it asks the system which of its
 # addresses would be used. A documentation address stands in for "the internet"; the private
@@ -40,3 +45,33 @@ def detect_lan_address() -> str | None:
         if usable(address):
             return address
     return None
+
+
+async def listen_first_free(
+    runner: Any, make_site: Callable[[int], Any], port: int, *, tries: int, host: str
+) -> Any:
+    """Start `make_site(port)` on an aiohttp runner; while that port is taken (a second app on
+    this laptop) the next ones, `tries` in all. Returns the started site. On failure the runner
+    is cleaned up and an OSError says why in the interface's words; cancelled while starting
+    (the app quit), it leaves nothing listening either."""
+    last: OSError | None = None
+    try:
+        for offset in range(tries):
+            site = make_site(port + offset)
+            try:
+                await site.start()
+            except OSError as exc:
+                last = exc
+                if exc.errno != errno.EADDRINUSE:
+                    break
+                continue
+            return site
+    except BaseException:
+        await runner.cleanup()
+        raise
+    await runner.cleanup()
+    assert last is not None
+    if last.errno == errno.EADDRINUSE:
+        raise OSError(last.errno, t("os_errors.port_taken", port=port))
+    where = f"{host}:{port}"
+    raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))

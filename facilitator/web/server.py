@@ -6,7 +6,6 @@ Uses AppRunner and TCPSite, never `web.run_app`, which would take over the loop.
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import os
 import threading
@@ -17,7 +16,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from facilitator.i18n import os_reason, t
 from facilitator.store import Store
 from facilitator.web.app import WebConfig, create_web_app, error_response
 from facilitator.web.conn import (
@@ -28,7 +26,7 @@ from facilitator.web.conn import (
     deepen_listen_queue,
     install_fd_watch,
 )
-from facilitator.web.net import detect_lan_address, usable
+from facilitator.web.net import detect_lan_address, listen_first_free, usable
 from facilitator.web.qr import participant_url
 
 DEFAULT_HOST = "0.0.0.0"  # every interface: reachable from phones on the venue's network
@@ -145,38 +143,18 @@ class RemarkServer:
             lingering_time=LINGER,
         )
         await runner.setup()
-        tries = 1 if self.options.port_given or self.options.port == 0 else PORT_TRIES
-        last: OSError | None = None
-        try:
-            for offset in range(tries):
-                site = web.TCPSite(
-                    runner, self.options.host, self.options.port + offset, backlog=BACKLOG
-                )
-                try:
-                    await site.start()
-                except OSError as exc:
-                    last = exc
-                    if exc.errno != errno.EADDRINUSE:
-                        break
-                    continue
-                self._runner = runner
-                self.port = int(runner.addresses[0][1])
-                server = getattr(site, "_server", None)
-                deepen_listen_queue(getattr(server, "sockets", None))
-                self._undo_fd_watch = install_fd_watch(
-                    asyncio.get_running_loop(), self._out_of_files
-                )
-                return
-        except BaseException:  # cancelled while starting (the app quit): leave nothing listening
-            await runner.cleanup()
-            raise
-        await runner.cleanup()
-        assert last is not None
-        # The reason in the interface's words: the app and `serve` show it as it is.
-        if last.errno == errno.EADDRINUSE:
-            raise OSError(last.errno, t("os_errors.port_taken", port=self.options.port)) from None
-        where = f"{self.options.host}:{self.options.port}"
-        raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
+        site = await listen_first_free(
+            runner,
+            lambda port: web.TCPSite(runner, self.options.host, port, backlog=BACKLOG),
+            self.options.port,
+            tries=1 if self.options.port_given or self.options.port == 0 else PORT_TRIES,
+            host=self.options.host,
+        )
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+        server = getattr(site, "_server", None)
+        deepen_listen_queue(getattr(server, "sockets", None))
+        self._undo_fd_watch = install_fd_watch(asyncio.get_running_loop(), self._out_of_files)
 
     def _out_of_files(self) -> None:
         """asyncio could not accept a connection: no file descriptors left. Said once; the least
