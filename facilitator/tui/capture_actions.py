@@ -25,7 +25,7 @@ from textual.timer import Timer
 from facilitator.core.entries import KINDS, Capture, Entry, summary
 from facilitator.core.timeutil import iso, parse_iso
 from facilitator.i18n import t
-from facilitator.tui.saving import Commit
+from facilitator.tui.saving import Commit, briefly
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -201,12 +201,12 @@ class DraftKeeper:
         try:
             if capture.is_blank() or unchanged:
                 if self.written:
-                    await store.call(store.discard_draft, self.id)
+                    await store.call(briefly(store, store.discard_draft), self.id)
                     self.written = False
                 return
             data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
             await store.call(
-                store.save_draft,
+                briefly(store, store.save_draft),  # a lock: tried again at the next change
                 self.id,
                 self.session_id,
                 capture.kind,
@@ -499,7 +499,10 @@ class Capturer:
                 return
             self.keep_unsaved(values, keeper, exc)
 
-        self.app.saves.put(Commit(run, done, failed, label=values.kind))
+        def keep() -> dict[str, Any]:  # the words, should the app close before the commit
+            return self._draft_row(keeper, values)
+
+        self.app.saves.put(Commit(run, done, failed, label=values.kind, keep=keep))
         self.host.post_message(EntriesChanged())
 
     def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
@@ -523,16 +526,8 @@ class Capturer:
             markup=False,
             timeout=15,
         )
-        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
-        row = {
-            "id": keeper.id,
-            "session_id": keeper.session_id,
-            "author": keeper.author,
-            "kind": values.kind,
-            "entry_id": keeper.entry_id,
-            "data": data,
-            "updated_at": iso(self.app.clock()),
-        }
+        row = self._draft_row(keeper, values)
+        data = row["data"]
         self.unsaved[keeper.id] = row
         write = self._draft_writer(keeper, values.kind, data)
 
@@ -540,8 +535,20 @@ class Capturer:
             self.unsaved.pop(keeper.id, None)
 
         # Kept in memory until the draft is written; offered back when no form is open.
-        self.app.saves.put(Commit(write, written, None, label="draft"))
+        self.app.saves.put(Commit(write, written, None, label="draft", keep=lambda: row))
         self.when_free(self.offer_drafts)
+
+    def _draft_row(self, keeper: DraftKeeper, values: Capture) -> dict[str, Any]:
+        """The drafts row that keeps `values` (offered back at the next start: no owner)."""
+        return {
+            "id": keeper.id,
+            "session_id": keeper.session_id,
+            "author": keeper.author,
+            "kind": values.kind,
+            "entry_id": keeper.entry_id,
+            "data": {**keeper.meta, "capture": values.to_dict(), "owner": None},
+            "updated_at": iso(self.app.clock()),
+        }
 
     def when_free(self, action: Callable[[], Any]) -> None:
         """Run `action` once no capture form is open (a dialog must not take a typist's keys)."""
@@ -619,10 +626,10 @@ class Capturer:
 
     def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
         keeper.close()
-        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
-        write = self._draft_writer(keeper, values.kind, data)
+        row = self._draft_row(keeper, values)
+        write = self._draft_writer(keeper, values.kind, row["data"])
 
-        self.app.saves.put(Commit(write))
+        self.app.saves.put(Commit(write, keep=lambda: row))
         self.app.notify(t("conflict.later"), timeout=6)
 
     def _context(self, block_key: str | None, opened_at: str, author: str) -> str:
