@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from facilitator.core.text import one_line
 from facilitator.core.timeutil import parse_iso
@@ -23,6 +23,7 @@ from facilitator.sync import store_sync as ss
 from facilitator.tui.app import DatabaseChanged, FacilitatorApp
 from facilitator.tui.base import Translated
 from facilitator.tui.sync_actions import SyncStatusChanged, status_text
+from facilitator.tui.widgets.keybar import KeyBar
 
 REFRESH_SECONDS = 1.0
 
@@ -51,13 +52,24 @@ class NoteTakersScreen(Translated, Screen[None]):
     NoteTakersScreen #nt-qr { width: auto; height: auto; padding: 1 0; }
     NoteTakersScreen #nt-address { width: 100%; max-width: 70; text-overflow: fold; }
     NoteTakersScreen #nt-code { text-style: bold; padding-top: 1; }
+    /* Too narrow for the list beside the code: the list gets the width, address and code go
+       under it (the QR code waits for a wider window). */
+    NoteTakersScreen.-narrow #nt-body { layout: vertical; }
+    NoteTakersScreen.-narrow #nt-main { padding: 0 1; }
+    NoteTakersScreen.-narrow #nt-side { width: 100%; max-width: 100%; height: auto;
+        max-height: 60%; border-left: none; border-top: hkey $panel-lighten-2; }
+    NoteTakersScreen.-narrow #nt-qr { display: none; }
+    NoteTakersScreen.-narrow #nt-address { max-width: 100%; }
+    NoteTakersScreen.-narrow.-short .screen-title { display: none; }
     """
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
     BINDINGS = [
         Binding("g", "new_code", "sync.key_new_code"),
         Binding("x,delete", "remove", "sync.key_remove"),
         Binding("escape,N", "app.pop_screen", "keys.back"),
     ]
+    KEY_PRIORITY = ("app.pop_screen", "new_code", "remove")
 
     def __init__(self, session_id: str) -> None:
         super().__init__()
@@ -77,7 +89,7 @@ class NoteTakersScreen(Translated, Screen[None]):
                 yield Static("", id="nt-address")
                 yield Static("", id="nt-code")
                 yield Static("", id="nt-problem", classes="error")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         table = self.query_one(DataTable)

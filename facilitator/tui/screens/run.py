@@ -93,6 +93,9 @@ class RunScreen(
         *VIEW_BINDINGS,
     ]
     HELP_SECTIONS = HELP_SECTIONS
+    # A narrow key bar keeps these (see KeyBar): what a note-taker needs most, then the clock.
+    KEY_PRIORITY = ("help", "capture('quote')", "log", "remarks", "next_block", "start_break")
+    KEY_TERSE = ("help",)
     COMMANDS = {KeyCommands, *ExportActions.COMMANDS}
 
     def __init__(self, session_id: str) -> None:
