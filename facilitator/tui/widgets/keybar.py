@@ -82,9 +82,13 @@ class KeyBar(Widget):
         full = pick(set())
         terse = {i for i, item in enumerate(items) if item[2] in terse_actions}
         short = pick(terse) if terse else full
-        # The terse line only when it keeps a more important key than the full one does.
-        rank = order.index
-        if sorted(map(rank, short)) < sorted(map(rank, full)):
+        # The terse line only when it keeps one of the screen's KEY_PRIORITY keys that the full
+        # line leaves out.
+        def kept(shown: list[int]) -> list[int]:
+            return sorted(r for r in map(order.index, shown) if r < len(priority))
+
+        more, less = kept(short), kept(full)
+        if len(more) > len(less) or (len(more) == len(less) and more < less):
             return sorted(short), terse
         return sorted(full), set()
 
