@@ -284,7 +284,9 @@ async def test_quitting_while_the_database_stays_locked_keeps_the_words(
     assert not any(path.exists() for path in kept_files(db_path))
 
 
-async def test_quitting_waits_while_a_short_lock_ends_then_stores(store, session_id, clock, db_path):
+async def test_quitting_waits_while_a_short_lock_ends_then_stores(
+    store, session_id, clock, db_path
+):
     from facilitator.tui.saving import kept_files
     from facilitator.tui.screens.quitting import QuittingScreen
     from tests.support import DEADLINE

@@ -82,6 +82,7 @@ class KeyBar(Widget):
         full = pick(set())
         terse = {i for i, item in enumerate(items) if item[2] in terse_actions}
         short = pick(terse) if terse else full
+
         # The terse line only when it keeps one of the screen's KEY_PRIORITY keys that the full
         # line leaves out.
         def kept(shown: list[int]) -> list[int]:
