@@ -97,16 +97,17 @@ def ellipsize(text: str, width: int) -> str:
 
 
 class PlaceholderFits:
-    """Mixin for an Input: a placeholder longer than the field ends in "…", not mid-word."""
+    """Mixin for an Input: a placeholder longer than the field is cut with "…" at its end."""
 
     _whole_placeholder: str | None = None
 
     def on_resize(self, _event: events.Resize) -> None:
-        if self._whole_placeholder is None:
-            self._whole_placeholder = self.placeholder  # type: ignore[attr-defined]
-        width = self.content_region.width  # type: ignore[attr-defined]
+        whole = self._whole_placeholder
+        if whole is None:
+            whole = self._whole_placeholder = str(getattr(self, "placeholder", ""))
+        width = getattr(self, "content_region").width  # noqa: B009  (a mixin: Widget has it)
         if width > 0:
-            self.placeholder = ellipsize(self._whole_placeholder, width - 1)  # type: ignore[attr-defined]
+            self.placeholder = ellipsize(whole, width - 1)
 
 
 SHORT_BELOW = 30  # lines: the app's "-short" breakpoint
