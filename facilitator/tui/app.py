@@ -116,6 +116,9 @@ class FacilitatorApp(Translated, App[None]):
         # The remark server (and its aiohttp import) waits until the first screen is painted.
         self.call_after_refresh(self.start_services)
         if self.poll_interval > 0:
+            # The first reading at once: a commit by another app between this start and the
+            # first tick would otherwise be taken for the starting point and never noticed.
+            self._poll_database()
             self.set_interval(self.poll_interval, self._poll_database)
         if self.initial_session:
             self.open_session(self.initial_session)
