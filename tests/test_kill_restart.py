@@ -37,9 +37,9 @@ def start_events(db: Path) -> list[str]:
 
 
 def shown_countdown(screen: str) -> int:
-    """Seconds on the countdown (the short layout shows it as text, e.g. 19:54)."""
+    """Seconds on the countdown (the short layout shows it as text, e.g. "nog 19:54")."""
     for line in screen.splitlines():
-        m = re.match(r"\s*(\d+):(\d\d)(\s|$)", line)
+        m = re.match(r"\s*(?:[^\W\d]+\s+)?(\d+):(\d\d)(\s|$)", line)
         if m:
             return int(m.group(1)) * 60 + int(m.group(2))
     raise AssertionError(f"no countdown on screen:\n{screen}")

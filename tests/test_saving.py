@@ -210,3 +210,130 @@ async def test_a_too_long_tag_is_refused_in_the_form(store, session_id, clock):
         await settle(pilot, app)
         (entry,) = store.entries.list(session_id)
         assert entry.tags == ["kort"]
+
+
+# -- quitting while commits wait: no silent wait, nothing lost -----------------------------------
+
+
+async def test_close_hands_back_a_commit_queued_behind_a_held_thread(store, session_id, clock):
+    """A commit whose try waits on the database thread behind other work is given back at once
+    by `close`, and never made afterwards (its words can be kept elsewhere without a duplicate)."""
+    import threading
+
+    from facilitator.tui.saving import Commit, CommitQueue
+
+    queue = CommitQueue(store, patience=60)
+    release = threading.Event()
+    blocker = asyncio.ensure_future(store.call(release.wait, 30))  # the thread is busy
+    queue.put(Commit(lambda: store.entries.add(session_id, "quote", {"text": "a"}, now=clock())))
+    await asyncio.sleep(0.05)
+    assert queue.pending == 1
+    unfinished = await asyncio.wait_for(queue.close(), 5)
+    assert len(unfinished) == 1
+    queue.put(Commit(lambda: store.entries.add(session_id, "quote", {"text": "b"}, now=clock())))
+    assert len(queue.unfinished) == 2  # put after closing: kept, never tried
+    release.set()
+    await blocker
+    await store.call(lambda: None)  # the thread has had its turn with the abandoned try
+    await asyncio.sleep(0.05)
+    assert store.entries.list(session_id) == []
+
+
+async def test_quitting_while_the_database_stays_locked_keeps_the_words(
+    store, session_id, clock, db_path
+):
+    from facilitator.tui.saving import kept_files
+    from facilitator.tui.screens.quitting import QuittingScreen
+    from tests.support import DEADLINE
+
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            locker.execute("BEGIN IMMEDIATE")
+            await pilot.press("c", *"blijft bewaard", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+            assert app.saves.pending == 1
+            started = asyncio.get_running_loop().time()
+            await pilot.press("q")
+            # The app says it is still saving, with the count, in the interface's language.
+            await wait_until(pilot, lambda: isinstance(app.screen, QuittingScreen))
+            shown = str(app.screen.query_one("#quitting-count").render())
+            assert "Opslaan… (1)" in shown, shown
+            while app.return_code is None:
+                assert asyncio.get_running_loop().time() - started < DEADLINE, "quit hangs"
+                await asyncio.sleep(0.05)
+    finally:
+        locker.execute("COMMIT")
+        locker.close()
+    assert store.entries.list(session_id) == []  # not made, and never made after the quit
+    assert any(path.exists() for path in kept_files(db_path))
+
+    # The next start offers the words as a draft.
+    again = app_for(store, session_id, clock)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        await wait_until(pilot, lambda: isinstance(again.screen, DraftOfferScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, CaptureScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, RunScreen))
+        await settle(pilot, again)
+    assert [e.text for e in store.entries.list(session_id)] == ["blijft bewaard"]
+    assert store.drafts.list(session_id) == []
+    assert not any(path.exists() for path in kept_files(db_path))
+
+
+async def test_quitting_waits_while_a_short_lock_ends_then_stores(
+    store, session_id, clock, db_path
+):
+    from facilitator.tui.saving import kept_files
+    from facilitator.tui.screens.quitting import QuittingScreen
+    from tests.support import DEADLINE
+
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        locker.execute("BEGIN IMMEDIATE")
+        await pilot.press("c", *"eerst bezet", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuittingScreen))
+        locker.execute("COMMIT")  # the other program lets go while the app waits
+        started = asyncio.get_running_loop().time()
+        while app.return_code is None:
+            assert asyncio.get_running_loop().time() - started < DEADLINE, "quit hangs"
+            await asyncio.sleep(0.05)
+    locker.close()
+    assert [e.text for e in store.entries.list(session_id)] == ["eerst bezet"]
+    assert store.drafts.list(session_id) == []
+    assert not any(path.exists() for path in kept_files(db_path))
+
+
+async def test_escape_while_waiting_to_quit_stays(store, session_id, clock, db_path):
+    from facilitator.tui.screens.quitting import QuittingScreen
+
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            locker.execute("BEGIN IMMEDIATE")
+            await pilot.press("c", *"toch niet stoppen", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+            await pilot.press("q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuittingScreen))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+            locker.execute("COMMIT")
+            await wait_until(pilot, lambda: len(store.entries.list(session_id)) == 1)
+            assert app.return_code is None
+    finally:
+        if locker.in_transaction:
+            locker.execute("COMMIT")
+        locker.close()

@@ -113,6 +113,9 @@ class FacilitatorApp(Translated, App[None]):
             demo_speed=demo_speed,
             demo_throwaway=demo_throwaway,
         )
+        self._quitting: asyncio.Event | None = None  # set: quit now, without waiting further
+        self._quit_worker: Any = None
+        self._saving_finished = False
 
     async def on_event(self, event: events.Event) -> None:
         # Keys from the terminal are handled one at a time, in the order typed (tui/keys.py).
@@ -140,6 +143,12 @@ class FacilitatorApp(Translated, App[None]):
         return True
 
     async def on_mount(self) -> None:
+        from facilitator.tui.saving import kept_files, take_back
+
+        # Words kept at the last quit while the database was locked become drafts, offered
+        # like a crash's when their session opens (a file check only, when there are none).
+        if any(path.exists() for path in kept_files(self.store.path)):
+            await take_back(self.store)
         # The remark server (and its aiohttp import) waits until the first screen is painted.
         self.call_after_refresh(self.start_services)
         if self.poll_interval > 0:
@@ -194,9 +203,76 @@ class FacilitatorApp(Translated, App[None]):
         await self.sync.stop()
 
     async def on_unmount(self) -> None:
-        # q right after Enter: the entry still waiting for its commit is written first.
-        await self.saves.drain(timeout=self.saves.patience + 5)
+        # Closed some other way than q: entries still waiting are made, or kept (finish_saving).
+        message = await self.finish_saving()
+        if message:
+            from rich.text import Text
+
+            self._exit_renderables.append(Text(message))
         await self.stop_services()
+
+    # -- quitting: nothing typed is lost, and no silent wait ----------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit. Entries still waiting for their commit are made first while that goes on, with
+        "opslaan… (n)" on screen; when a lock holds them up, their words are kept for the next
+        start and the app closes within seconds (tui/saving.py)."""
+        if self._quitting is not None:
+            self._quitting.set()  # asked again: stop waiting
+            return
+        if not self.saves.pending or self._saving_finished:
+            self.exit()
+            return
+        from facilitator.tui.screens.quitting import QuittingScreen
+
+        self._quitting = asyncio.Event()
+        self.push_screen(QuittingScreen(lambda: self.saves.pending, self._quitting.set, self._stay))
+        self._quit_worker = self.run_worker(self._quit_after_saving(), group="quit")
+
+    def _stay(self) -> bool:
+        """Esc while waiting to quit: do not quit after all (False once it is too late)."""
+        if self._saving_finished or self._quitting is None:
+            return False
+        if self._quit_worker is not None:
+            self._quit_worker.cancel()
+        self._quitting = self._quit_worker = None
+        return True
+
+    async def _quit_after_saving(self) -> None:
+        message = await self.finish_saving(self._quitting)
+        if message:
+            from rich.text import Text
+
+            self.exit(message=Text(message))
+        else:
+            self.exit()
+
+    async def finish_saving(self, stop: asyncio.Event | None = None) -> str | None:
+        """Let the waiting commits be made while they are being made; then close the queue and
+        keep the words of those not made in a file the next start takes back. Returns what to
+        tell the user at the exit (None: all was saved)."""
+        from facilitator.tui.saving import QUIT_GRACE, keep_for_next_start
+
+        if self._saving_finished:
+            return None
+        await self.saves.wait_while_moving(QUIT_GRACE, stop)
+        if self._saving_finished:
+            return None  # finished meanwhile by the other way out (q, or the app closing)
+        self._saving_finished = True  # from here on, Esc no longer stops the quitting
+        rows = []
+        for commit in await self.saves.close():
+            try:
+                row = commit.keep() if commit.keep is not None else None
+            except Exception:  # noqa: BLE001  (one bad row must not cost the others)
+                continue
+            if row:
+                rows.append(row)
+        if not rows:
+            return None
+        if keep_for_next_start(self.store.path, rows) is not None:
+            return t("saving.quit_kept", n=len(rows))
+        # Nowhere to write: the words go to the terminal, the last place left.
+        return "\n".join([t("saving.quit_not_kept", n=len(rows)), *map(_words_of, rows)])
 
     # Textual's own palette commands, in the interface's language (catalogue keys by title).
     SYSTEM_COMMANDS = {
@@ -273,6 +349,13 @@ class FacilitatorApp(Translated, App[None]):
         if self._data_version is not None and version != self._data_version:
             self.database_changed.publish(None)
         self._data_version = version
+
+
+def _words_of(row: dict[str, Any]) -> str:
+    """A kept draft's words on one line, for the terminal."""
+    capture = (row.get("data") or {}).get("capture") or {}
+    fields = capture.get("fields") or {}
+    return "- " + " / ".join(str(v) for v in fields.values() if v and isinstance(v, str))
 
 
 def make_app(store: Store, **kwargs: Any) -> FacilitatorApp:

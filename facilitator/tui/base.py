@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.cells import cell_len, set_cell_size
+from textual import events
 from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.dom import DOMNode
@@ -85,3 +87,40 @@ def plain(text: str) -> Content:
 def plain_line(text: str, limit: int | None = None) -> Content:
     """Typed text flattened to one line, cut at `limit` characters."""
     return Content(one_line(text, limit))
+
+
+def ellipsize(text: str, width: int) -> str:
+    """`text` cut to `width` cells, ending in "…" when it was cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
+
+
+class PlaceholderFits:
+    """Mixin for an Input: a placeholder longer than the field is cut with "…" at its end."""
+
+    _whole_placeholder: str | None = None
+
+    def on_resize(self, _event: events.Resize) -> None:
+        whole = self._whole_placeholder
+        if whole is None:
+            whole = self._whole_placeholder = str(getattr(self, "placeholder", ""))
+        width = getattr(self, "content_region").width  # noqa: B009  (a mixin: Widget has it)
+        if width > 0:
+            self.placeholder = ellipsize(whole, width - 1)
+
+
+SHORT_BELOW = 30  # lines: the app's "-short" breakpoint
+
+
+class CompactWhenShort:
+    """Mixin for a dialog screen: on a short terminal its fields and buttons lose their borders
+    (one line each instead of three), so the whole form, its hint and buttons fit in view."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        from textual.widgets import Button, Input, Select
+
+        short = event.size.height < SHORT_BELOW
+        for widget in self.query("Input, Select, Button"):  # type: ignore[attr-defined]
+            if isinstance(widget, Input | Select | Button) and widget.compact != short:
+                widget.compact = short

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from facilitator.core.entries import KINDS, Capture, Entry, summary
 from facilitator.core.timeutil import iso, local, parse_iso
 from facilitator.i18n import t
-from facilitator.tui.saving import Commit
+from facilitator.tui.saving import Commit, briefly
 
 if TYPE_CHECKING:
     from facilitator.core.clock import ClockState
@@ -234,12 +234,12 @@ class DraftKeeper:
         try:
             if capture.is_blank() or unchanged:
                 if self.written:
-                    await store.call(store.drafts.discard, self.id)
+                    await store.call(briefly(store, store.drafts.discard), self.id)
                     self.written = False
                 return
             data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
             await store.call(
-                store.drafts.save,
+                briefly(store, store.drafts.save),  # a lock: tried again at the next change
                 self.id,
                 self.session_id,
                 capture.kind,
@@ -531,7 +531,10 @@ class Capturer:
                 return
             self.keep_unsaved(values, keeper, exc)
 
-        self.ctx.saves.put(Commit(run, done, failed, label=values.kind))
+        def keep() -> dict[str, Any]:  # the words, should the app close before the commit
+            return self._draft_row(keeper, values)
+
+        self.ctx.saves.put(Commit(run, done, failed, label=values.kind, keep=keep))
         self.ui.entries_changed()
 
     def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
@@ -554,16 +557,8 @@ class Capturer:
             severity="error",
             timeout=15,
         )
-        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
-        row = {
-            "id": keeper.id,
-            "session_id": keeper.session_id,
-            "author": keeper.author,
-            "kind": values.kind,
-            "entry_id": keeper.entry_id,
-            "data": data,
-            "updated_at": iso(self.ctx.clock()),
-        }
+        row = self._draft_row(keeper, values)
+        data = row["data"]
         self.unsaved[keeper.id] = row
         write = self._draft_writer(keeper, values.kind, data)
 
@@ -571,8 +566,20 @@ class Capturer:
             self.unsaved.pop(keeper.id, None)
 
         # Kept in memory until the draft is written; offered back when no form is open.
-        self.ctx.saves.put(Commit(write, written, None, label="draft"))
+        self.ctx.saves.put(Commit(write, written, None, label="draft", keep=lambda: row))
         self.ui.when_free(self.offer_drafts)
+
+    def _draft_row(self, keeper: DraftKeeper, values: Capture) -> dict[str, Any]:
+        """The drafts row that keeps `values` (offered back at the next start: no owner)."""
+        return {
+            "id": keeper.id,
+            "session_id": keeper.session_id,
+            "author": keeper.author,
+            "kind": values.kind,
+            "entry_id": keeper.entry_id,
+            "data": {**keeper.meta, "capture": values.to_dict(), "owner": None},
+            "updated_at": iso(self.ctx.clock()),
+        }
 
     # -- an edit that met another note-taker's ----------------------------------------------------
 
@@ -652,10 +659,10 @@ class Capturer:
 
     def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
         keeper.close()
-        data = {**keeper.meta, "capture": values.to_dict(), "owner": None}
-        write = self._draft_writer(keeper, values.kind, data)
+        row = self._draft_row(keeper, values)
+        write = self._draft_writer(keeper, values.kind, row["data"])
 
-        self.ctx.saves.put(Commit(write))
+        self.ctx.saves.put(Commit(write, keep=lambda: row))
         self.ui.notify(t("conflict.later"), timeout=6)
 
     def _context(self, block_key: str | None, opened_at: str, author: str) -> str:

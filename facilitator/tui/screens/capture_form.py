@@ -39,7 +39,7 @@ from facilitator.core.entries import (
 )
 from facilitator.core.text import one_line
 from facilitator.i18n import t
-from facilitator.tui.base import DismissOnce, Translated, plain_line
+from facilitator.tui.base import DismissOnce, PlaceholderFits, Translated, plain_line
 from facilitator.tui.widgets.tag_input import TagField, TagInput
 
 # Each kind's form, in the order Tab walks it: (field, widget).
@@ -115,10 +115,14 @@ class SubQuestionChoice(RadioSet):
             buttons[index].value = True
 
 
+class FieldInput(PlaceholderFits, Input):
+    """A form's one-line field; its hint (placeholder) ends in "…" when the field is narrow."""
+
+
 def line_input(value: str = "", **kwargs: Any) -> Input:
     """A one-line field that keeps its text on focus: a draft taken back, or a field reached
     again with Shift+Tab, is continued at its end, never replaced by the next key."""
-    field = Input(value, select_on_focus=False, compact=True, **kwargs)
+    field = FieldInput(value, select_on_focus=False, compact=True, **kwargs)
     field.cursor_position = len(value)
     return field
 
@@ -127,6 +131,8 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
     """Capture (or edit) one entry; dismisses with what it handed to `submit`, or None."""
 
     CSS_PATH = "../capture.tcss"
+    # Below 75 columns the advice levels go one under the other (see capture.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (75, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+s", "save", "capture.key_save", priority=True),
         # Enter in a one-line field saves; handled before the field's own binding, so the form
@@ -311,6 +317,9 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
         return [q for q in self.quotes if q.kind == kind]
 
     def on_mount(self) -> None:
+        from facilitator.tui.toasts import keep_toasts_clear
+
+        keep_toasts_clear(self, "#capture-form")  # "saved" of the entry before never hides a field
         first = self.query(".field-row Input, .field-row TextArea, .field-row RadioSet").first()
         first.focus()
         if isinstance(first, TextArea):

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from facilitator.export import FORMATS, REPORT_FORMATS, SERIES_FORMATS, default_name
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
-from facilitator.tui.base import DismissOnce, Translated
+from facilitator.tui.base import CompactWhenShort, DismissOnce, Translated
 
 SCOPES = ("session", "participants", "theme", "all")
 # The team edits the draft in Word; that is the format offered first.
@@ -42,7 +42,7 @@ def formats_for(scope: str) -> tuple[str, ...]:
     return REPORT_FORMATS if scope == "participants" else SERIES_FORMATS
 
 
-class ExportScreen(DismissOnce, Translated, ModalScreen[dict[str, Any] | None]):
+class ExportScreen(CompactWhenShort, DismissOnce, Translated, ModalScreen[dict[str, Any] | None]):
     """Returns {"scope", "format", "path"} or None when cancelled. Does no I/O itself."""
 
     CSS_PATH = "export.tcss"

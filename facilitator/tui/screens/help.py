@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +16,7 @@ from facilitator.i18n import t
 from facilitator.tui.base import Translated
 
 SECTION_ORDER = ("clock", "capture", "view", "other")
+NARROW_BELOW = 90  # columns: the sections become headings, so the explanations keep their room
 
 
 def key_label(key: str) -> str:
@@ -66,8 +68,24 @@ class HelpScreen(Translated, ModalScreen[None]):
             yield Static(self._table(), id="help-keys")
             yield Static(Content(t("help.close_hint")), classes="hint")
 
-    def _table(self) -> Table:
-        """A rich Table, so long explanations wrap; every cell is Text, never markup."""
+    def _table(self) -> Table | Group:
+        """A rich Table, so long explanations wrap; every cell is Text, never markup. On a
+        narrow terminal each section is a heading over a table of its own keys."""
+        if self.app.size.width < NARROW_BELOW:
+            parts: list[Text | Table] = []
+            for sec in SECTION_ORDER:
+                rows = [r for r in self.rows if r[0] == sec]
+                if not rows:
+                    continue
+                parts.append(Text(("\n" if parts else "") + t("help.section_" + sec), "bold"))
+                table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+                table.add_column(no_wrap=True)
+                table.add_column(no_wrap=True)
+                table.add_column(ratio=1)
+                for _sec, keys, name, explanation in rows:
+                    table.add_row(Text(keys, style="bold"), Text(name), Text(explanation))
+                parts.append(table)
+            return Group(*parts)
         table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)

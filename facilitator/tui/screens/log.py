@@ -73,6 +73,10 @@ class LogScreen(Translated, Screen[None]):
 
     CSS_PATH = "../capture.tcss"
     BINDINGS = _log_bindings()
+    KEY_PRIORITY = ("help", "back", "focus_search", "edit", "delete", "undo_delete")
+    # Below 80 columns the filters take two lines (capture.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (100, "-wide")]
+    KEY_TERSE = ("help",)
     HELP_SECTIONS: dict[str, str] = {
         **{b.action: "view" for b in BINDINGS if isinstance(b, Binding)},
         **{

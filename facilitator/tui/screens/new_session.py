@@ -16,7 +16,7 @@ from facilitator.core.participants import MAX_COUNT
 from facilitator.core.programme import load_all
 from facilitator.core.timeutil import parse_date
 from facilitator.i18n import t
-from facilitator.tui.base import DismissOnce, Translated
+from facilitator.tui.base import CompactWhenShort, DismissOnce, Translated
 
 
 class FormInput(Input):
@@ -36,7 +36,7 @@ class FormInput(Input):
         await super()._on_key(event)
 
 
-class NewSessionScreen(DismissOnce, Translated, ModalScreen[dict | None]):
+class NewSessionScreen(CompactWhenShort, DismissOnce, Translated, ModalScreen[dict | None]):
     """Returns the values for `Sessions.create`, or None when cancelled. Does no I/O itself."""
 
     BINDINGS = [

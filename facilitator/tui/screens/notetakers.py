@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from facilitator.core.text import one_line
 from facilitator.core.timeutil import parse_iso
@@ -28,6 +28,7 @@ from facilitator.tui.messages import (
     follow,
     follow_database_changes,
 )
+from facilitator.tui.widgets.keybar import KeyBar
 
 REFRESH_SECONDS = 1.0
 
@@ -54,13 +55,24 @@ class NoteTakersScreen(Translated, Screen[None]):
     NoteTakersScreen #nt-qr { width: auto; height: auto; padding: 1 0; }
     NoteTakersScreen #nt-address { width: 100%; max-width: 70; text-overflow: fold; }
     NoteTakersScreen #nt-code { text-style: bold; padding-top: 1; }
+    /* Too narrow for the list beside the code: the list gets the width, address and code go
+       under it (the QR code waits for a wider window). */
+    NoteTakersScreen.-narrow #nt-body { layout: vertical; }
+    NoteTakersScreen.-narrow #nt-main { padding: 0 1; }
+    NoteTakersScreen.-narrow #nt-side { width: 100%; max-width: 100%; height: auto;
+        max-height: 60%; border-left: none; border-top: hkey $panel-lighten-2; }
+    NoteTakersScreen.-narrow #nt-qr { display: none; }
+    NoteTakersScreen.-narrow #nt-address { max-width: 100%; }
+    NoteTakersScreen.-narrow.-short .screen-title { display: none; }
     """
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
     BINDINGS = [
         Binding("g", "new_code", "sync.key_new_code"),
         Binding("x,delete", "remove", "sync.key_remove"),
         Binding("escape,N", "app.pop_screen", "keys.back"),
     ]
+    KEY_PRIORITY = ("app.pop_screen", "new_code", "remove")
 
     def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
@@ -81,7 +93,7 @@ class NoteTakersScreen(Translated, Screen[None]):
                 yield Static("", id="nt-address")
                 yield Static("", id="nt-code")
                 yield Static("", id="nt-problem", classes="error")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         # Laptops' pushes (and other connections' commits) reach it as DatabaseChanged.

@@ -22,7 +22,7 @@ from facilitator.core.participants import (
     uneven,
 )
 from facilitator.i18n import t
-from facilitator.tui.base import DismissOnce, Translated
+from facilitator.tui.base import CompactWhenShort, DismissOnce, Translated
 
 
 def _input_id(char: str, index: int) -> str:
@@ -53,7 +53,7 @@ def doubts(profile: Profile, expected: int | None) -> str:
     return "; ".join(parts)
 
 
-class ParticipantsScreen(DismissOnce, Translated, ModalScreen[Profile | None]):
+class ParticipantsScreen(CompactWhenShort, DismissOnce, Translated, ModalScreen[Profile | None]):
     """Returns the profile typed in (possibly {}), or None when cancelled. Does no I/O itself."""
 
     CSS_PATH = "export.tcss"

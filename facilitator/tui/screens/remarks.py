@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from facilitator.core.clock import compute
 from facilitator.core.text import clean
@@ -33,6 +33,7 @@ from facilitator.tui.messages import (
     follow,
     follow_database_changes,
 )
+from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.remark_list import SLOT_WIDTH, STATE_WIDTH, RemarkList
 
 # Batch sizes the facilitator can step through: 0 means "only when the block ends".
@@ -85,6 +86,7 @@ class RemarksScreen(Translated, Screen[None]):
         Binding("w", "write_files", "remarks.key_files"),
         Binding("escape,m", "app.pop_screen", "keys.back"),
     ]
+    KEY_PRIORITY = ("app.pop_screen", "toggle_hidden", "release", "reveal")
 
     def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
@@ -113,9 +115,13 @@ class RemarksScreen(Translated, Screen[None]):
                 yield Static("", id="remarks-url")
                 yield Static(Content(t("remarks.qr_hint")), id="remarks-qr-hint")
                 yield Static("", id="remarks-problem", classes="error")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
+        from facilitator.tui.toasts import keep_toasts_clear
+
+        # Above the remark's text, never over it ("verborgen" after h, a new batch...).
+        keep_toasts_clear(self, "#remarks-detail-box", area="#remarks-main")
         follow_database_changes(self, self.ctx.database_changed)
         follow(self, self.ctx.remarks_changed, lambda news: RemarksChanged(*news))
         head = (

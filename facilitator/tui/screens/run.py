@@ -97,6 +97,9 @@ class RunScreen(Translated, Screen[None]):
         *VIEW_BINDINGS,
     ]
     HELP_SECTIONS = HELP_SECTIONS
+    # A narrow key bar keeps these (see KeyBar): what a note-taker needs most, then the clock.
+    KEY_PRIORITY = ("help", "capture('quote')", "log", "remarks", "next_block", "start_break")
+    KEY_TERSE = ("help",)
     COMMANDS = {KeyCommands, ExportCommands}
     PALETTE_ELSEWHERE = ("export", "participants")  # ExportCommands offers them in its words
 

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from facilitator.core.text import one_line
 from facilitator.i18n import t
-from facilitator.tui.base import Translated
+from facilitator.tui.base import Translated, ellipsize
 from facilitator.tui.context import AppContext
+from facilitator.tui.widgets.keybar import KeyBar
+
+COLUMNS = ("date", "place", "theme", "state", "id")
+# A table wider than the screen gives way in this order, each column down to the width given
+# ("…" where it is cut): the theme first, then the place, then the id; date and state stay whole.
+# The line under the table shows the highlighted session in full.
+SHRINK = (("theme", 10), ("place", 8), ("id", 12), ("theme", 4), ("place", 4), ("id", 6))
+
+
+def column_widths(rows: list[dict[str, str]], headers: dict[str, str], room: int) -> dict[str, int]:
+    """Each column's width: its widest cell, less what SHRINK takes when `room` is short."""
+    widths = {
+        key: max([cell_len(headers[key]), *(cell_len(r[key]) for r in rows)]) for key in COLUMNS
+    }
+    for key, least in SHRINK:
+        excess = sum(widths.values()) - room
+        if excess <= 0:
+            break
+        widths[key] -= max(0, min(excess, widths[key] - least))
+    return widths
 
 
 class StartScreen(Translated, Screen[None]):
@@ -26,6 +47,7 @@ class StartScreen(Translated, Screen[None]):
         Binding("question_mark,f1", "help", "keys.help"),
         Binding("q,escape", "app.quit", "keys.quit"),
     ]
+    KEY_PRIORITY = ("new_session", "open_session", "help", "app.quit")
     HELP_SECTIONS = {
         "new_session": "other",
         "open_session": "other",
@@ -42,31 +64,74 @@ class StartScreen(Translated, Screen[None]):
             yield Static(Content(t("start.title")), classes="screen-title")
             yield Static(Content(t("start.intro")), id="start-intro")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            yield Static("", id="start-detail")
+        yield KeyBar()
 
     async def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key in ("date", "place", "theme", "state", "id"):
-            table.add_column(Text(t("start.col_" + key)), key=key)
+        self._rows: list[dict[str, str]] = []
+        self._widths: dict[str, int] | None = None
         await self.load()
 
     async def load(self) -> None:
         sessions = await self.ctx.db(self.ctx.store.sessions.list)
-        table = self.query_one(DataTable)
-        table.clear()
-        for s in sessions or []:
-            table.add_row(
-                Text(one_line(s.date)),
-                Text(one_line(s.place)),
-                Text(one_line(s.programme.theme)),
-                Text(t("state." + s.state)),
-                Text(one_line(s.id)),
-                key=s.id,
-            )
+        self._rows = [
+            {
+                "id": one_line(s.id),
+                "date": one_line(s.date),
+                "place": one_line(s.place),
+                "theme": one_line(s.programme.theme),
+                "state": t("state." + s.state),
+            }
+            for s in sessions or []
+        ]
+        self._widths = None
+        self._fill()
         self.query_one("#start-intro", Static).update(
             Content(t("start.intro") if sessions else t("start.empty"))
         )
-        table.focus()
+        self.query_one(DataTable).focus()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if hasattr(self, "_rows"):
+            self.call_after_refresh(self._fill)  # once the table has its new width
+
+    def _room(self) -> int:
+        """Cells for the cells themselves: the table's width less padding and scroll bar."""
+        table = self.query_one(DataTable)
+        width = table.scrollable_content_region.width or (self.app.size.width - 6)
+        return width - 2 * table.cell_padding * len(COLUMNS)
+
+    def _fill(self) -> None:
+        """(Re)build the table for its width: every column shows, cut with "…" when narrow."""
+        headers = {key: t("start.col_" + key) for key in COLUMNS}
+        widths = column_widths(self._rows, headers, self._room())
+        if widths == self._widths:
+            return
+        self._widths = widths
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key in COLUMNS:
+            table.add_column(Text(ellipsize(headers[key], widths[key])), key=key, width=widths[key])
+        for r in self._rows:
+            table.add_row(*(Text(ellipsize(r[key], widths[key])) for key in COLUMNS), key=r["id"])
+        if self._rows:
+            table.move_cursor(row=min(max(row, 0), len(self._rows) - 1))
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        """The highlighted session in full, when the table had to cut some of it."""
+        detail = self.query_one("#start-detail", Static)
+        table = self.query_one(DataTable)
+        widths = self._widths or {}
+        cut = 0 <= table.cursor_row < len(self._rows) and any(
+            cell_len(self._rows[table.cursor_row][key]) > widths.get(key, 0) for key in COLUMNS
+        )
+        detail.display = cut
+        if cut:
+            r = self._rows[table.cursor_row]
+            detail.update(Content(" · ".join(r[key] for key in ("place", "theme", "id"))))
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

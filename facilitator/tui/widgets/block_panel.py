@@ -67,6 +67,7 @@ class BlockPanel(VerticalScroll):
             paused.update("")
             bar.update(0)
             self._show_block_details(None, state)
+            self._mark_empty(paused, self.query_one("#next-up", Static))
             return
         level = state.level
         if level != "normal":
@@ -88,6 +89,15 @@ class BlockPanel(VerticalScroll):
         allowed = current.allowed_seconds
         bar.update(state.block_elapsed / allowed if allowed else 1.0)
         self._show_block_details(current, state)
+        self._mark_empty(paused)
+
+    @staticmethod
+    def _mark_empty(*widgets: Static) -> None:
+        """An empty line takes no room on a short terminal (see app.tcss)."""
+        for widget in widgets:
+            empty = not str(widget.render())
+            if widget.has_class("-empty") != empty:
+                widget.set_class(empty, "-empty")
 
     def _show_block_details(self, current, state: ClockState) -> None:
         forms = self.query_one("#work-forms", Static)
@@ -123,3 +133,4 @@ class BlockPanel(VerticalScroll):
             )
         else:
             nxt_label.update(Content(t("run.last_block")))
+        self._mark_empty(nxt_label)

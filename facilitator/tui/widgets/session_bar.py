@@ -27,6 +27,7 @@ from facilitator.tui.base import plain_line
 CLOCK_PADDING = 4  # #session-clock: padding 0 2
 DEMO_PADDING = 2  # #session-demo: padding-left 2
 SYNC_PADDING = 2  # #session-sync: padding-left 2
+TITLE_GAP = 2  # at least this much room between the title and what follows it
 
 
 def shown_minute(moment: datetime) -> datetime:
@@ -136,15 +137,18 @@ class SessionBar(Horizontal):
             ("", False, end_text(state, short=True)),
         ]
         clock, show_demo, end = options[-1]
-        # The "/ 4:30:00" target goes before the theme's name is cut (a cut theme reads wrong).
+        # The "/ 4:30:00" target goes before the theme's name is cut (a cut theme reads wrong),
+        # and before place and date go: which session this is counts more than the target.
         whole = cell_len(self._fit_title(10**6))
+        head = cell_len(self._head()) + TITLE_GAP
         fits = [o for o in options[:2] if self._width(*o) + whole <= room]
+        fits = fits or [o for o in options[:3] if self._width(*o) + head <= room]
         for option in fits or options:
             if self._width(*option) <= room:
                 clock, show_demo, end = option
                 break
         # The title takes what is left: as many words of the theme as fit after place and date.
-        title = self._title(room - self._width(clock, show_demo, end))
+        title = self._title(room - self._width(clock, show_demo, end) - (0 if clock else TITLE_GAP))
         # Four times a second: only what changed is touched (an update re-renders the widget).
         self._put("session-title", plain_line(title), title)
         self._put("session-clock", Content(clock), clock)
@@ -174,15 +178,18 @@ class SessionBar(Horizontal):
         self._title_for = (room, title)
         return title
 
+    def _head(self) -> str:
+        return one_line(f"{self.session.place} · {self.session.date}")
+
     def _fit_title(self, room: int) -> str:
-        s = self.session
-        head = one_line(f"{s.place} · {s.date}")
+        """Place · date · as many whole words of the theme as fit, "…" after a cut one."""
+        head = self._head()
         if cell_len(head) > room:
             return ""
         title = head
-        words = one_line(s.programme.theme).split()
+        words = one_line(self.session.programme.theme).split()
         for i in range(len(words), 0, -1):
-            longer = f"{head} · {' '.join(words[:i])}"
+            longer = f"{head} · {' '.join(words[:i])}" + ("…" if i < len(words) else "")
             if cell_len(longer) <= room:
                 title = longer
                 break

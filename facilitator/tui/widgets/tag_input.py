@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from facilitator.core.entries import last_tag_prefix, normalise_tag
 from facilitator.i18n import t
+from facilitator.tui.base import PlaceholderFits
 
 MAX_SHOWN = 8
 
@@ -44,7 +45,7 @@ class TagSuggester(Suggester):
         return None
 
 
-class TagField(Input):
+class TagField(PlaceholderFits, Input):
     """The tag input: Tab (or →) takes the grey completion; without one, Tab moves on."""
 
     BINDINGS = [Binding("tab", "accept_tag", show=False)]
