@@ -10,12 +10,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from facilitator.tui.capture_actions import CAPTURE_KEYS
 from textual.widgets._toast import Toast
 
 from facilitator.core import clock as ck
 from facilitator.core.entries import KINDS
 from facilitator.tui.app import make_app
+from facilitator.tui.bindings import CAPTURE_KEYS
 from facilitator.tui.screens.capture_form import CaptureScreen
 from facilitator.tui.screens.log import LogScreen
 from facilitator.tui.screens.remarks import RemarksScreen
