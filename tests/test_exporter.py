@@ -81,6 +81,9 @@ async def test_a_failed_write_is_told_and_the_window_closes(store, tmp_path):
     assert window.finished
     [(severity, message)] = ui.shown
     assert severity == "error" and message.startswith("Exporteren mislukt")
+    assert (
+        "Not a directory" not in message and "bestaat niet" in message
+    )  # the system's reason, in Dutch
 
 
 async def test_a_failed_database_leaves_the_dialog_without_a_window(store, tmp_path):

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from facilitator.i18n import t
+from facilitator.i18n import os_reason, speak, t
 
 if TYPE_CHECKING:
     from facilitator.core.participants import Profile
@@ -83,7 +83,7 @@ class Exporter:
             written = await self.write(path, render, window.set_progress)
         except Exception as exc:  # noqa: BLE001 - a failed export must never stop a live session
             log.exception("export to %s failed", path)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = os_reason(exc) if isinstance(exc, OSError) else speak(str(exc))
             self.ui.notify(t("export.failed", error=reason), severity="error", timeout=10)
             return None
         finally:
