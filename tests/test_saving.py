@@ -337,3 +337,63 @@ async def test_escape_while_waiting_to_quit_stays(store, session_id, clock, db_p
         if locker.in_transaction:
             locker.execute("COMMIT")
         locker.close()
+
+
+async def test_ctrl_q_with_a_form_open_keeps_what_was_typed_just_now(
+    store, session_id, clock, db_path, monkeypatch
+):
+    """The draft is written a moment after the keys; Ctrl+Q in that moment must not lose them.
+    The words go to a draft (owner-less, so the next start offers them)."""
+    from facilitator.tui import capture
+
+    monkeypatch.setattr(capture, "DRAFT_DELAY", 3600)  # no draft written by the timer
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c", *"net getypt")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        assert store.drafts.list(session_id) == []
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None)
+    [draft] = store.drafts.list(session_id)
+    assert draft["data"]["capture"]["fields"]["text"] == "net getypt"
+    assert draft["data"]["owner"] is None
+
+
+async def test_ctrl_q_with_a_form_open_and_the_database_locked_keeps_the_words_for_next_start(
+    store, session_id, clock, db_path, monkeypatch
+):
+    from facilitator.tui import capture
+    from facilitator.tui.saving import kept_files
+    from tests.support import DEADLINE
+
+    monkeypatch.setattr(capture, "DRAFT_DELAY", 3600)
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            await pilot.press("c", *"niet kwijt")
+            await wait_until(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            locker.execute("BEGIN IMMEDIATE")
+            started = asyncio.get_running_loop().time()
+            await pilot.press("ctrl+q")
+            while app.return_code is None:
+                assert asyncio.get_running_loop().time() - started < DEADLINE, "quit hangs"
+                await asyncio.sleep(0.05)
+    finally:
+        locker.execute("COMMIT")
+        locker.close()
+    assert any(path.exists() for path in kept_files(db_path))
+    again = app_for(store, session_id, clock)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        await wait_until(pilot, lambda: isinstance(again.screen, DraftOfferScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, CaptureScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, RunScreen))
+        await settle(pilot, again)
+    assert [e.text for e in store.entries.list(session_id)] == ["niet kwijt"]

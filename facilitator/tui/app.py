@@ -220,7 +220,7 @@ class FacilitatorApp(Translated, App[None]):
         if self._quitting is not None:
             self._quitting.set()  # asked again: stop waiting
             return
-        if not self.saves.pending or self._saving_finished:
+        if not (self.saves.pending or self.saves.last_words) or self._saving_finished:
             self.exit()
             return
         from facilitator.tui.screens.quitting import QuittingScreen
@@ -255,6 +255,7 @@ class FacilitatorApp(Translated, App[None]):
 
         if self._saving_finished:
             return None
+        self.saves.put_last_words()  # a form still open: its latest words, typed just now
         await self.saves.wait_while_moving(QUIT_GRACE, stop)
         if self._saving_finished:
             return None  # finished meanwhile by the other way out (q, or the app closing)

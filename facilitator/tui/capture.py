@@ -190,6 +190,9 @@ class DraftKeeper:
         self._closed = False
         self._writing: asyncio.Task[None] | None = None
         self._again = False
+        self._latest: Capture | None = None  # what the form holds now
+        self._kept: Capture | None = None  # what the last draft written holds
+        ctx.saves.last_words.add(self.last_words)
 
     @property
     def store(self) -> Store:
@@ -198,7 +201,7 @@ class DraftKeeper:
     def changed(self, capture: Capture) -> None:
         if self._closed:
             return
-        self._pending = capture
+        self._pending = self._latest = capture
         if self._timer is None and not self._paused:
             self._timer = self.set_timer(DRAFT_DELAY, self._flush_soon, name="draft")
 
@@ -236,6 +239,7 @@ class DraftKeeper:
                 if self.written:
                     await store.call(briefly(store, store.drafts.discard), self.id)
                     self.written = False
+                self._kept = capture
                 return
             data = {**self.meta, "capture": capture.to_dict(), "owner": draft_owner()}
             await store.call(
@@ -249,6 +253,7 @@ class DraftKeeper:
                 now=self.ctx.clock(),
             )
             self.written = True
+            self._kept = capture
         except Exception:  # noqa: BLE001  (sqlite3.Error, OSError, StoreError: try again later)
             self._pending = self._pending or capture
 
@@ -267,6 +272,42 @@ class DraftKeeper:
     def close(self) -> None:
         self._closed = True
         self.pause()
+        self.ctx.saves.last_words.discard(self.last_words)
+
+    def last_words(self) -> Commit | None:
+        """The app closes with this form open: a commit that keeps what it holds beyond the last
+        draft written (None when that draft holds it all). Its owner is left out, so the next
+        start offers it back."""
+        capture = self._latest
+        if self._closed or self._paused or capture is None or capture is self._kept:
+            return None  # closed, or submitted: the entry's own commit keeps the words
+        if capture.is_blank() or (self.baseline is not None and capture.equivalent(self.baseline)):
+            return None
+        data = {**self.meta, "capture": capture.to_dict(), "owner": None}
+        row: dict[str, Any] = {
+            "id": self.id,
+            "session_id": self.session_id,
+            "author": self.author,
+            "kind": capture.kind,
+            "entry_id": self.entry_id,
+            "data": data,
+            "updated_at": iso(self.ctx.clock()),
+        }
+        store, draft_id, session_id, author = self.store, self.id, self.session_id, self.author
+        entry_id, now = self.entry_id, self.ctx.clock
+
+        def write() -> None:
+            store.drafts.save(
+                draft_id,
+                session_id,
+                capture.kind,
+                data,
+                author=author,
+                entry_id=entry_id,
+                now=now(),
+            )
+
+        return Commit(briefly(store, write), label="draft", keep=lambda: row)
 
 
 # -- the capture logic, shared by the run screen and the log -------------------------------------
