@@ -66,6 +66,7 @@ class FacilitatorApp(Translated, App[None]):
         self._data_version: int | None = None
         # Published once per change noticed; screens subscribe (see tui/messages.py).
         self.database_changed: Signal[None] = Signal(self, "database-changed")
+        self._services_started = False
         self.remark_server = None  # set by start_services once the server listens
         self.remark_server_error: str | None = None
         self.sync_server = None  # the note-takers' server (issue 10), set by start_sync_services
@@ -104,10 +105,16 @@ class FacilitatorApp(Translated, App[None]):
         return True
 
     async def on_mount(self) -> None:
-        # The remark server (and its aiohttp import) waits until the first screen is painted.
-        self.call_after_refresh(self.start_services)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self._poll_database)
+        # The first screen comes once the app's own mount is over. Textual holds back every
+        # repaint until then (a batch): a screen pushed here was laid out and rendered once for
+        # nothing (~15 ms), its "after the first paint" callbacks (drafts, remarks) ran before
+        # anything was painted, and the first frame that reached the terminal held only part
+        # of the screen. A key typed meanwhile waits for it (tui/keys.py runs this first).
+        self.call_later(self._open_first_screen)
+
+    def _open_first_screen(self) -> None:
         if self.initial_session:
             self.open_session(self.initial_session)
             if self.demo_autoplay:
@@ -119,13 +126,20 @@ class FacilitatorApp(Translated, App[None]):
             from facilitator.tui.screens.start import StartScreen
 
             self.push_screen(StartScreen())
+        # The remark server (and its aiohttp import) waits until the first screen is painted;
+        # the timer is there in case that screen goes before it was ever painted.
+        self.screen.call_after_refresh(self.start_services)
+        self.set_timer(2.0, self.start_services)
 
     async def start_services(self) -> None:
-        """Start what runs beside the screens (the participants' remark server).
+        """Start what runs beside the screens (the participants' remark server); once.
 
         In a worker, so the first screen does not wait for it; `web={"enabled": False}` (or
         FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
         """
+        if self._services_started:
+            return
+        self._services_started = True
         from facilitator.gcpause import resume as resume_gc
         from facilitator.tui.remarks_actions import start_remark_server
 
