@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from facilitator import gcpause
 from facilitator.store import StoreError
 
 if TYPE_CHECKING:
@@ -90,9 +91,22 @@ class CommitQueue:
 
     def put(self, commit: Commit) -> None:
         self._queue.append(commit)
-        self._idle.clear()
+        if self._idle.is_set():
+            self._idle.clear()
+            gcpause.hold()  # until the queue is empty: see facilitator.gcpause
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="commits")
+            # The first commit goes to the database thread now, not when the event loop gets
+            # round to the task (behind the closing form's and the screen's own work).
+            first = self._queue.popleft()
+            first.started = self.monotonic()
+            self.current = first
+            loop = asyncio.get_running_loop()
+            try:
+                attempt = self.store.submit(first.run)
+            except Exception as exc:  # noqa: BLE001  (the store is closing: reported as a failure)
+                attempt = loop.create_future()
+                attempt.set_exception(exc)
+            self._task = loop.create_task(self._run(first, attempt), name="commits")
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued commit is done (or has failed); False on timeout."""
@@ -102,25 +116,34 @@ class CommitQueue:
             return False
         return True
 
-    async def _run(self) -> None:
-        while self._queue:
-            commit = self._queue.popleft()
-            self.current = commit
-            commit.started = self.monotonic()
-            try:
-                result = await self._attempt(commit)
-            except Exception as exc:  # noqa: BLE001  (every failure is reported to its owner)
-                self.current = None
-                await _call(commit.failed, exc)
-            else:
-                self.current = None
-                await _call(commit.done, result)
-        self.current = None
-        self._idle.set()
+    async def _run(self, first: Commit, attempt: asyncio.Future[Any] | None) -> None:
+        commit: Commit | None = first
+        try:
+            while commit is not None:
+                try:
+                    result = await self._attempt(commit, attempt)
+                except Exception as exc:  # noqa: BLE001  (every failure is reported to its owner)
+                    self.current = None
+                    await _call(commit.failed, exc)
+                else:
+                    self.current = None
+                    await _call(commit.done, result)
+                attempt = None
+                commit = self._queue.popleft() if self._queue else None
+                if commit is not None:
+                    self.current = commit
+                    commit.started = self.monotonic()
+        finally:
+            self.current = None
+            self._idle.set()
+            gcpause.release()
 
-    async def _attempt(self, commit: Commit) -> Any:
+    async def _attempt(self, commit: Commit, first: asyncio.Future[Any] | None = None) -> Any:
         while True:
             try:
+                if first is not None:
+                    attempt, first = first, None
+                    return await attempt
                 return await self.store.call(commit.run)
             except StoreError:
                 raise  # a refusal (bad input, a stale edit): trying again changes nothing
