@@ -76,3 +76,56 @@ def test_a_command_without_a_screen_resumes_it_once_parsed(monkeypatch, tmp_path
     result = CliRunner().invoke(cli.main, ["--db", str(tmp_path / "f.db"), "programmes"])
     assert result.exit_code == 0, result.output
     assert seen == [True]
+
+
+# -- kept out of the way of commits, and of a long-running app -----------------------------------
+
+
+def test_holds_nest_and_leave_a_choice_made_before_them_alone():
+    from facilitator import gcpause
+
+    gcpause.hold()
+    gcpause.hold()
+    assert not gc.isenabled()
+    gcpause.release()
+    assert not gc.isenabled()  # one hold is still on
+    gcpause.release()
+    assert gc.isenabled()
+    gcpause.release()  # one release too many: nothing happens
+    assert gc.isenabled()
+    gc.disable()  # someone turned it off before the hold: it stays off after
+    gcpause.hold()
+    gcpause.release()
+    assert not gc.isenabled()
+
+
+def test_what_an_app_froze_is_thawed_when_the_last_one_closes():
+    from facilitator import gcpause
+
+    gcpause.freeze()
+    gcpause.freeze()
+    assert gc.get_freeze_count() > 0
+    gcpause.thaw()
+    assert gc.get_freeze_count() > 0  # the other app is still open
+    gcpause.thaw()
+    assert gc.get_freeze_count() == 0
+    gcpause.thaw()  # nothing left to thaw
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_app_freezes_after_its_first_paint_and_puts_things_back_when_it_closes(
+    store, session_id
+):
+    import sys
+
+    from facilitator.tui.app import make_app
+    from tests.support import until
+
+    interval = sys.getswitchinterval()
+    app = make_app(store, session_id=session_id, poll_interval=0, web={"enabled": False})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: gc.get_freeze_count() > 0, what="frozen after the first paint")
+        assert sys.getswitchinterval() < interval
+    assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == interval
+    assert gc.isenabled()

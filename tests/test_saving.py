@@ -109,6 +109,25 @@ async def test_a_commit_that_fails_for_good_is_reported_once(store, session_id, 
     assert len(failed) == 1 and failure_reason(failed[0]) == "saving.reason_locked"
 
 
+async def test_no_collection_starts_while_commits_wait(store, session_id, clock):
+    """A full collection on the event loop holds up the database thread too (see gcpause)."""
+    import gc
+
+    assert gc.isenabled()
+    queue = CommitQueue(store)
+    seen: list[bool] = []
+    for n in range(3):
+        queue.put(
+            Commit(
+                lambda n=n: store.entries.add(session_id, "quote", {"text": f"c{n}"}, now=clock()),
+                lambda _e: seen.append(gc.isenabled()),
+            )
+        )
+    assert await queue.drain(timeout=30)
+    assert seen == [False, False, False]
+    assert gc.isenabled()  # the collection the commits put off can run now
+
+
 # -- the app: fields keep their text, stale edits ask ----------------------------------------------
 
 

@@ -227,10 +227,15 @@ class Database:
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call on the single database thread, off the event loop."""
+        return await self.submit(fn, *args, **kwargs)
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """`call`, handed to the database thread now rather than when the event loop next
+        runs the awaiting task (a commit the note-taker waits for starts at once)."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facilitator-db")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def data_version(self) -> int:
         """Changes whenever another connection (another app, the remark server) commits."""

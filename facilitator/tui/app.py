@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ T = TypeVar("T")
 # Style sheets of screens opened later (the log, the forms, export). Read after the first paint:
 # a screen whose CSS_PATH is new makes Textual re-parse every sheet and restyle every widget.
 LATER_CSS = ("capture.tcss", "screens/export.tcss")
+# Seconds a thread may hold the interpreter while another waits for it (Python's default: 5 ms).
+SWITCH_INTERVAL = 0.0005
 
 
 class FacilitatorApp(Translated, App[None]):
@@ -91,6 +94,9 @@ class FacilitatorApp(Translated, App[None]):
             on_received=lambda: self.database_changed.publish(None),
             on_status=self.sync_changed.publish,
         )
+        self._services_started = False
+        self._gc_frozen = False  # see start_services and on_unmount
+        self._switch_interval = sys.getswitchinterval()  # the interpreter's, put back on unmount
         self.title = t("app.title")
         from facilitator.tui.keys import KeyRouter
         from facilitator.tui.saving import CommitQueue
@@ -149,14 +155,26 @@ class FacilitatorApp(Translated, App[None]):
         # like a crash's when their session opens (a file check only, when there are none).
         if any(path.exists() for path in kept_files(self.store.path)):
             await take_back(self.store)
-        # The remark server (and its aiohttp import) waits until the first screen is painted.
-        self.call_after_refresh(self.start_services)
+        # The database thread needs the interpreter back after each SQLite call; while the
+        # event loop is busy (a form closing, a screen repainting) it waited up to the default
+        # 5 ms each time, and a commit makes several such calls: Enter to "saved" took 12 ms
+        # at the median instead of 3. Restored when the app closes.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         if self.poll_interval > 0:
             # The baseline is taken before the first screen reads anything: a commit by another
             # app between that read and the first poll would otherwise be in the baseline and
             # never be noticed (PRAGMA data_version reads no page, so this does not wait).
             self._data_version = self.store.data_version()
             self.set_interval(self.poll_interval, self._poll_database)
+        # The first screen comes once the app's own mount is over. Textual holds back every
+        # repaint until then (a batch): a screen pushed here was laid out and rendered once for
+        # nothing (~15 ms), its "after the first paint" callbacks (drafts, remarks) ran before
+        # anything was painted, and the first frame that reached the terminal held only part
+        # of the screen. A key typed meanwhile waits for it (tui/keys.py runs this first).
+        self.call_later(self._open_first_screen)
+
+    def _open_first_screen(self) -> None:
         if self.initial_session:
             self.open_session(self.initial_session)
             if self.demo_autoplay:
@@ -167,16 +185,25 @@ class FacilitatorApp(Translated, App[None]):
             from facilitator.tui.screens.start import StartScreen
 
             self.push_screen(StartScreen(self.ctx))
+        # The remark server (and its aiohttp import) waits until the first screen is painted;
+        # the timer is there in case that screen goes before it was ever painted.
+        self.screen.call_after_refresh(self.start_services)
+        self.set_timer(2.0, self.start_services)
 
     async def start_services(self) -> None:
-        """Start what runs beside the screens (the participants' remark server).
+        """Start what runs beside the screens (the participants' remark server); once.
 
         In a worker, so the first screen does not wait for it; `web={"enabled": False}` (or
         FACILITATOR_WEB=0) leaves it off, `web={"host": "127.0.0.1", "port": 0}` suits tests.
         """
-        from facilitator.gcpause import resume as resume_gc
+        if self._services_started:
+            return
+        self._services_started = True
+        from facilitator import gcpause
 
-        resume_gc()  # the first screen is painted: see facilitator.launch and gcpause
+        gcpause.resume()  # the first screen is painted: see facilitator.launch and gcpause
+        gcpause.freeze()  # ... however the app was started; thawed in on_unmount
+        self._gc_frozen = True
         self._read_later_css()
         self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
@@ -203,13 +230,22 @@ class FacilitatorApp(Translated, App[None]):
         await self.sync.stop()
 
     async def on_unmount(self) -> None:
-        # Closed some other way than q: entries still waiting are made, or kept (finish_saving).
-        message = await self.finish_saving()
-        if message:
-            from rich.text import Text
+        try:
+            # Closed some other way than q: entries still waiting are made, or kept
+            # (finish_saving).
+            message = await self.finish_saving()
+            if message:
+                from rich.text import Text
 
-            self._exit_renderables.append(Text(message))
-        await self.stop_services()
+                self._exit_renderables.append(Text(message))
+            await self.stop_services()
+        finally:
+            sys.setswitchinterval(self._switch_interval)
+            if self._gc_frozen:
+                from facilitator import gcpause
+
+                self._gc_frozen = False
+                gcpause.thaw()
 
     # -- quitting: nothing typed is lost, and no silent wait ----------------------------------
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from facilitator import gcpause
 from facilitator.store import StoreError
 
 if TYPE_CHECKING:
@@ -159,9 +160,23 @@ class CommitQueue:
             self.unfinished.append(commit)  # the app is closing: kept (see `close`), not tried
             return
         self._queue.append(commit)
-        self._idle.clear()
+        if self._idle.is_set():
+            self._idle.clear()
+            gcpause.hold()  # until the queue is empty: see facilitator.gcpause
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="commits")
+            # The first commit goes to the database thread now, not when the event loop gets
+            # round to the task (behind the closing form's and the screen's own work).
+            first = self._queue.popleft()
+            first.started = self.monotonic()
+            first.state = "waiting"
+            self.current = first
+            loop = asyncio.get_running_loop()
+            try:
+                attempt = self.store.submit(self._try(first))
+            except Exception as exc:  # noqa: BLE001  (the store is closing: reported as a failure)
+                attempt = loop.create_future()
+                attempt.set_exception(exc)
+            self._task = loop.create_task(self._run(first, attempt), name="commits")
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued commit is done (or has failed); False on timeout."""
@@ -221,33 +236,42 @@ class CommitQueue:
         if commit not in self.unfinished:
             self.unfinished.append(commit)
 
-    async def _run(self) -> None:
-        while self._queue:
-            commit = self._queue.popleft()
-            self.current = commit
-            commit.started = self.monotonic()
-            try:
-                result = await self._attempt(commit)
-            except Abandoned:
-                self.current = None
-                self._keep_unfinished(commit)
-                continue
-            except Exception as exc:  # noqa: BLE001  (every failure is reported to its owner)
-                self.current = None
-                await _call(commit.failed, exc)
-            else:
-                self.current = None
-                await _call(commit.done, result)
-            self._moved.set()
-        self.current = None
-        self._idle.set()
+    async def _run(self, first: Commit, attempt: asyncio.Future[Any] | None) -> None:
+        commit: Commit | None = first
+        try:
+            while commit is not None:
+                try:
+                    result = await self._attempt(commit, attempt)
+                except Abandoned:
+                    self.current = None
+                    self._keep_unfinished(commit)
+                except Exception as exc:  # noqa: BLE001  (every failure is reported to its owner)
+                    self.current = None
+                    await _call(commit.failed, exc)
+                    self._moved.set()
+                else:
+                    self.current = None
+                    await _call(commit.done, result)
+                    self._moved.set()
+                attempt = None
+                commit = self._queue.popleft() if self._queue else None
+                if commit is not None:
+                    self.current = commit
+                    commit.started = self.monotonic()
+        finally:
+            self.current = None
+            self._idle.set()
+            gcpause.release()
 
-    async def _attempt(self, commit: Commit) -> Any:
+    async def _attempt(self, commit: Commit, first: asyncio.Future[Any] | None = None) -> Any:
         while True:
-            if self.closed:
-                raise Abandoned
-            commit.state = "waiting"
             try:
+                if first is not None:  # already handed to the database thread by `put`
+                    attempt, first = first, None
+                    return await attempt
+                if self.closed:
+                    raise Abandoned
+                commit.state = "waiting"
                 return await self.store.call(self._try(commit))
             except (StoreError, Abandoned):
                 raise  # a refusal (bad input, a stale edit), or closed: trying again changes nothing

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 CRAMPED_BELOW = 16  # lines: fewer, and the entry in full gives the list its room
 SEARCH_DELAY = 0.12  # seconds of quiet typing before a search runs
+FIRST_LINES_PATIENCE = 0.1  # seconds the log waits for its first lines before its first paint
 
 ALL = "*"
 
@@ -187,7 +188,7 @@ class LogScreen(Translated, Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < CRAMPED_BELOW, "-cramped")
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
         # Kept between visits: off the stack it hears nothing.
         follow_database_changes(self, self.ctx.database_changed)
         # Back from a form or the history, or opened again from the run screen: show what changed.
@@ -200,7 +201,14 @@ class LogScreen(Translated, Screen[None]):
             else:
                 self.set_focus(self.query_one(EntryTable))
         self._tags_due = True
-        self.reload()
+        prefetch = self._prefetch
+        if prefetch is not None and not prefetch[1].done():
+            # The first lines are on their way (a few milliseconds, more when the machine is
+            # busy): the screen waits a moment for them, so its first paint shows them, but
+            # never long (the database may be held up by another program's write).
+            await asyncio.wait({prefetch[1]}, timeout=FIRST_LINES_PATIENCE)
+        if not self._show_prefetched():
+            self.reload()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -263,6 +271,28 @@ class LogScreen(Translated, Screen[None]):
             },
         }
 
+    def _show_prefetched(self) -> bool:
+        """Show the first lines read while the screen was being built, if they are there:
+        before the screen's first paint, so it shows the rows at once (a reload would show
+        them one frame later). False when they are not (yet): then `reload` waits for them."""
+        prefetch = self._prefetch
+        if prefetch is None or not prefetch[1].done() or prefetch[1].cancelled():
+            return False
+        filters = self.filters()
+        table = self.query_one(EntryTable)
+        keep = table.current_id()
+        near = table.row_of(keep) if keep else None
+        if prefetch[0] != filters or (near or 0) >= PAGE or prefetch[1].exception() is not None:
+            return False
+        result = prefetch[1].result()
+        if result is None:
+            return False
+        self._prefetch = None
+        self.workers.cancel_group(self, "log-load")  # an older reload must not overwrite it
+        self._shown_filters = filters
+        self._show_lines(result, filters, keep)
+        return True
+
     @work(exclusive=True, group="log-load")
     async def reload(self, keep: str | None = None, delay: float = 0.0) -> None:
         """Fetch the first lines for the current filters and show them (newest first); the
@@ -280,6 +310,13 @@ class LogScreen(Translated, Screen[None]):
             result = await self.ctx.db(self._fetch, self.ctx.store, filters, near)
         if result is None:
             return
+        self._show_lines(result, filters, keep)
+
+    def _show_lines(
+        self, result: dict[str, Any], filters: dict[str, Any], keep: str | None
+    ) -> None:
+        """Put a fetch's first lines in the list, the count and the detail pane."""
+        table = self.query_one(EntryTable)
         self.total, self._signature = result["total"], result["signature"]
         self._names, self._sessions = result["names"], result["sessions"]
         pages = result["pages"]
@@ -304,10 +341,14 @@ class LogScreen(Translated, Screen[None]):
             self._filters_coming = True
             self.call_after_refresh(self._mount_filters)
         if self._tags_due:
-            # After the rows: counting the tags of a long log takes a while, and only the tag
+            # After the rows are painted: counting the tags of a long log takes a while (the
+            # database thread and the event loop share the interpreter), and only the tag
             # filter needs them.
             self._tags_due = False
-            self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
+            self.call_after_refresh(self._start_loading_tags)
+
+    def _start_loading_tags(self) -> None:
+        self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
 
     async def _load_tags(self) -> None:
         tags = await self.ctx.db(self.ctx.store.entries.tags)
