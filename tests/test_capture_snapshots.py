@@ -43,6 +43,14 @@ def _no_blink(app) -> None:
 
 
 async def _type(pilot, *keys: str) -> None:
+    from tests.support import until
+
+    # What the forms complete from (tags, quotes to link) is read after the first paint.
+    def loaded() -> bool:
+        capturer = getattr(pilot.app.screen, "capturer", None)
+        return capturer is not None and capturer.loaded
+
+    await until(pilot, loaded, what="the capturer's lists")
     await pilot.press(*keys[:1])
     await pilot.pause()
     _no_blink(pilot.app)

@@ -242,8 +242,15 @@ async def test_close_hands_back_a_commit_queued_behind_a_held_thread(store, sess
     from facilitator.tui.saving import Commit, CommitQueue
 
     queue = CommitQueue(store, patience=60)
-    release = threading.Event()
-    blocker = asyncio.ensure_future(store.call(release.wait, 30))  # the thread is busy
+    release, busy = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        busy.set()
+        release.wait(30)
+
+    blocker = asyncio.ensure_future(store.call(hold))
+    while not busy.is_set():  # the thread is busy before the commit is put (put hands it over)
+        await asyncio.sleep(0.01)
     queue.put(Commit(lambda: store.entries.add(session_id, "quote", {"text": "a"}, now=clock())))
     await asyncio.sleep(0.05)
     assert queue.pending == 1

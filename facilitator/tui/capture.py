@@ -327,6 +327,7 @@ class Capturer:
         self._signature: Any = None
         self.pending: list[tuple[Capture, Entry | None]] = []  # queued commits, oldest first
         self.unsaved: dict[str, dict[str, Any]] = {}  # failed commits whose draft waits too
+        self.loaded = False  # the tags, labels and quotes have been read once
 
     @property
     def store(self) -> Store:
@@ -354,8 +355,11 @@ class Capturer:
             )
         )
         if result is not None:
-            self.tags, self.speakers, self.quotes, last_author = result
+            # In place: a form already open holds these lists and completes from them.
+            tags, speakers, quotes, last_author = result
+            self.tags[:], self.speakers[:], self.quotes[:] = tags, speakers, quotes
             self.last_author = last_author or ""
+            self.loaded = True
         self.ui.entries_changed()
 
     async def refresh_if_changed(self) -> None:
@@ -552,7 +556,7 @@ class Capturer:
             keeper.close()
             if saved.kind == "quote":
                 # Listed in the next advice form at once, before the refresh below is back.
-                self.quotes = [saved, *(q for q in self.quotes if q.id != saved.id)]
+                self.quotes[:] = [saved, *(q for q in self.quotes if q.id != saved.id)]
             key = "capture.updated" if entry is not None else "capture.saved"
             self.ui.notify(
                 t(key, kind=t("capture.kind_" + saved.kind), text=summary(saved, 70)), timeout=3

@@ -166,7 +166,9 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
         self.context = context
         self._submit = submit
         self._on_change = on_change
-        self.known_tags = known_tags or []
+        # The capturer's own list, filled in place: a form opened before the tags were read
+        # (a key pressed right at the start) completes from them once they are.
+        self.known_tags = known_tags if known_tags is not None else []
         self.speakers = speakers or []
         self.quotes = quotes or []  # this session's quotes and stories, to link to
         self.sub_questions = list(sub_questions or [])
