@@ -126,6 +126,11 @@ class FacilitatorApp(Translated, App[None]):
         self.call_later(self._open_first_screen)
 
     def _open_first_screen(self) -> None:
+        if self.poll_interval > 0 and self._data_version is None:
+            # What the first screen reads from now on is what the poll compares with: a commit
+            # by another program between the two is noticed (a cheap pragma, like the reads the
+            # run screen makes as it is built).
+            self._data_version = self.store.data_version()
         if self.initial_session:
             self.open_session(self.initial_session)
             if self.demo_autoplay:

@@ -78,6 +78,7 @@ CAPTURE_HELP_SECTIONS: dict[str, str] = {
 }
 
 DRAFT_DELAY = 0.3  # seconds: a draft is written at most this long after a keystroke
+FIRST_REFRESH_PATIENCE = 1.0  # seconds a form opened as the app starts waits for its lists
 
 
 # -- drafts --------------------------------------------------------------------------------------
@@ -251,6 +252,7 @@ class Capturer:
         self._signature: Any = None
         self.pending: list[tuple[Capture, Entry | None]] = []  # queued commits, oldest first
         self.unsaved: dict[str, dict[str, Any]] = {}  # failed commits whose draft waits too
+        self.loaded = asyncio.Event()  # the first refresh is done (see `capture`)
 
     @property
     def app(self) -> Any:
@@ -278,6 +280,7 @@ class Capturer:
         )
         if result is not None:
             self.tags, self.speakers, self.quotes, self.last_author = result
+        self.loaded.set()
         self.host.post_message(EntriesChanged())
 
     async def refresh_if_changed(self) -> None:
@@ -304,6 +307,14 @@ class Capturer:
         """Open the form for a new entry of `kind`, stamped with the block and time of now."""
         if kind not in KINDS:
             return
+        if not self.loaded.is_set():
+            # A key pressed as the app starts: what the form completes from (tags, speakers,
+            # initials) is read right after the first paint; wait a moment for it (the keys
+            # typed after this one wait their turn, tui/keys.py).
+            try:
+                await asyncio.wait_for(self.loaded.wait(), FIRST_REFRESH_PATIENCE)
+            except TimeoutError:
+                pass
         # Pushed before anything is awaited: keys typed right after the capture key must land in
         # the form, never in the run screen's bindings.
         await self.open_form(
