@@ -151,9 +151,13 @@ def demo(
         path = db or Path(tmp) / "demo.db"
         store = open_store(path, durable=db is not None)
         clock = speed_clock(speed)
-        from facilitator.demo import seed_demo
+        from functools import partial
 
-        session_id = seed_demo(store, programme, clock())
+        from facilitator.demo import sample_day, seed_demo, seed_sample_session
+
+        now = clock()
+        # The sample session (yesterday's, to browse) is written once the run screen is painted.
+        session_id = seed_demo(store, programme, now, sample=False)
         app = make_app(
             store,
             session_id=session_id,
@@ -162,6 +166,7 @@ def demo(
             demo_speed=speed,
             demo_throwaway=db is None,
             demo_autoplay=True,
+            after_first_paint=partial(seed_sample_session, store, programme, sample_day(now)),
         )
         try:
             app.run()

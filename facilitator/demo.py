@@ -10,13 +10,16 @@ from facilitator.core.programme import Programme
 from facilitator.store import Store
 
 
-def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
+def seed_demo(store: Store, programme: Programme, now: datetime, *, sample: bool = True) -> str:
     """Create the demo: a finished sample session to browse and export, and a live one.
 
     The live session starts at the top of the day, so the whole programme passes by; the sample
     session (the day before) shows what a full log, remarks and a report look like.
+    `sample=False` leaves the sample to the caller (`facilitator demo` writes it once the run
+    screen is painted: see `sample_day`).
     """
-    seed_sample_session(store, programme, now - timedelta(days=1))
+    if sample:
+        seed_sample_session(store, programme, sample_day(now))
     session_id = store.sessions.create(
         programme,
         "Demo",
@@ -27,6 +30,11 @@ def seed_demo(store: Store, programme: Programme, now: datetime) -> str:
     )
     store.clock.add(session_id, START, now, {"key": programme.blocks[0].key})
     return session_id
+
+
+def sample_day(now: datetime) -> datetime:
+    """The day of the demo's sample session: the day before."""
+    return now - timedelta(days=1)
 
 
 def seed_sample_session(store: Store, programme: Programme, day: datetime) -> str:

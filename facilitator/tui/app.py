@@ -55,6 +55,7 @@ class FacilitatorApp(Translated, App[None]):
         demo_autoplay: bool = False,
         poll_interval: float = 1.0,
         web: dict[str, Any] | None = None,
+        after_first_paint: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -67,6 +68,9 @@ class FacilitatorApp(Translated, App[None]):
         self.autoplay: Any = None  # its Autoplay (facilitator.demo), once started
         self.poll_interval = poll_interval
         self.web_options = web if web is not None else {}
+        # A store call for the database thread once the first screen is painted (the demo's
+        # sample session: the run screen does not need it to show).
+        self.after_first_paint = after_first_paint
         self._data_version: int | None = None
         # Published once per change noticed; screens subscribe (see tui/messages.py).
         self.database_changed: Signal[None] = Signal(self, "database-changed")
@@ -204,6 +208,8 @@ class FacilitatorApp(Translated, App[None]):
         gcpause.resume()  # the first screen is painted: see facilitator.launch and gcpause
         gcpause.freeze()  # ... however the app was started; thawed in on_unmount
         self._gc_frozen = True
+        if self.after_first_paint is not None:
+            self.run_worker(self.db(self.after_first_paint), group="after-first-paint")
         self._read_later_css()
         self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
