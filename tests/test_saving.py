@@ -423,3 +423,25 @@ async def test_ctrl_q_with_a_form_open_and_the_database_locked_keeps_the_words_f
         await wait_until(pilot, lambda: isinstance(again.screen, RunScreen))
         await settle(pilot, again)
     assert [e.text for e in store.entries.list(session_id)] == ["niet kwijt"]
+
+
+async def test_keys_that_reach_a_form_before_it_is_ready_are_kept_as_a_draft(
+    store, session_id, clock
+):
+    """Keys sent in one go with the capture key reach the field before the form counts changes
+    (its widgets post Changed for their initial values first); what they typed is still kept
+    as a draft, without waiting for a later key (a kill -9 then lost it)."""
+    in_phase_one(store, session_id, clock)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        form = app.screen
+        await wait_until(pilot, lambda: form._ready)
+        form._ready = False  # as when the keys come before the first refresh
+        await pilot.press(*"in een keer")
+        form._set_ready()
+        await wait_until(pilot, lambda: store.drafts.list(session_id) != [])
+        [draft] = store.drafts.list(session_id)
+        assert draft["data"]["capture"]["fields"]["text"] == "in een keer"

@@ -342,6 +342,13 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
     def _set_ready(self) -> None:
         # Widgets post Changed for their initial values; only what is typed after that is a draft.
         self._ready = True
+        # Keys typed in one go with the capture key reach the fields before this point (the key
+        # router hands them over as soon as the form has focus); their Changed came too early to
+        # count, so what they typed is kept now, not only at the next key.
+        if self._on_change is not None and not self._finished:
+            values = self.collect()
+            if not values.equivalent(self.capture):
+                self._on_change(values)
 
     def action_next_field(self) -> None:
         focused = self.focused
