@@ -283,31 +283,33 @@ class DraftKeeper:
             return None  # closed, or submitted: the entry's own commit keeps the words
         if capture.is_blank() or (self.baseline is not None and capture.equivalent(self.baseline)):
             return None
-        data = {**self.meta, "capture": capture.to_dict(), "owner": None}
-        row: dict[str, Any] = {
+        row = self.row(capture)
+        write = self.writer(capture.kind, row["data"])
+        return Commit(briefly(self.store, write), label="draft", keep=lambda: row)
+
+    def row(self, values: Capture) -> dict[str, Any]:
+        """The drafts row that keeps `values` (offered back at the next start: no owner)."""
+        return {
             "id": self.id,
             "session_id": self.session_id,
             "author": self.author,
-            "kind": capture.kind,
+            "kind": values.kind,
             "entry_id": self.entry_id,
-            "data": data,
+            "data": {**self.meta, "capture": values.to_dict(), "owner": None},
             "updated_at": iso(self.ctx.clock()),
         }
-        store, draft_id, session_id, author = self.store, self.id, self.session_id, self.author
-        entry_id, now = self.entry_id, self.ctx.clock
+
+    def writer(self, kind: str, data: dict[str, Any]) -> Callable[[], None]:
+        """The draft's write, for the store's thread (the same row, whoever asks for it)."""
+        store, draft_id, session_id = self.store, self.id, self.session_id
+        author, entry_id, clock = self.author, self.entry_id, self.ctx.clock
 
         def write() -> None:
             store.drafts.save(
-                draft_id,
-                session_id,
-                capture.kind,
-                data,
-                author=author,
-                entry_id=entry_id,
-                now=now(),
+                draft_id, session_id, kind, data, author=author, entry_id=entry_id, now=clock()
             )
 
-        return Commit(briefly(store, write), label="draft", keep=lambda: row)
+        return write
 
 
 # -- the capture logic, shared by the run screen and the log -------------------------------------
@@ -577,7 +579,7 @@ class Capturer:
             self.keep_unsaved(values, keeper, exc)
 
         def keep() -> dict[str, Any]:  # the words, should the app close before the commit
-            return self._draft_row(keeper, values)
+            return keeper.row(values)
 
         self.ctx.saves.put(Commit(run, done, failed, label=values.kind, keep=keep))
         self.ui.entries_changed()
@@ -602,10 +604,10 @@ class Capturer:
             severity="error",
             timeout=15,
         )
-        row = self._draft_row(keeper, values)
+        row = keeper.row(values)
         data = row["data"]
         self.unsaved[keeper.id] = row
-        write = self._draft_writer(keeper, values.kind, data)
+        write = keeper.writer(values.kind, data)
 
         def written(_result: Any) -> None:
             self.unsaved.pop(keeper.id, None)
@@ -613,18 +615,6 @@ class Capturer:
         # Kept in memory until the draft is written; offered back when no form is open.
         self.ctx.saves.put(Commit(write, written, None, label="draft", keep=lambda: row))
         self.ui.when_free(self.offer_drafts)
-
-    def _draft_row(self, keeper: DraftKeeper, values: Capture) -> dict[str, Any]:
-        """The drafts row that keeps `values` (offered back at the next start: no owner)."""
-        return {
-            "id": keeper.id,
-            "session_id": keeper.session_id,
-            "author": keeper.author,
-            "kind": values.kind,
-            "entry_id": keeper.entry_id,
-            "data": {**keeper.meta, "capture": values.to_dict(), "owner": None},
-            "updated_at": iso(self.ctx.clock()),
-        }
 
     # -- an edit that met another note-taker's ----------------------------------------------------
 
@@ -683,29 +673,10 @@ class Capturer:
             expected_revision=current.revision,
         )
 
-    def _draft_writer(
-        self, keeper: DraftKeeper, kind: str, data: dict[str, Any]
-    ) -> Callable[[], None]:
-        """The draft's write, for the store's thread (the same row, whoever asks for it)."""
-        store = self.store
-
-        def write() -> None:
-            store.drafts.save(
-                keeper.id,
-                keeper.session_id,
-                kind,
-                data,
-                author=keeper.author,
-                entry_id=keeper.entry_id,
-                now=self.ctx.clock(),
-            )
-
-        return write
-
     def keep_later(self, values: Capture, keeper: DraftKeeper) -> None:
         keeper.close()
-        row = self._draft_row(keeper, values)
-        write = self._draft_writer(keeper, values.kind, row["data"])
+        row = keeper.row(values)
+        write = keeper.writer(values.kind, row["data"])
 
         self.ctx.saves.put(Commit(write, keep=lambda: row))
         self.ui.notify(t("conflict.later"), timeout=6)
