@@ -767,8 +767,11 @@ async def _start_notetakers(store: Any, info: Any, host: str, port: int | None) 
     notetakers = NoteTakerServer(store, host=host, port=port)
     try:
         await notetakers.start()
-    except OSError as exc:
-        click.echo(t("sync.serve_notetakers_failed", error=exc.strerror or str(exc)), err=True)
+    except Exception as exc:  # noqa: BLE001 - whatever stops it, the remark server goes on
+        # Not only OSError: making its certificate loads a library and writes the database,
+        # and an error there once ended `serve` itself while phones were out of descriptors.
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        click.echo(t("sync.serve_notetakers_failed", error=reason), err=True)
         return None
     click.echo(t("sync.serve_notetakers", url=notetakers.base_url(), session=info.id), err=True)
     return notetakers

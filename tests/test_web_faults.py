@@ -9,6 +9,7 @@ bounded in count and in time.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import resource
@@ -53,14 +54,14 @@ def more_descriptors(wanted: int):
 
 
 @contextlib.contextmanager
-def serve(db_path: Path, session_id: str, nofile: int, tmp_path: Path):
-    """`facilitator serve` with `ulimit -n nofile`; yields (port, path of its stderr)."""
+def serve(db_path: Path, session_id: str, nofile: int, tmp_path: Path, env=None):
+    """`facilitator serve` with `ulimit -n nofile`; yields (port, url, path of its stderr)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
     err_path = tmp_path / f"serve-{nofile}.err"
-    env = {**os.environ, "FACILITATOR_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(env or {}), "FACILITATOR_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
             [FACILITATOR, "serve", session_id, "--host", "127.0.0.1", "--port", "0"],
@@ -245,3 +246,80 @@ def test_running_out_of_descriptors_is_said_once_and_the_server_recovers(
     assert err.count(said) == 1, err[:2000]
     assert "Traceback" not in err and "Errno 24" not in err
     assert len(err) < 5000
+
+
+def test_serve_goes_on_when_the_note_takers_server_cannot_load_its_library(
+    store, session_id, db_path, tmp_path
+):
+    """Out of descriptors, loading cryptography's compiled part (for the note-takers' server's
+    certificate, made on first use just after the URL is printed) fails with an ImportError,
+    not an OSError. That once ended `serve` itself: the remark server was gone, and a phone
+    could not connect until the end of the descriptor test above. Here the library fails to
+    load every time (a stand-in package first on the path), so it is the same each run."""
+    store.clock.add(session_id, ck.START, ck.utcnow(), {"key": "welkom"})
+    fake = tmp_path / "fake" / "cryptography"
+    fake.mkdir(parents=True)
+    dlerror = f"/x/_cffi_backend.so: cannot open shared object file: {os.strerror(errno.EMFILE)}"
+    (fake / "__init__.py").write_text(f"raise ImportError({dlerror!r})\n")
+    paths = [str(fake.parent), os.environ.get("PYTHONPATH", "")]
+    env = {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    said = t("sync.serve_notetakers_failed", error=os.strerror(errno.EMFILE))
+    with serve(db_path, session_id, 1024, tmp_path, env) as (port, url, err_path):
+        end = time.monotonic() + DEADLINE
+        while said not in err_path.read_text() and "Traceback" not in err_path.read_text():
+            assert time.monotonic() < end, err_path.read_text()
+            time.sleep(0.05)
+        status, _ = phone("http" + url[4:], "toch bewaard")
+        assert status == 303
+    err = err_path.read_text()
+    assert said in err and "Traceback" not in err, err[-3000:]
+
+
+LISTEN_WITHOUT_DESCRIPTORS = """
+import asyncio, os, resource
+from aiohttp import web
+from facilitator.i18n import t
+from facilitator.web.net import listen_first_free
+
+async def main():
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    t("os_errors.cannot_listen")  # the interface's words are read before the storm, as in serve
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    held = []
+    try:
+        while True:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+    except OSError:
+        pass
+    try:
+        site = await listen_first_free(
+            runner, lambda port: web.TCPSite(runner, "127.0.0.1", port), 0, tries=1,
+            host="127.0.0.1",
+        )
+        print("listening", runner.addresses)
+    except OSError as exc:
+        print("OSError", exc.errno, exc.strerror)
+    finally:
+        for fd in held:
+            os.close(fd)
+        await runner.cleanup()
+
+asyncio.run(main())
+"""
+
+
+def test_listening_with_no_descriptors_left_is_an_os_error():
+    """asyncio's create_server skips a socket() that fails and starts a server listening
+    nowhere; both servers then read their port from an empty list (an IndexError, which
+    `serve` and the app did not expect). listen_first_free says why instead."""
+    out = subprocess.run(
+        [sys.executable, "-c", LISTEN_WITHOUT_DESCRIPTORS],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert out.returncode == 0, out.stderr
+    reason = t("os_errors.too_many_files")
+    expected = t("os_errors.cannot_listen", where="127.0.0.1:0", error=reason)
+    assert out.stdout.strip() == f"OSError {errno.EMFILE} {expected}"

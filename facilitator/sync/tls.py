@@ -10,6 +10,7 @@ The key and certificate are kept in the database's settings, so every process on
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import ssl
@@ -22,11 +23,16 @@ SETTING = "sync.tls_pem"  # private key and certificate, PEM, one after the othe
 
 
 def make_pem(now: datetime | None = None) -> str:
-    """A new private key and a self-signed certificate for it, valid ten years, as PEM."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """A new private key and a self-signed certificate for it, valid ten years, as PEM.
+
+    OSError when cryptography cannot be loaded (see _load_error)."""
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError as exc:
+        raise _load_error(exc) from exc
 
     now = now or datetime.now(UTC)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -48,6 +54,20 @@ def make_pem(now: datetime | None = None) -> str:
         serialization.NoEncryption(),
     )
     return key_pem.decode() + cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _load_error(exc: ImportError) -> OSError:
+    """cryptography is loaded on first use, and part of it is compiled: loading a shared
+    library takes a file descriptor, and when the process has none left (a flood of connections
+    to the remark server at that moment) the import fails with an ImportError ("cannot open
+    shared object file: Too many open files"), not an OSError. Callers that start the
+    note-takers' server handle OSError, so it becomes one: EMFILE/ENFILE when that is what it
+    says, else the import's own message."""
+    text = str(exc)
+    for code in (errno.EMFILE, errno.ENFILE):
+        if os.strerror(code) in text:
+            return OSError(code, os.strerror(code))
+    return OSError(text)
 
 
 def host_pem(store: Store) -> str:

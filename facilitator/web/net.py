@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -65,6 +66,13 @@ async def listen_first_free(
                 if exc.errno != errno.EADDRINUSE:
                     break
                 continue
+            if not getattr(getattr(site, "_server", None), "sockets", None):
+                # asyncio skips a socket() that fails (taking it for an address family this
+                # system lacks) and starts a server that listens nowhere: with no descriptors
+                # left, the caller found no port to read and failed with an IndexError.
+                await site.stop()
+                last = _socket_error(host)
+                break
             return site
     except BaseException:
         await runner.cleanup()
@@ -75,3 +83,14 @@ async def listen_first_free(
         raise OSError(last.errno, t("os_errors.port_taken", port=port))
     where = f"{host}:{port}"
     raise OSError(last.errno, t("os_errors.cannot_listen", where=where, error=os_reason(last)))
+
+
+def _socket_error(host: str) -> OSError:
+    """Why no listening socket could be made for `host`: asyncio does not say, so ask again."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        socket.socket(family, socket.SOCK_STREAM).close()
+    except OSError as exc:
+        return exc
+    # It works now: descriptors came free in between, the usual reason it did not.
+    return OSError(errno.EMFILE, os.strerror(errno.EMFILE))
