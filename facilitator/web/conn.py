@@ -26,9 +26,12 @@ PITFALLS (aiohttp 3.14, asyncio, Linux), and what this module chose:
   `BACKLOG` per pass.
 - When the descriptors run out anyway, asyncio's accept loop reports EMFILE through the
   loop's exception handler with a traceback, and retries a second later, for as long as it
-  lasts. `install_fd_watch` replaces that report with one plain sentence for the screen and
-  `serve`'s output, sheds the least useful connections, and lets every other error through
-  to the handler that was there before.
+  lasts. It does not stop at the first EMFILE: it tries the rest of its `backlog` in the same
+  pass, reporting (and scheduling a retry) each time, so one pass brings up to 128 reports.
+  `install_fd_watch` replaces those reports with one plain sentence for the screen and
+  `serve`'s output, sheds the least useful connections once per loop pass (shedding a quarter
+  per report dropped every connection, the phones being answered too), and lets every other
+  error through to the handler that was there before.
 - A request aiohttp cannot parse (a broken request line, a header too long) is answered by
   RequestHandler.handle_error with a plain-text message that quotes the bytes sent, and logged
   with the client's address. `GuardedHandler.handle_error` answers with our own short page and
@@ -248,11 +251,20 @@ def install_fd_watch(
 ) -> Callable[[], None]:
     """Catch asyncio's "out of system resource" reports; returns a function that undoes it."""
     previous = loop.get_exception_handler()
+    heard = False  # in this loop pass already (asyncio reports once per failed accept)
+
+    def next_pass() -> None:
+        nonlocal heard
+        heard = False
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        nonlocal heard
         exc = context.get("exception")
         if isinstance(exc, OSError) and exc.errno in OUT_OF_FILES:
-            on_out_of_files()
+            if not heard:
+                heard = True
+                loop.call_soon(next_pass)
+                on_out_of_files()
             return
         # After an EMFILE asyncio retries accepting a second later (call_later of
         # `_start_serving`); when the server was closed meanwhile, that retry raises
