@@ -240,7 +240,7 @@ def test_running_out_of_descriptors_is_said_once_and_the_server_recovers(
                     time.sleep(0.2)
         finally:
             close_all(held)
-        assert status == 303
+        assert status == 303, err_path.read_text()[-3000:]  # a server that ended says why
     err = err_path.read_text()
     said = t("remarks.serve_out_of_files")
     assert err.count(said) == 1, err[:2000]
