@@ -249,3 +249,19 @@ def test_a_draft_is_committed_without_waiting_for_the_disk_and_entries_still_are
     assert "PRAGMA synchronous=NORMAL" in seen[:draft]
     assert "PRAGMA synchronous=2" in seen[draft:]
     assert [d["id"] for d in store.drafts.list(session_id)] == ["d1"]
+
+
+def test_a_setting_made_on_first_use_is_made_once_and_shared(db_path, store):
+    made: list[int] = []
+
+    def make() -> str:
+        made.append(1)
+        return f"value {len(made)}"
+
+    assert store.settings.setdefault("x.made", make) == "value 1"
+    other = Store.open(db_path)  # another process on the same file
+    try:
+        assert other.settings.setdefault("x.made", make) == "value 1"
+    finally:
+        other.close()
+    assert made == [1] and store.settings.get("x.made") == "value 1"

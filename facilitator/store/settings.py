@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from facilitator.store.db import Database
 
 
@@ -22,3 +24,14 @@ class Settings:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def setdefault(self, key: str, make: Callable[[], str]) -> str:
+        """The value of `key`; when there is none, `make()` kept as its value in the same
+        transaction (of two processes asking at once, the first one's value is everyone's)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            value = make()
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
+            return value

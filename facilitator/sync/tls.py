@@ -72,13 +72,7 @@ def _load_error(exc: ImportError) -> OSError:
 
 def host_pem(store: Store) -> str:
     """This database's key and certificate, made the first time any process asks."""
-    with store.transaction() as conn:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (SETTING,)).fetchone()
-        if row is not None:
-            return str(row[0])
-        pem = make_pem()
-        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (SETTING, pem))
-        return pem
+    return store.settings.setdefault(SETTING, make_pem)
 
 
 def cert_der(pem: str) -> bytes:
