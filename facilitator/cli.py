@@ -948,16 +948,14 @@ def sync_command(
     """
     import asyncio
 
-    from facilitator.sync import store_sync as ss
-
     path = setup(ctx, db, lang)
     store = open_store(path)
     try:
-        sessions = [session] if session else ss.linked_sessions(store)
+        sessions = [session] if session else store.sync.linked_sessions()
         if not sessions:
             fail(t("sync.none_linked"))
         for sid in sessions:
-            if ss.host_link(store, sid) is None:
+            if store.sync.host_link(sid) is None:
                 fail(t("sync.not_linked", session=sid))
         failed = asyncio.run(_sync_all(store, sessions))
     finally:
@@ -967,7 +965,6 @@ def sync_command(
 
 
 async def _sync_all(store: Any, sessions: list[str]) -> bool:
-    from facilitator.sync import store_sync as ss
     from facilitator.sync.client import SyncClient, SyncError
 
     failed = False
@@ -977,7 +974,7 @@ async def _sync_all(store: Any, sessions: list[str]) -> bool:
             result = await client.sync_once()
         except SyncError as exc:
             failed = True
-            pending = await store.call(ss.pending_count, store, sid)
+            pending = await store.call(store.sync.pending_count, sid)
             click.echo(
                 f"facilitator: {t('sync.sync_failed', session=sid, error=str(exc), pending=pending)}",
                 err=True,

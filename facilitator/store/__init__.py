@@ -7,9 +7,9 @@
 
 `Store` is the connection (`db.py`: open, transactions, the database thread, backups) with one
 small repository per aggregate as attributes: `sessions`, `clock`, `entries`, `remarks`,
-`drafts`, `participants`, `settings`, `transfer` (a whole session: `load`, `import_session`).
-The schema and its migrations live in `schema.py`; syncing's tables are read and written by
-`facilitator.sync.store_sync`.
+`drafts`, `participants`, `settings`, `transfer` (a whole session: `load`, `import_session`),
+`sync` (syncing's tables: change log, pairing codes, laptops, the host's link).
+The schema and its migrations live in `schema.py`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from facilitator.store.remarks import Remarks
 from facilitator.store.schema import SCHEMA_VERSION
 from facilitator.store.sessions import SessionInfo, Sessions
 from facilitator.store.settings import Settings
+from facilitator.store.sync import Sync
 from facilitator.store.transfer import Transfer
 
 __all__ = [
@@ -57,3 +58,4 @@ class Store(Database):
         self.transfer = Transfer(
             self, self.sessions, self.clock, self.entries, self.remarks, self.participants
         )
+        self.sync = Sync(self)

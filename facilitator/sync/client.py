@@ -197,8 +197,7 @@ async def join(store: Store, address: str | JoinAddress, author: str) -> str:
     session_id = str(answer["session"].get("id") or addr.session_id)
     await store.call(_set_up_session, store, answer["session"])
     await store.call(
-        ss.link_host,
-        store,
+        store.sync.link_host,
         session_id,
         address=addr.base,
         fingerprint=addr.fingerprint,
@@ -278,7 +277,7 @@ class SyncClient:
             await http.close()
 
     async def _link(self) -> dict[str, Any]:
-        link = await self.store.call(ss.host_link, self.store, self.session_id)
+        link = await self.store.call(self.store.sync.host_link, self.session_id)
         if link is None:
             raise SyncError("refused", t("sync.not_linked", session=self.session_id))
         if self._http is None or self._fingerprint != link["fingerprint"]:
@@ -296,14 +295,16 @@ class SyncClient:
             await self._push(link, result)
             await self._pull(link, result)
         except SyncError as exc:
-            await self.store.call(ss.set_cursor, self.store, self.session_id, last_error=exc.reason)
+            await self.store.call(
+                self.store.sync.set_cursor, self.session_id, last_error=exc.reason
+            )
             raise
-        result.pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+        result.pending = await self.store.call(self.store.sync.pending_count, self.session_id)
         from facilitator.core.clock import utcnow
         from facilitator.core.timeutil import iso
 
         await self.store.call(
-            ss.set_cursor, self.store, self.session_id, last_ok_at=iso(utcnow()), last_error=None
+            self.store.sync.set_cursor, self.session_id, last_ok_at=iso(utcnow()), last_error=None
         )
         return result
 
@@ -318,8 +319,7 @@ class SyncClient:
         after = int(link["pushed_seq"])
         while True:
             states, nxt = await self.store.call(
-                ss.changes_since,
-                self.store,
+                self.store.sync.changes_since,
                 self.session_id,
                 after,
                 limit=PUSH_BATCH,
@@ -327,7 +327,7 @@ class SyncClient:
             )
             if not states:
                 return
-            pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+            pending = await self.store.call(self.store.sync.pending_count, self.session_id)
             status, answer = await _request(
                 self._http,
                 "POST",
@@ -337,14 +337,14 @@ class SyncClient:
                 body={"entries": [s.to_wire() for s in states]},
             )
             self._check(status, answer)
-            await self.store.call(ss.set_cursor, self.store, self.session_id, pushed_seq=nxt)
+            await self.store.call(self.store.sync.set_cursor, self.session_id, pushed_seq=nxt)
             result.sent += len(states)
             after = nxt
 
     async def _pull(self, link: dict[str, Any], result: SyncResult) -> None:
         assert self._http is not None
         after = int(link["pulled_seq"])
-        pending = await self.store.call(ss.pending_count, self.store, self.session_id)
+        pending = await self.store.call(self.store.sync.pending_count, self.session_id)
         while True:
             sent_at = time.time()
             status, answer = await _request(
@@ -381,7 +381,7 @@ class SyncClient:
                 )
                 result.clock_changed = result.clock_changed or changed
                 link = {**link, "clock_seq": int(answer["clock_seq"])}
-            await self.store.call(ss.set_cursor, self.store, self.session_id, pulled_seq=nxt)
+            await self.store.call(self.store.sync.set_cursor, self.session_id, pulled_seq=nxt)
             after = nxt
             if not answer.get("more"):
                 return
@@ -429,10 +429,10 @@ class SyncLoop:
 
     async def step(self) -> None:
         loop = asyncio.get_running_loop()
-        for sid in await self.store.call(ss.linked_sessions, self.store):
+        for sid in await self.store.call(self.store.sync.linked_sessions):
             status = self.status.setdefault(sid, SyncStatus())
             before = (status.online, status.pending, status.reason)
-            status.pending = await self.store.call(ss.pending_count, self.store, sid)
+            status.pending = await self.store.call(self.store.sync.pending_count, sid)
             wait = self.poll if status.online is not False else OFFLINE_RETRY_SECONDS
             due = loop.time() - self._last_try.get(sid, -1e9) >= wait
             if due or (status.pending and status.online is not False):
@@ -442,7 +442,7 @@ class SyncLoop:
                     result = await client.sync_once()
                 except SyncError as exc:
                     status.online, status.error, status.reason = False, str(exc), exc.reason
-                    status.pending = await self.store.call(ss.pending_count, self.store, sid)
+                    status.pending = await self.store.call(self.store.sync.pending_count, sid)
                 else:
                     status.online, status.pending = True, result.pending
                     if result.offset is not None:

@@ -90,7 +90,7 @@ async def _device(request: web.Request) -> dict[str, Any] | None:
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or len(auth) > 200:
         return None
-    device = await store.call(ss.device_for_token, store, auth[7:].strip())
+    device = await store.call(store.sync.device_for_token, auth[7:].strip())
     if device is None:
         return None
     pending = request.headers.get("X-Pending")
@@ -99,7 +99,7 @@ async def _device(request: web.Request) -> dict[str, Any] | None:
     except ValueError:
         count = None
     now = request.app[CLOCK_KEY]()  # type: ignore[operator]
-    await store.call(ss.heard_from, store, device["id"], now=now, pending=count)
+    await store.call(store.sync.heard_from, device["id"], now=now, pending=count)
     return device
 
 
@@ -153,7 +153,7 @@ async def pull(request: web.Request) -> web.Response:
     after = int(request.query.get("after", "0"))
     known_clock = int(request.query.get("clock", "-1"))
     sid = device["session_id"]
-    states, nxt = await store.call(ss.changes_since, store, sid, after, limit=PAGE)
+    states, nxt = await store.call(store.sync.changes_since, sid, after, limit=PAGE)
     more = nxt > after and len(states) >= PAGE
     clock_seq, events = await store.call(ss.clock_wire, store, sid)
     now = request.app[CLOCK_KEY]()  # type: ignore[operator]
@@ -193,7 +193,7 @@ async def heartbeat(request: web.Request) -> web.Response:
         return _error(401, "not paired")
     store = request.app[STORE_KEY]
     sid = device["session_id"]
-    last = await store.call(ss.last_change, store, sid)
+    last = await store.call(store.sync.last_change, sid)
     clock_seq, _ = await store.call(ss.clock_wire, store, sid)
     now = request.app[CLOCK_KEY]()  # type: ignore[operator]
     return _json({"last_change": last, "clock_seq": clock_seq, "server_time": iso(now)})
