@@ -7,6 +7,7 @@ exporter, the remark and sync services) loads without Textual."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,32 @@ def test_screens_and_widgets_never_import_the_app():
         if a.startswith(parts) and "facilitator.tui.app" in targets
     )
     assert wrong == []
+
+
+# -- SQL lives in the store -----------------------------------------------------------------------
+# The store is the one door to SQLite: below the shells, the other parts read and write through
+# its repositories (`store.entries`, `store.sync`, ...), never with SQL or a connection of their
+# own. (The store itself imports none of them: LAYERS above.)
+
+SQL_FREE = ("base", "core", "web", "sync")
+SQL = re.compile(
+    r"\bSELECT\b.*\bFROM\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|\bDELETE FROM\b|\bPRAGMA \w"
+    r"|\bBEGIN IMMEDIATE\b|\bCREATE (TABLE|INDEX|TRIGGER|VIRTUAL)\b",
+    re.S,
+)
+CONNECTION = {"conn", "execute", "executemany", "executescript", "transaction", "cursor"}
+
+
+def test_sql_lives_in_the_store():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = module_name(path)
+        if layer(name) not in SQL_FREE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.search(node.value):
+                    found.append(f"{name}:{node.lineno}: {node.value[:50]!r}")
+            elif isinstance(node, ast.Attribute) and node.attr in CONNECTION:
+                found.append(f"{name}:{node.lineno}: .{node.attr}")
+    assert found == []
