@@ -103,6 +103,11 @@ class Sessions:
                     (expected_participants, session_id),
                 )
 
+    def places(self) -> dict[str, tuple[str, str]]:
+        """Per session: its place and its date (ISO), for lists that name a session briefly."""
+        rows = self.db.query("SELECT id, place, date FROM sessions")
+        return {r["id"]: (r["place"], r["date"]) for r in rows}
+
     def block_names(self) -> dict[str, tuple[str, dict[str, str]]]:
         """Per session: its place and the names of its blocks by key, extra breaks included."""
         out: dict[str, tuple[str, dict[str, str]]] = {}

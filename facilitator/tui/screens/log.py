@@ -249,7 +249,7 @@ class LogScreen(Translated, Screen[None]):
         if near is not None and near // PAGE:
             page = near // PAGE
             pages[page] = store.entries.find(**filters, limit=PAGE, offset=page * PAGE)
-        sessions = store.query("SELECT id, place, date FROM sessions")
+        sessions = store.sessions.places()
         signature = store.entries.signature(filters["session_id"])
         unfiltered = not (
             filters["search"].strip()
@@ -267,7 +267,7 @@ class LogScreen(Translated, Screen[None]):
             "signature": signature,
             "names": store.sessions.block_names(),
             "sessions": {
-                r["id"]: f"{r['date'][8:10]}-{r['date'][5:7]} {r['place']}" for r in sessions
+                sid: f"{date[8:10]}-{date[5:7]} {place}" for sid, (place, date) in sessions.items()
             },
         }
 
