@@ -113,3 +113,34 @@ def test_the_host_clock_leaves_small_differences_alone(clock):
     assert now() == clock()  # network jitter
     statuses["s"] = SyncStatus(online=True, offset=90.0)
     assert now() == clock() + timedelta(seconds=90)
+
+
+async def test_a_host_whose_server_cannot_start_says_why_and_goes_on(
+    store, session_id, clock, monkeypatch
+):
+    """Starting the server makes its certificate (a library loaded on first use, a write to the
+    database): an error there that is not an OSError is told too, never raised into the app."""
+    import sqlite3
+
+    async def failing_start(self):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(NoteTakerServer, "start", failing_start)
+    _, _, sync = services(store, clock, dict(LOCAL))
+    assert await sync.start() is False
+    assert sync.server is None
+    assert sync.error  # said in the interface language, whatever the cause
+    await sync.stop()
+
+
+async def test_a_host_out_of_descriptors_says_so_in_dutch(store, session_id, clock, monkeypatch):
+    import errno
+    import os
+
+    async def failing_start(self):
+        raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+
+    monkeypatch.setattr(NoteTakerServer, "start", failing_start)
+    _, _, sync = services(store, clock, dict(LOCAL))
+    assert await sync.start() is False
+    assert sync.error is not None and "Too many open files" not in sync.error

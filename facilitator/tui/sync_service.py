@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from facilitator.i18n import t
+from facilitator.i18n import os_reason, t
 
 if TYPE_CHECKING:
     from facilitator.core.clock import Clock
@@ -124,8 +124,10 @@ class SyncService:
             )
             try:
                 await server.start()
-            except OSError as exc:
-                self.error = exc.strerror or str(exc)
+            except Exception as exc:  # noqa: BLE001 - whatever stops it, the app goes on
+                # Not only OSError: starting it makes its certificate (a library loaded on first
+                # use, a write to the database), and the screens tell why it is not running.
+                self.error = os_reason(exc) or type(exc).__name__
                 return False
             self.server = server
             return False
