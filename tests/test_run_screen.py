@@ -420,3 +420,31 @@ async def test_the_room_clock_shows_no_messages_the_run_screen_does(store, sessi
         rack = app.screen.get_child_by_type(ToastRack)
         assert rack.display  # the facilitator sees it
         assert any("nieuwe anonieme" in str(n.message) for n in app._notifications)
+
+
+async def test_refreshes_cancelled_before_they_ran_leave_no_coroutine_unawaited(
+    store, session_id, clock
+):
+    """Entries changing several times in a row (a burst of captures, the demo's autoplay) start
+    one exclusive refresh each; a newer one cancels the older before it ran. The cancelled ones
+    must not leave a coroutine behind that was never awaited (a RuntimeWarning at teardown)."""
+    import gc
+    import warnings
+
+    from facilitator.tui.messages import DatabaseChanged, EntriesChanged
+
+    app = app_for(store, session_id, clock)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RunScreen)
+            for message in (EntriesChanged, DatabaseChanged):
+                for _ in range(3):
+                    screen.post_message(message())
+            await pilot.pause()
+            screen.post_message(EntriesChanged())  # as the app closes
+        gc.collect()
+    unawaited = [str(w.message) for w in caught if "never awaited" in str(w.message)]
+    assert unawaited == []

@@ -200,12 +200,15 @@ class RunScreen(Translated, Screen[None]):
 
     # The handlers below read in workers: a screen whose queue waits for the database (behind a
     # commit another program holds up) would hold up the keys given to it.
+    # Each worker is given the coroutine function, not a coroutine: an exclusive worker that a
+    # newer one cancels before it started (or one asked for as the app closes) never runs its
+    # work, and a coroutine made for it would be dropped unawaited (a RuntimeWarning).
     @on(DatabaseChanged)
     def _database_changed(self) -> None:
-        self.run_worker(self._reload_events(), group="reload-events", exclusive=True)
+        self.run_worker(self._reload_events, group="reload-events", exclusive=True)
 
     async def on_database_changed(self, _event: DatabaseChanged) -> None:
-        self.run_worker(self.capturer.refresh_if_changed(), group="capture-poll", exclusive=True)
+        self.run_worker(self.capturer.refresh_if_changed, group="capture-poll", exclusive=True)
         await self._notice_new_remarks()
 
     async def on_remarks_changed(self, message: RemarksChanged) -> None:
@@ -233,7 +236,7 @@ class RunScreen(Translated, Screen[None]):
 
     @on(EntriesChanged)
     def _entries_changed(self) -> None:
-        self.run_worker(self._show_recent(), group="recent", exclusive=True)
+        self.run_worker(self._show_recent, group="recent", exclusive=True)
 
     async def _show_recent(self) -> None:
         recent = self.query_one(RecentEntries)
@@ -459,4 +462,4 @@ class RunScreen(Translated, Screen[None]):
         async def run() -> None:
             await self.ctx.db(self.ctx.store.backup_rotating, f"{self.session_id}-{label}")
 
-        self.run_worker(run(), group="backup", exit_on_error=False)
+        self.run_worker(run, group="backup", exit_on_error=False)
