@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -81,6 +83,22 @@ HELP_SECTIONS = {
     **EXPORT_HELP_SECTIONS,
     **SYNC_HELP_SECTIONS,
 }
+
+
+class Deferred(Awaitable[None]):
+    """A worker's work whose coroutine is made only when the worker awaits it.
+
+    A worker that a newer exclusive one cancels before it started, or one asked for as the app
+    closes, never awaits its work: a coroutine made beforehand was dropped unawaited ("coroutine
+    'RunScreen._show_recent' was never awaited" at teardown). Textual takes a coroutine function
+    too, but mypy cannot type that call; an awaitable it can.
+    """
+
+    def __init__(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.make = make
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.make().__await__()
 
 
 class RunScreen(Translated, Screen[None]):
@@ -200,15 +218,15 @@ class RunScreen(Translated, Screen[None]):
 
     # The handlers below read in workers: a screen whose queue waits for the database (behind a
     # commit another program holds up) would hold up the keys given to it.
-    # Each worker is given the coroutine function, not a coroutine: an exclusive worker that a
-    # newer one cancels before it started (or one asked for as the app closes) never runs its
-    # work, and a coroutine made for it would be dropped unawaited (a RuntimeWarning).
+    # The workers get their work as `Deferred`: its coroutine is made when the worker runs.
     @on(DatabaseChanged)
     def _database_changed(self) -> None:
-        self.run_worker(self._reload_events, group="reload-events", exclusive=True)
+        self.run_worker(Deferred(self._reload_events), group="reload-events", exclusive=True)
 
     async def on_database_changed(self, _event: DatabaseChanged) -> None:
-        self.run_worker(self.capturer.refresh_if_changed, group="capture-poll", exclusive=True)
+        self.run_worker(
+            Deferred(self.capturer.refresh_if_changed), group="capture-poll", exclusive=True
+        )
         await self._notice_new_remarks()
 
     async def on_remarks_changed(self, message: RemarksChanged) -> None:
@@ -236,7 +254,7 @@ class RunScreen(Translated, Screen[None]):
 
     @on(EntriesChanged)
     def _entries_changed(self) -> None:
-        self.run_worker(self._show_recent, group="recent", exclusive=True)
+        self.run_worker(Deferred(self._show_recent), group="recent", exclusive=True)
 
     async def _show_recent(self) -> None:
         recent = self.query_one(RecentEntries)
@@ -462,4 +480,4 @@ class RunScreen(Translated, Screen[None]):
         async def run() -> None:
             await self.ctx.db(self.ctx.store.backup_rotating, f"{self.session_id}-{label}")
 
-        self.run_worker(run, group="backup", exit_on_error=False)
+        self.run_worker(Deferred(run), group="backup", exit_on_error=False)
