@@ -7,7 +7,8 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date as date_cls
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +17,7 @@ import click
 
 from facilitator import i18n
 from facilitator.i18n import os_reason, speak, t
+from facilitator.tui import demo_run  # small, imports nothing more: the demo's defaults
 
 DB_HELP = "Database file (default: $FACILITATOR_DB, else the user's data folder)."
 
@@ -118,14 +120,14 @@ def main(
 @click.option(
     "--speed",
     type=click.FloatRange(min=0.1, max=3600),
-    default=60.0,
+    default=demo_run.SPEED,
     show_default=True,
     help="How many times faster than real time the demo clock runs.",
 )
 @click.option(
     "--programme",
     "programme_id",
-    default="verbindende-verhalen",
+    default=demo_run.PROGRAMME,
     show_default=True,
     help="Programme of the sample session.",
 )
@@ -137,41 +139,11 @@ def demo(
 
     The database is deleted when the app closes, unless --db names one.
     """
-    import tempfile
-
-    from facilitator.core.clock import speed_clock
-    from facilitator.core.programme import find
-    from facilitator.tui.app import make_app
-
     setup(ctx, None, lang)
-    programme = find(programme_id)
-    if programme is None:
-        fail(t("cli_errors.no_programme", programme=repr(programme_id)))
-    with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as tmp:
-        path = db or Path(tmp) / "demo.db"
-        store = open_store(path, durable=db is not None)
-        clock = speed_clock(speed)
-        from functools import partial
-
-        from facilitator.demo import sample_day, seed_demo, seed_sample_session
-
-        now = clock()
-        # The sample session (yesterday's, to browse) is written once the run screen is painted.
-        session_id = seed_demo(store, programme, now, sample=False)
-        app = make_app(
-            store,
-            session_id=session_id,
-            clock=clock,
-            author="DEMO",
-            demo_speed=speed,
-            demo_throwaway=db is None,
-            demo_autoplay=True,
-            after_first_paint=partial(seed_sample_session, store, programme, sample_day(now)),
-        )
-        try:
-            app.run()
-        finally:
-            store.close()
+    try:
+        demo_run.play(db, speed, programme_id)
+    except demo_run.DemoRefused as exc:
+        fail(str(exc))
 
 
 @main.command()
@@ -374,8 +346,15 @@ def click_message(exc: click.ClickException) -> str:
 def run() -> None:
     """The console script: click's own usage errors also become one line on stderr, exit 2."""
     _early_language(sys.argv[1:])
-    try:
+    with errors_reported():
         main.main(standalone_mode=False, prog_name="facilitator")
+
+
+@contextmanager
+def errors_reported() -> Iterator[None]:
+    """What `run` says when a command ends in an error: one line on stderr, an exit status."""
+    try:
+        yield
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -400,6 +379,19 @@ def run() -> None:
         name = f" ({exc.filename})" if exc.filename else ""
         click.echo(f"facilitator: {os_reason(exc)}{name}", err=True)
         sys.exit(2)
+
+
+def report(exc: BaseException) -> NoReturn:
+    """An error that ended the bare `facilitator demo`, which runs without click (see
+    facilitator.launch), said as `run` would have said it."""
+    if isinstance(exc, demo_run.DemoRefused):
+        fail(str(exc))
+    if isinstance(exc, EOFError | KeyboardInterrupt):
+        click.echo(file=sys.stderr)  # as click's own main does, before its Abort
+        exc = click.exceptions.Abort()
+    with errors_reported():
+        raise exc
+    raise AssertionError("unreachable")  # errors_reported exits, or lets `exc` through
 
 
 # Commands of later capabilities are added below this line.

@@ -55,7 +55,8 @@ LAYERS = {  # part of the package -> the parts it may import (besides itself)
     "tui": {"web", "export", "sync", "store", "core", "base", "demo"},
     "demo": {"store", "core", "base"},
     "cli": {"tui", "web", "export", "sync", "store", "core", "base", "demo"},
-    "launch": {"cli", "base"},
+    # tui: the bare `facilitator demo` starts without click (tui.demo_run; see launch.py).
+    "launch": {"cli", "tui", "base"},
 }
 BASE = {"facilitator", "facilitator.i18n", "facilitator.paths", "facilitator.gcpause"}
 

@@ -129,3 +129,97 @@ async def test_the_app_freezes_after_its_first_paint_and_puts_things_back_when_i
     assert gc.get_freeze_count() == 0
     assert sys.getswitchinterval() == interval
     assert gc.isenabled()
+
+
+# -- the bare `facilitator demo` starts without click, and behaves as the command does -----------
+
+
+def test_only_the_bare_demo_skips_the_command_line(monkeypatch):
+    monkeypatch.delenv("_FACILITATOR_COMPLETE", raising=False)
+    assert launch.bare_demo(["demo"])
+    for args in ([], ["demo", "--help"], ["demo", "--speed", "5"], ["--lang", "en", "demo"]):
+        assert not launch.bare_demo(args), args
+    monkeypatch.setenv("_FACILITATOR_COMPLETE", "bash_complete")  # click's shell completion
+    assert not launch.bare_demo(["demo"])
+
+
+def test_the_bare_demo_imports_no_click():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.argv = ['facilitator', 'demo']\n"
+        "from facilitator.tui import demo_run\n"
+        "demo_run.play = lambda *a: print('click' in sys.modules, 'facilitator.cli' in sys.modules)\n"
+        "from facilitator.launch import run\n"
+        "run()\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "_FACILITATOR_COMPLETE"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def _ended(monkeypatch, capsys, start, fault):
+    """(exit status, stderr, what `play` was given) when `facilitator demo` ends in `fault`."""
+    import sys
+
+    from facilitator.tui import demo_run
+
+    given = []
+
+    def play(*args):
+        given.append(args)
+        if fault is not None:
+            raise fault
+
+    monkeypatch.setattr(demo_run, "play", play)
+    monkeypatch.setattr(sys, "argv", ["facilitator", "demo"])
+    code = 0
+    try:
+        start()
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err, given
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        None,
+        "refused",
+        "locked",
+        "disk",
+        "interrupt",
+    ],
+)
+def test_the_bare_demo_ends_as_the_demo_command_does(monkeypatch, capsys, lang, fault):
+    import inspect
+    import sqlite3
+
+    from facilitator.tui import demo_run
+
+    monkeypatch.delenv("_FACILITATOR_COMPLETE", raising=False)
+    monkeypatch.setenv("FACILITATOR_LANG", lang)
+    faults = {
+        None: lambda: None,
+        "refused": lambda: demo_run.DemoRefused("no database at /x"),
+        "locked": lambda: sqlite3.OperationalError("database is locked"),
+        "disk": lambda: OSError(28, "No space left on device", "/tmp/x"),
+        "interrupt": lambda: KeyboardInterrupt(),
+    }
+    signature = inspect.signature(demo_run.play)
+    ours = _ended(monkeypatch, capsys, launch.run, faults[fault]())
+    theirs = _ended(monkeypatch, capsys, cli.run, faults[fault]())
+    assert ours[:2] == theirs[:2]
+    expected = {None: 0, "refused": 2, "locked": 2, "disk": 2, "interrupt": 130}[fault]
+    assert ours[0] == expected
+    if fault is not None:
+        assert ours[1].strip().startswith("facilitator: ") and "Traceback" not in ours[1]
+    # The same demo: the command passes play its own defaults, which are play's.
+    assert ours[2] == [()]
+    bound = signature.bind(*theirs[2][0])
+    assert dict(bound.arguments) == {name: p.default for name, p in signature.parameters.items()}
