@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tomllib
@@ -31,8 +32,73 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     """All keys of one language's catalogue, flattened to dotted names."""
-    path = Path(__file__).parent / "locales" / f"{lang}.toml"
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    return read_catalogue(Path(__file__).parent / "locales" / f"{lang}.toml", lang)
+
+
+def read_catalogue(path: Path, lang: str) -> dict[str, str]:
+    """The catalogue in `path`, flattened: as kept in the cache (below) while the file is the
+    same, else parsed (and kept)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path), stat.st_mtime_ns, stat.st_size) if stat is not None else None
+    kept = _cached(lang, key)
+    if kept is not None:
+        return kept
+    table = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    _keep(lang, key, table)
+    return table
+
+
+# -- the catalogues as read last time ----------------------------------------------------------
+# Parsing a catalogue's TOML took ~4 ms of every start (the first screen needs its words before
+# it can paint). The flattened catalogue is kept in the user's cache folder, marshalled, with the
+# TOML file's path, modification time and size: a catalogue that changed (an upgrade, an edit)
+# is read again, as Python does with its byte-code. A cache that cannot be read or written is
+# no cache (the TOML is read), never an error.
+
+
+def _cache_file(lang: str, key: tuple[str, int, int]) -> Path:
+    import zlib
+
+    from platformdirs import user_cache_dir
+
+    where = zlib.crc32(key[0].encode("utf-8", "surrogateescape"))  # one per installed copy
+    return Path(user_cache_dir("facilitator", appauthor=False)) / f"catalogue-{lang}-{where:08x}"
+
+
+def _cached(lang: str, key: tuple[str, int, int] | None) -> dict[str, str] | None:
+    if key is None:
+        return None
+    import marshal
+
+    try:
+        kept_key, table = marshal.loads(_cache_file(lang, key).read_bytes())
+    except Exception:  # missing, unreadable, from another Python, damaged: read the TOML
+        return None
+    if kept_key != key or not isinstance(table, dict):
+        return None
+    return table
+
+
+def _keep(lang: str, key: tuple[str, int, int] | None, table: dict[str, str]) -> None:
+    if key is None:
+        return
+    import marshal
+
+    try:
+        file = _cache_file(lang, key)
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except Exception:  # no cache folder to be had: no cache this time
+        return
+    part = file.with_name(f".{file.name}.{os.getpid()}.part")
+    try:
+        part.write_bytes(marshal.dumps((key, table)))
+        os.replace(part, file)  # whole or not at all, whoever reads it meanwhile
+    except Exception:  # a read-only folder, a full disk: no cache this time
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
 
 
 def choose_language(explicit: str | None = None) -> str:

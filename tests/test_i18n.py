@@ -95,3 +95,64 @@ def test_the_stores_and_the_systems_messages_are_said_in_the_interface_language(
         "geen toestemming (pas de rechten aan of kies een andere plek)",
     ]
     assert i18n.speak("something new") == "something new"  # unknown: as it is, never lost
+
+
+# -- the catalogues are kept, parsed, in the user's cache folder --------------------------------
+
+
+def _catalogue_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "locales" / "nl.toml"
+    path.parent.mkdir()
+    path.write_text('[run]\nagenda = "Agenda"\n', encoding="utf-8")
+    return path
+
+
+def _kept(tmp_path):
+    return sorted((tmp_path / "cache" / "facilitator").glob("catalogue-nl-*"))
+
+
+def test_a_catalogue_is_parsed_once_and_kept_until_its_file_changes(tmp_path, monkeypatch):
+    import os
+    import tomllib
+
+    path = _catalogue_copy(tmp_path, monkeypatch)
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Agenda"}
+    assert len(_kept(tmp_path)) == 1
+    parsed = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(text) or real(text))
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Agenda"}
+    assert parsed == []  # from the cache
+    path.write_text('[run]\nagenda = "Programma"\n', encoding="utf-8")  # an upgrade, an edit
+    os.utime(path, ns=(1, 1))
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Programma"}
+    assert len(parsed) == 1
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Programma"}
+    assert len(parsed) == 1 and len(_kept(tmp_path)) == 1
+
+
+def test_a_damaged_or_unwritable_cache_is_no_cache(tmp_path, monkeypatch):
+    path = _catalogue_copy(tmp_path, monkeypatch)
+    i18n.read_catalogue(path, "nl")
+    (kept,) = _kept(tmp_path)
+    kept.write_bytes(b"\x00garbage")
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Agenda"}
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Agenda"}  # written whole again
+    # No folder to keep it in (a file in its way; a read-only home is the same to the code).
+    kept.unlink()
+    kept.parent.rmdir()
+    kept.parent.write_text("not a folder")
+    assert i18n.read_catalogue(path, "nl") == {"run.agenda": "Agenda"}
+    assert kept.parent.read_text() == "not a folder"
+
+
+def test_the_shipped_catalogues_read_from_the_cache_are_the_files(tmp_path, monkeypatch):
+    import tomllib
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for lang in i18n.LANGUAGES:
+        path = PKG / "locales" / f"{lang}.toml"
+        parsed = i18n._flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        assert i18n.read_catalogue(path, lang) == parsed  # parsed, and kept
+        assert i18n.read_catalogue(path, lang) == parsed  # from the cache
