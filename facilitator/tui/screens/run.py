@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,12 +33,8 @@ from facilitator.tui.bindings import (
     SYNC_HELP_SECTIONS,
     take_clock_keys_off,
 )
-from facilitator.tui.capture import Capturer
-from facilitator.tui.capture_ui import CaptureScreens
 from facilitator.tui.commands import ExportCommands, KeyCommands
 from facilitator.tui.context import AppContext
-from facilitator.tui.export_dialogs import ExportDialogs
-from facilitator.tui.exporter import Exporter
 from facilitator.tui.messages import (
     DatabaseChanged,
     EntriesChanged,
@@ -52,6 +49,10 @@ from facilitator.tui.widgets.block_panel import BlockPanel
 from facilitator.tui.widgets.keybar import KeyBar
 from facilitator.tui.widgets.recent_entries import RecentEntries
 from facilitator.tui.widgets.session_bar import SessionBar
+
+if TYPE_CHECKING:
+    from facilitator.tui.capture import Capturer
+    from facilitator.tui.exporter import Exporter
 
 TICK_SECONDS = 0.25
 RECENT = 5  # entries shown under the block
@@ -134,9 +135,8 @@ class RunScreen(Translated, Screen[None]):
         # second n pressed while the first is being committed starts the block after it.
         self._clock_lock = asyncio.Lock()
         self._asking_close = False
-        # What is behind the keys, in objects of their own (tui/capture.py, tui/exporter.py).
-        self.capturer = Capturer(ctx, self, CaptureScreens(self))
-        self.exporter = Exporter(ctx, self.session, ExportDialogs(self.app))
+        # What is behind the keys, in objects of their own (tui/capture.py, tui/exporter.py):
+        # `capturer` and `exporter` below, made when first used.
         self.remark_news = NewRemarks(self.ctx.store, self.ctx.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
         from facilitator.sync.store_sync import host_link
@@ -144,6 +144,22 @@ class RunScreen(Translated, Screen[None]):
         self.notetaker = host_link(self.ctx.store, session_id) is not None
         if self.notetaker:
             take_clock_keys_off(self)  # each says whose clock it is (action_clock_not_here)
+
+    # The capture and export modules are not needed for the first paint (~2 ms to import):
+    # the capturer starts once the screen is painted (on_mount), the exporter on its key.
+    @cached_property
+    def capturer(self) -> Capturer:
+        from facilitator.tui.capture import Capturer
+        from facilitator.tui.capture_ui import CaptureScreens
+
+        return Capturer(self.ctx, self, CaptureScreens(self))
+
+    @cached_property
+    def exporter(self) -> Exporter:
+        from facilitator.tui.export_dialogs import ExportDialogs
+        from facilitator.tui.exporter import Exporter
+
+        return Exporter(self.ctx, self.session, ExportDialogs(self.app))
 
     # -- layout --------------------------------------------------------------------------
 
@@ -173,8 +189,11 @@ class RunScreen(Translated, Screen[None]):
         # After the first paint, so the clock shows first: what the forms complete from (and
         # the drafts a crash left), and how many remarks are readable now, so later batches
         # count as new.
-        self.call_after_refresh(self.capturer.start)
+        self.call_after_refresh(self._start_capturer)
         self.call_after_refresh(self._notice_new_remarks)
+
+    async def _start_capturer(self) -> None:
+        await self.capturer.start()
 
     # -- state ---------------------------------------------------------------------------
 
