@@ -168,7 +168,7 @@ class RunScreen(Translated, Screen[None]):
         with Horizontal(id="run-main"):
             with Vertical(id="left-pane"):
                 yield BlockPanel(id="block-panel")
-                yield RecentEntries(id="recent")
+                # RecentEntries (#recent) comes after the first paint: see `_recent`.
             with Vertical(id="agenda-pane"):
                 yield Static(Content(t("run.agenda")), classes="pane-title")
                 yield Agenda(id="agenda")
@@ -189,6 +189,7 @@ class RunScreen(Translated, Screen[None]):
         # After the first paint, so the clock shows first: what the forms complete from (and
         # the drafts a crash left), and how many remarks are readable now, so later batches
         # count as new.
+        self.call_after_refresh(self._recent)
         self.call_after_refresh(self._start_capturer)
         self.call_after_refresh(self._notice_new_remarks)
 
@@ -275,8 +276,18 @@ class RunScreen(Translated, Screen[None]):
     def _entries_changed(self) -> None:
         self.run_worker(Deferred(self._show_recent), group="recent", exclusive=True)
 
+    def _recent(self) -> RecentEntries:
+        """The last entries under the block. Mounted once the screen is painted: it starts
+        empty, and hidden (it shows from the first entry), so the first paint does without
+        it; or here, should entries change before that."""
+        recent = self.__dict__.get("_recent_entries")
+        if recent is None:
+            recent = self._recent_entries = RecentEntries(id="recent")
+            self.query_one("#left-pane").mount(recent)
+        return recent
+
     async def _show_recent(self) -> None:
-        recent = self.query_one(RecentEntries)
+        recent = self._recent()
         pending = [capture for capture, _entry in self.capturer.pending]
         # At once, without the database (which may be what the pending ones wait for).
         recent.show(recent.entries, pending)
