@@ -40,6 +40,9 @@ def _dutch_and_isolated(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("FACILITATOR_PROGRAMMES", str(home / "programmes"))
+    # What the app keeps between starts (parsed catalogues and style sheets) stays out of the
+    # user's own cache folder: one per test process, as one user's would be.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     import time
 
     time.tzset()

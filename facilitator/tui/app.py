@@ -17,6 +17,7 @@ from textual.signal import Signal
 from facilitator.core.clock import Clock, utcnow
 from facilitator.i18n import speak, t
 from facilitator.store import Store, StoreError
+from facilitator.tui import css_cache
 from facilitator.tui.base import Translated
 from facilitator.tui.context import AppClock, AppContext
 from facilitator.tui.messages import EntriesChanged
@@ -58,6 +59,10 @@ class FacilitatorApp(Translated, App[None]):
         after_first_paint: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
+        # Textual's CSS as parsed at an earlier start (~10 ms of the first paint; see
+        # tui/css_cache.py); what this start parses anew is kept once it has painted.
+        self._css_file = css_cache.cache_file(Path(__file__).with_name(self.CSS_PATH))
+        self._css_known = css_cache.preload(self.stylesheet, self._css_file)
         self.store = store
         # Everyone holds this one object: on a note-taker's laptop it follows the host's clock.
         self.clock = AppClock(clock)
@@ -211,6 +216,12 @@ class FacilitatorApp(Translated, App[None]):
         if self.after_first_paint is not None:
             self.run_worker(self.db(self.after_first_paint), group="after-first-paint")
         self._read_later_css()
+        kept = css_cache.parsed(self.stylesheet, self._css_known)
+        if kept is not None:  # pickled off the event loop
+            from functools import partial
+
+            keep = partial(css_cache.keep, kept, self._css_file)
+            self.run_worker(keep, thread=True, group="css-cache", exit_on_error=False)
         self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
         self.run_worker(self._start_sync(), group="sync-start", exit_on_error=False)

@@ -1,0 +1,64 @@
+"""Textual's parsed CSS is kept between starts, and a screen styled from it is the same."""
+
+from __future__ import annotations
+
+import pickle
+
+from facilitator.core import clock as ck
+from facilitator.tui import css_cache
+from facilitator.tui.app import make_app
+from tests.support import until
+
+
+def _screenshot_and_cache(store, session_id, clock):
+    """Start the app at 120x40, wait for its first paint and what it keeps, then screenshot."""
+
+    async def run():
+        app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app._services_started, what="the first paint")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return app._css_known, app.export_screenshot(), app._css_file
+
+    return run()
+
+
+async def test_a_screen_styled_from_the_kept_css_is_the_same(
+    store, session_id, clock, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    known, parsed_shot, file = await _screenshot_and_cache(store, session_id, clock)
+    assert known == frozenset()  # nothing kept yet: all parsed
+    assert file.exists()  # ... and kept once the screen was painted
+    known, kept_shot, _file = await _screenshot_and_cache(store, session_id, clock)
+    assert known  # this start found its CSS parsed
+    strip = lambda svg: svg.split("<style>", 1)[1]  # noqa: E731  (the title/ids around it vary)
+    assert strip(kept_shot) == strip(parsed_shot)
+    written = file.stat().st_mtime_ns
+    await _screenshot_and_cache(store, session_id, clock)
+    assert file.stat().st_mtime_ns == written  # nothing new parsed: not written again
+
+
+async def test_a_damaged_or_foreign_cache_is_no_cache(
+    store, session_id, clock, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _known, _shot, file = await _screenshot_and_cache(store, session_id, clock)
+    identity, entries = pickle.loads(file.read_bytes())
+    other_theme = (*identity[:-1], (("primary", "#ff0000"),))
+    file.write_bytes(pickle.dumps((other_theme, entries)))
+    known, _shot, _file = await _screenshot_and_cache(store, session_id, clock)
+    assert known == frozenset()  # other theme variables: parsed again
+    file.write_bytes(b"\x80\x05garbage")
+    known, _shot, _file = await _screenshot_and_cache(store, session_id, clock)
+    assert known == frozenset()
+    assert pickle.loads(file.read_bytes())[0] == identity  # and kept whole again
+
+
+def test_the_cache_file_is_per_installed_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    one = css_cache.cache_file(tmp_path / "a" / "app.tcss")
+    two = css_cache.cache_file(tmp_path / "b" / "app.tcss")
+    assert one.parent == two.parent == tmp_path / "facilitator" and one != two
