@@ -11,15 +11,26 @@ from tests.support import until
 
 
 def _screenshot_and_cache(store, session_id, clock):
-    """Start the app at 120x40, wait for its first paint and what it keeps, then screenshot."""
+    """Start the app at 120x40, wait for its first paint and what it keeps, then screenshot;
+    with what the start found kept."""
+    found = []
+    real = css_cache.preload
+
+    def preload(stylesheet, file):
+        found.append(real(stylesheet, file))
+        return found[-1]
 
     async def run():
-        app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+        css_cache.preload = preload
+        try:
+            app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+        finally:
+            css_cache.preload = real
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app._services_started, what="the first paint")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            return app._css_known, app.export_screenshot(), app._css_file
+            return found[0], app.export_screenshot(), app._css_file
 
     return run()
 
@@ -62,3 +73,26 @@ def test_the_cache_file_is_per_installed_copy(tmp_path, monkeypatch):
     one = css_cache.cache_file(tmp_path / "a" / "app.tcss")
     two = css_cache.cache_file(tmp_path / "b" / "app.tcss")
     assert one.parent == two.parent == tmp_path / "facilitator" and one != two
+
+
+async def test_a_first_start_keeps_its_css_before_it_paints(store, session_id, clock, tmp_path):
+    """A start that ends right after its first paint (a quick look, a benchmark's kill) still
+    leaves the parsed CSS for the next one: it is kept before the first frame is written."""
+    app = make_app(store, session_id=session_id, clock=clock, poll_interval=0)
+    app._css_file = tmp_path / "styles"
+    app._css_known = frozenset()
+    painted_before = []
+    real = css_cache.keep
+
+    def keep(what, file):
+        painted_before.append(app._services_started)
+        real(what, file)
+
+    css_cache.keep = keep
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app._services_started, what="the first paint")
+            await app.workers.wait_for_complete()
+    finally:
+        css_cache.keep = real
+    assert painted_before[0] is False and (tmp_path / "styles").exists()

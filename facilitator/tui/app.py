@@ -60,9 +60,10 @@ class FacilitatorApp(Translated, App[None]):
     ) -> None:
         super().__init__()
         # Textual's CSS as parsed at an earlier start (~10 ms of the first paint; see
-        # tui/css_cache.py); what this start parses anew is kept once it has painted.
+        # tui/css_cache.py); what this start parses anew is kept (see _display, start_services).
         self._css_file = css_cache.cache_file(Path(__file__).with_name(self.CSS_PATH))
         self._css_known = css_cache.preload(self.stylesheet, self._css_file)
+        self._css_painted = False
         self.store = store
         # Everyone holds this one object: on a note-taker's laptop it follows the host's clock.
         self.clock = AppClock(clock)
@@ -216,12 +217,7 @@ class FacilitatorApp(Translated, App[None]):
         if self.after_first_paint is not None:
             self.run_worker(self.db(self.after_first_paint), group="after-first-paint")
         self._read_later_css()
-        kept = css_cache.parsed(self.stylesheet, self._css_known)
-        if kept is not None:  # pickled off the event loop
-            from functools import partial
-
-            keep = partial(css_cache.keep, kept, self._css_file)
-            self.run_worker(keep, thread=True, group="css-cache", exit_on_error=False)
+        self._keep_css(wait=False)  # the later screens' sheets, pickled off the event loop
         self.run_worker(self.remarks.start(), group="remark-server", exit_on_error=False)
         # Note-takers' laptops (issue 10): the host's HTTPS server, or a laptop's sync loop.
         self.run_worker(self._start_sync(), group="sync-start", exit_on_error=False)
@@ -229,6 +225,30 @@ class FacilitatorApp(Translated, App[None]):
     async def _start_sync(self) -> None:
         if await self.sync.start():  # a note-taker's laptop: its loop runs until the app stops
             self.run_worker(self.sync.run(), group="note-takers", exit_on_error=False)
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        # Textual writes a frame to the terminal here. Before the first screen's first frame,
+        # what the start parsed that was not kept yet (a first start, a changed sheet) is kept
+        # at once (~8 ms, that start only): kept after the paint it could be lost to a start
+        # that ends right after it, and every start would then parse again.
+        if not self._css_painted and renderable is not None and screen.id != "_default":
+            self._css_painted = True
+            self._keep_css(wait=True)
+        super()._display(screen, renderable)
+
+    def _keep_css(self, *, wait: bool) -> None:
+        """Keep what the style sheet parsed that was not kept yet (tui/css_cache.py)."""
+        kept = css_cache.parsed(self.stylesheet, self._css_known)
+        if kept is None:
+            return
+        self._css_known = frozenset(key for key, _rules in kept[1])
+        if wait:
+            css_cache.keep(kept, self._css_file)
+        else:
+            from functools import partial
+
+            keep = partial(css_cache.keep, kept, self._css_file)
+            self.run_worker(keep, thread=True, group="css-cache", exit_on_error=False)
 
     def _read_later_css(self) -> None:
         """Add the later screens' sheets now, while nothing waits (~10 ms, their rules only:
