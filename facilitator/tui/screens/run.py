@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -174,6 +174,16 @@ class RunScreen(Translated, Screen[None]):
                 yield Agenda(id="agenda")
         yield Static("", id="banner")
         yield KeyBar()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles a screen as it is shown (it runs this before Screen's own handler).
+        # Shown the first time, this one was styled a moment before, as its widgets were
+        # mounted, and nothing it shows has a style that depends on focus, hover or order
+        # (app.tcss, the widgets' DEFAULT_CSS): restyling every widget again cost ~5 ms of the
+        # first paint. Textual skips it the same way for a screen uncovered by a closed dialog.
+        if not self.__dict__.get("_shown_once"):
+            self._shown_once = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         follow_database_changes(self, self.ctx.database_changed)
