@@ -448,3 +448,20 @@ async def test_refreshes_cancelled_before_they_ran_leave_no_coroutine_unawaited(
         gc.collect()
     unawaited = [str(w.message) for w in caught if "never awaited" in str(w.message)]
     assert unawaited == []
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)])
+async def test_the_first_show_needs_no_second_styling(store, session_id, clock, size):
+    """The run screen is not restyled as a whole when first shown (RunScreen._on_screen_resume):
+    its widgets were styled as they were mounted. That holds while none of its styles depends
+    on focus, hover or order; styling it all again must change nothing on the screen."""
+    store.clock.add(session_id, ck.START, clock(), {"key": "welkom"})
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app._services_started, what="the first paint")
+        await pilot.pause()
+        shown = app.export_screenshot()
+        app.stylesheet.update(app.screen)  # what Textual does on a screen's first show
+        app.screen.refresh(layout=True)
+        await pilot.pause()
+        assert app.export_screenshot() == shown
