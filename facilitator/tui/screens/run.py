@@ -124,6 +124,7 @@ class RunScreen(Translated, Screen[None]):
 
     def __init__(self, ctx: AppContext, session_id: str) -> None:
         super().__init__()
+        self.shown = False  # shown once (see _on_screen_resume)
         preset_breakpoints(self)
         self.ctx = ctx
         self.session_id = session_id
@@ -181,8 +182,8 @@ class RunScreen(Translated, Screen[None]):
         # mounted, and nothing it shows has a style that depends on focus, hover or order
         # (app.tcss, the widgets' DEFAULT_CSS): restyling every widget again cost ~5 ms of the
         # first paint. Textual skips it the same way for a screen uncovered by a closed dialog.
-        if not self.__dict__.get("_shown_once"):
-            self._shown_once = True
+        if not self.shown:
+            self.shown = True
             event.refresh_styles = False
 
     def on_mount(self) -> None:
