@@ -14,17 +14,22 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from facilitator.core.clock import ClockEvent, compute
 from facilitator.core.entries import KINDS
-from facilitator.core.merge import EntryState, Version, make_state, merge
 from facilitator.core.programme import Programme
 from facilitator.core.text import clean
 from facilitator.core.timeutil import iso
 from facilitator.store.db import Database, new_id
 from facilitator.store.entries import check_fields, insert_entry, write_tags_links
 from facilitator.store.errors import NotFound, StoreError
+
+if TYPE_CHECKING:
+    from facilitator.core.merge import EntryState
+
+# facilitator.core.merge (~1 ms to import) is imported where states are read or merged: the store
+# is imported by every start, and the first screen needs none of it.
 
 CODE_MINUTES = 10  # a pairing code expires after this long
 CODE_TRIES = 5  # wrong codes tried while a code is open: after this many it is refused too
@@ -76,6 +81,8 @@ class Sync:
         `from_host`: on a laptop, states pulled from the host; an entry whose merged state
         equals the host's is then not in the outbox (it would only go back where it came from).
         """
+        from facilitator.core.merge import merge
+
         counts = MergeCounts()
         with self.db.transaction() as conn:
             if not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
@@ -335,6 +342,8 @@ class Sync:
 
 def _read_state(conn: sqlite3.Connection, entry_id: str) -> EntryState | None:
     """An entry as it is in this database, with all its versions; None when it is not here."""
+    from facilitator.core.merge import Version, make_state
+
     cur = conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,))
     row = cur.fetchone()
     if row is None:

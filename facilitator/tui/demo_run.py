@@ -33,11 +33,8 @@ def play(db: Path | None = None, speed: float = SPEED, programme_id: str = PROGR
     if programme is None:
         raise DemoRefused(t("cli_errors.no_programme", programme=repr(programme_id)))
     with tempfile.TemporaryDirectory(prefix="facilitator-demo-") as tmp:
-        path = db or Path(tmp) / "demo.db"
-        if db is None:
-            _new_without_fsync(path)
         try:
-            store = Store.open(path, durable=db is not None)
+            store = Store.open(db) if db else Store.open_throwaway(Path(tmp) / "demo.db")
         except StoreError as exc:
             raise DemoRefused(str(exc)) from None
         clock = speed_clock(speed)
@@ -62,24 +59,3 @@ def play(db: Path | None = None, speed: float = SPEED, programme_id: str = PROGR
             app.run()
         finally:
             store.close()
-
-
-def _new_without_fsync(path: Path) -> None:
-    """Make the throw-away database file in WAL mode without waiting for the disk.
-
-    `Store.open` switches a new file to WAL before it turns syncing off for a throw-away
-    database, and that switch syncs the new file: 15-25 ms of the demo's first paint on a busy
-    disk, the largest single wait of its start. Switched here with syncing off, the file is in
-    WAL mode already when `Store.open` asks. A problem is left to `Store.open` to report.
-    """
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(str(path), isolation_level=None)
-        try:
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("PRAGMA journal_mode=WAL")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        pass

@@ -140,9 +140,7 @@ class RunScreen(Translated, Screen[None]):
         # `capturer` and `exporter` below, made when first used.
         self.remark_news = NewRemarks(self.ctx.store, self.ctx.db, session_id)
         # A session joined from a host: the clock is the facilitator's (issue 10).
-        from facilitator.sync.store_sync import host_link
-
-        self.notetaker = host_link(self.ctx.store, session_id) is not None
+        self.notetaker = ctx.store.sync.host_link(session_id) is not None
         if self.notetaker:
             take_clock_keys_off(self)  # each says whose clock it is (action_clock_not_here)
 
