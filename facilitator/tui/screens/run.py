@@ -285,18 +285,23 @@ class RunScreen(Translated, Screen[None]):
     def _entries_changed(self) -> None:
         self.run_worker(Deferred(self._show_recent), group="recent", exclusive=True)
 
-    def _recent(self) -> RecentEntries:
+    def _recent(self) -> RecentEntries | None:
         """The last entries under the block. Mounted once the screen is painted: it starts
         empty, and hidden (it shows from the first entry), so the first paint does without
-        it; or here, should entries change before that."""
+        it; or here, should entries change before that. None once the screen is closing."""
         recent = self.__dict__.get("_recent_entries")
         if recent is None:
+            pane = self.query("#left-pane")
+            if not pane or not pane.first().is_attached:
+                return None  # the app is closing (q pressed before the first paint ended)
             recent = self._recent_entries = RecentEntries(id="recent")
-            self.query_one("#left-pane").mount(recent)
+            pane.first().mount(recent)
         return recent
 
     async def _show_recent(self) -> None:
         recent = self._recent()
+        if recent is None:
+            return
         pending = [capture for capture, _entry in self.capturer.pending]
         # At once, without the database (which may be what the pending ones wait for).
         recent.show(recent.entries, pending)
