@@ -146,7 +146,6 @@ async def _catchup() -> None:
 
     from facilitator.core.clock import utcnow
     from facilitator.store import Store
-    from facilitator.sync import store_sync as ss
     from facilitator.sync.client import PUSH_BATCH, SyncClient, join
     from facilitator.sync.host import NoteTakerServer
 
@@ -166,7 +165,7 @@ async def _catchup() -> None:
         payloads = []
         after = 0
         while True:
-            states, nxt = ss.changes_since(laptop, SID, after, limit=PUSH_BATCH, local_only=True)
+            states, nxt = laptop.sync.changes_since(SID, after, limit=PUSH_BATCH, local_only=True)
             if not states:
                 break
             payloads.append(json.dumps({"entries": [s.to_wire() for s in states]}).encode())
@@ -264,7 +263,6 @@ async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: 
 
     from facilitator.core.clock import utcnow
     from facilitator.store import Store
-    from facilitator.sync import store_sync as ss
     from facilitator.sync.client import SyncLoop, join
 
     laptops = []
@@ -340,7 +338,7 @@ async def _room(port: int, path: str, addresses: list[str], tmp: Path, host_db: 
             conn.close()
 
     while time.perf_counter() - settle0 < 60:
-        pending = [ss.pending_count(s, SID) for s in laptops]
+        pending = [s.sync.pending_count(SID) for s in laptops]
         host_ids = ids(host_db)
         if not any(pending) and all(ids(s.path) == host_ids for s in laptops):
             break

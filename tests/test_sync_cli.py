@@ -7,7 +7,6 @@ from click.testing import CliRunner
 
 from facilitator.cli import main
 from facilitator.store import Store
-from facilitator.sync import store_sync as ss
 
 
 def run(*args):
@@ -58,8 +57,7 @@ def test_sync_without_a_joined_session_is_bad_input(db_path, session_id, store):
 def test_sync_to_a_host_that_is_away_exits_1_and_keeps_the_outbox(
     db_path, session_id, store, clock
 ):
-    ss.link_host(
-        store,
+    store.sync.link_host(
         session_id,
         address="https://127.0.0.1:9",
         fingerprint="a" * 64,
@@ -74,7 +72,7 @@ def test_sync_to_a_host_that_is_away_exits_1_and_keeps_the_outbox(
     assert "niet bereikbaar" in line and "1 te versturen" in line
     s = Store.open(db_path)
     try:
-        assert ss.pending_count(s, session_id) == 1
+        assert s.sync.pending_count(session_id) == 1
     finally:
         s.close()
 

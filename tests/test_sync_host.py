@@ -55,7 +55,7 @@ async def test_a_laptop_joins_and_entries_and_the_clock_go_both_ways(host, lapto
         mine = laptop.entries.add(
             SID, "story", {"text": "van de laptop"}, author="CD", now=utcnow()
         )
-        assert ss.pending_count(laptop, SID) == 1
+        assert laptop.sync.pending_count(SID) == 1
         ev = host.clock.add(SID, "start", utcnow(), {"key": "welkom"})
         host.clock.add(SID, "undo", utcnow(), {"undoes": ev.seq})
         client = SyncClient(laptop, SID)
@@ -72,7 +72,7 @@ async def test_a_laptop_joins_and_entries_and_the_clock_go_both_ways(host, lapto
             assert (again.sent, again.received) == (0, 1)
             e = laptop.entries.get(mine.id)
             assert e.text == "verbeterd door de host" and e.deleted
-            assert ss.pending_count(laptop, SID) == 0
+            assert laptop.sync.pending_count(SID) == 0
             host.entries.restore(mine.id)
             await client.sync_once()
             assert not laptop.entries.get(mine.id).deleted
@@ -80,7 +80,7 @@ async def test_a_laptop_joins_and_entries_and_the_clock_go_both_ways(host, lapto
             assert (idle.sent, idle.received, idle.clock_changed) == (0, 0, False)
         finally:
             await client.close()
-        seen = ss.devices(host, SID)
+        seen = host.sync.devices(SID)
         assert [d["author"] for d in seen] == ["CD"] and seen[0]["pending"] == 0
     finally:
         await server.stop()
@@ -119,7 +119,7 @@ async def test_wrong_expired_used_and_too_often_tried_codes_are_refused(host, tm
         for i in range(ss.CODE_TRIES):
             assert await try_join(wrong, f"g{i}") == "code_wrong"
         assert await try_join(fresh, "fresh") == "code_tries"
-        assert [d["author"] for d in ss.devices(host, SID)] == ["OK"]
+        assert [d["author"] for d in host.sync.devices(SID)] == ["OK"]
     finally:
         await server.stop()
 
@@ -163,8 +163,8 @@ async def test_a_removed_laptop_can_no_longer_sync_and_a_remark_token_reads_noth
         address, _ = await server.join_address(SID)
         await join(laptop, address, "CD")
         laptop.entries.add(SID, "quote", {"text": "na verwijderen"}, author="CD", now=utcnow())
-        (device,) = ss.devices(host, SID)
-        assert ss.remove_device(host, device["id"], now=utcnow())
+        (device,) = host.sync.devices(SID)
+        assert host.sync.remove_device(device["id"], now=utcnow())
         client = SyncClient(laptop, SID)
         try:
             with pytest.raises(SyncError) as err:
@@ -172,11 +172,11 @@ async def test_a_removed_laptop_can_no_longer_sync_and_a_remark_token_reads_noth
         finally:
             await client.close()
         assert err.value.reason == "removed"
-        assert ss.pending_count(laptop, SID) == 1  # kept for a new pairing
+        assert laptop.sync.pending_count(SID) == 1  # kept for a new pairing
         assert host.entries.list(SID) == []
 
         remark_token = host.sessions.get(SID).remark_token
-        link = ss.host_link(laptop, SID)
+        link = laptop.sync.host_link(SID)
         pin = aiohttp.Fingerprint(bytes.fromhex(link["fingerprint"]))
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=pin)) as http:
             for token in (remark_token, link["token"], ""):
@@ -203,7 +203,7 @@ async def test_no_token_code_or_entry_text_in_any_log(host, laptop, caplog):
             await client.sync_once()
         finally:
             await client.close()
-        token = ss.host_link(laptop, SID)["token"]
+        token = laptop.sync.host_link(SID)["token"]
     finally:
         await server.stop()
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
@@ -243,7 +243,7 @@ async def test_a_laptop_that_made_the_session_itself_brings_its_entries_along(
         assert sorted(e.text for e in laptop.entries.list(SID)) == ["al geschreven", "op de host"]
         # The host's clock is the session's: the laptop's own start is gone.
         assert laptop.clock.events(SID) == [] and laptop.sessions.get(SID).state == "planned"
-        assert ss.pending_count(laptop, SID) == 0
+        assert laptop.sync.pending_count(SID) == 0
     finally:
         await server.stop()
 
@@ -259,7 +259,7 @@ async def test_a_session_under_another_programme_is_not_joined(host, laptop):
         address, _ = await server.join_address(SID)
         with pytest.raises(StoreError, match="programme"):
             await join(laptop, address, "CD")
-        assert ss.host_link(laptop, SID) is None
+        assert laptop.sync.host_link(SID) is None
     finally:
         await server.stop()
 
@@ -294,7 +294,7 @@ async def test_a_typed_host_port_and_code_join_once_the_fingerprint_matches(host
                 typed, code.lower(), lambda seen: seen.startswith(fp[:16])
             )
             assert await join(lap, ok, "CD") == SID
-            assert ss.host_link(lap, SID)["fingerprint"] == fp
+            assert lap.sync.host_link(SID)["fingerprint"] == fp
         finally:
             lap.close()
     finally:

@@ -96,7 +96,7 @@ def _session(store: Store, programme) -> str:
 
 
 def _exchange(src: Store, dst: Store) -> None:
-    states, _ = ss.changes_since(src, "utr", 0, limit=10_000)
+    states, _ = src.sync.changes_since("utr", 0, limit=10_000)
     ss.apply_states(dst, "utr", states)
 
 
@@ -165,10 +165,10 @@ def test_any_interleaving_on_two_laptops_converges(programme, ops):
             _exchange(b, a)
             assert _snapshot(a) == _snapshot(b)
             # Syncing again changes nothing.
-            before = ss.last_change(a, "utr"), ss.last_change(b, "utr")
+            before = a.sync.last_change("utr"), b.sync.last_change("utr")
             _exchange(a, b)
             _exchange(b, a)
-            assert (ss.last_change(a, "utr"), ss.last_change(b, "utr")) == before
+            assert (a.sync.last_change("utr"), b.sync.last_change("utr")) == before
             # Links survive, each entry once.
             ids = [e.id for e in a.entries.list("utr", include_deleted=True)]
             assert len(ids) == len(set(ids))
@@ -201,9 +201,9 @@ def test_an_untidy_version_from_another_laptop_is_stored_once_and_never_rewritte
             assert ss.apply_states(s, "utr", [untidy]).added == 1
             e = s.entries.get("e1")
             assert (e.tags, e.links) == (["rood"], ["x"])
-            before = ss.last_change(s, "utr")
+            before = s.sync.last_change("utr")
             again = ss.apply_states(s, "utr", [untidy])
-            assert (again.unchanged, ss.last_change(s, "utr")) == (1, before)
+            assert (again.unchanged, s.sync.last_change("utr")) == (1, before)
         finally:
             s.close()
 
@@ -217,17 +217,17 @@ def test_deletes_and_restores_are_stamped_after_the_change_they_undo(programme):
             ahead = T0.replace(year=2099)  # a delete stamped by a clock far ahead of this one
             s.entries.delete(e.id, now=ahead)
             s.entries.restore(e.id)
-            state = ss.entry_state(s, e.id)
+            state = s.sync.entry_state(e.id)
             assert state is not None and state.deleted_at is None
             assert state.deleted_changed_at == "2099-03-01T09:00:00.001+00:00"
             s.entries.delete(e.id, now=T0)  # and a delete after that restore comes after it too
-            again = ss.entry_state(s, e.id)
+            again = s.sync.entry_state(e.id)
             assert again is not None and again.deleted_at == T0.isoformat(timespec="milliseconds")
             assert again.deleted_changed_at == "2099-03-01T09:00:00.002+00:00"
             s.entries.restore(e.id)
             later = s.entries.add("utr", "quote", {"text": "y"}, now=T0)
             s.entries.delete(later.id, now=T0)
-            assert ss.entry_state(s, later.id).deleted_changed_at == T0.isoformat(
+            assert s.sync.entry_state(later.id).deleted_changed_at == T0.isoformat(
                 timespec="milliseconds"
             )
         finally:

@@ -11,7 +11,6 @@ from textual.widgets import DataTable, Static
 from facilitator.core import clock as ck
 from facilitator.core.clock import utcnow
 from facilitator.store import Store
-from facilitator.sync import store_sync as ss
 from facilitator.sync.client import SyncClient, join
 from facilitator.sync.host import NoteTakerServer
 from facilitator.tui.app import make_app
@@ -78,7 +77,7 @@ async def test_the_host_shows_a_join_address_lists_laptops_and_removes_one(
             await pilot.press("x")
             await pilot.pause(0.2)
             await pilot.press("j")
-            await until(lambda: ss.devices(store, session_id) == [], pilot)
+            await until(lambda: store.sync.devices(session_id) == [], pilot)
             await until(lambda: table.row_count == 0, pilot)
     finally:
         laptop.close()

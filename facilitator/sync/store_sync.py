@@ -2,8 +2,7 @@
 before they are merged, the clock on the wire, a laptop's JSON export merged on the host.
 
 The tables are the store's (`store.sync`, facilitator/store/sync.py), like every other table;
-this module holds no SQL. The functions under "handed to the store" at the end only call
-`store.sync`, for the callers that use them by these names.
+this module holds no SQL, and callers read those tables through `store.sync` themselves.
 """
 
 from __future__ import annotations
@@ -27,21 +26,12 @@ __all__ = [
     "MergeCounts",
     "PairingError",
     "apply_states",
-    "changes_since",
     "clock_wire",
     "code_session",
-    "devices",
-    "entry_state",
-    "host_link",
-    "last_change",
-    "link_host",
-    "linked_sessions",
     "merge_export",
     "new_pairing_code",
     "normalise_code",
-    "pending_count",
     "redeem_code",
-    "remove_device",
     "replace_clock",
     "state_from_export",
 ]
@@ -229,62 +219,3 @@ def merge_export(store: Store, data: Any) -> MergeCounts:
         e.session_id = info.id
         states.append(state_from_export(e, data.history.get(e.id, [])))
     return apply_states(store, info.id, states)
-
-
-# -- handed to the store (store.sync) ----------------------------------------------------------
-# For the callers that use these names (the app's screens, tests, scripts/bench_sync.py); the
-# sync package's own modules call store.sync directly.
-
-
-def entry_state(store: Store, entry_id: str) -> EntryState | None:
-    return store.sync.entry_state(entry_id)
-
-
-def changes_since(
-    store: Store, session_id: str, after: int, *, limit: int = 500, local_only: bool = False
-) -> tuple[list[EntryState], int]:
-    return store.sync.changes_since(session_id, after, limit=limit, local_only=local_only)
-
-
-def last_change(store: Store, session_id: str) -> int:
-    return store.sync.last_change(session_id)
-
-
-def devices(store: Store, session_id: str) -> list[dict[str, Any]]:
-    return store.sync.devices(session_id)
-
-
-def remove_device(store: Store, device_id: str, *, now: datetime) -> bool:
-    return store.sync.remove_device(device_id, now=now)
-
-
-def link_host(
-    store: Store,
-    session_id: str,
-    *,
-    address: str,
-    fingerprint: str,
-    token: str,
-    device_id: str,
-    author: str,
-) -> None:
-    store.sync.link_host(
-        session_id,
-        address=address,
-        fingerprint=fingerprint,
-        token=token,
-        device_id=device_id,
-        author=author,
-    )
-
-
-def host_link(store: Store, session_id: str) -> dict[str, Any] | None:
-    return store.sync.host_link(session_id)
-
-
-def linked_sessions(store: Store) -> list[str]:
-    return store.sync.linked_sessions()
-
-
-def pending_count(store: Store, session_id: str) -> int:
-    return store.sync.pending_count(session_id)

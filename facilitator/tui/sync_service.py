@@ -94,14 +94,13 @@ class SyncService:
         What fails is kept for the screens to tell. Run it as a task of its own (the app runs
         it in a worker): `stop` cancels it while under way.
         """
-        from facilitator.sync import store_sync as ss
 
         self.server = None
         self.error = None
         self.status = {}
         with self._running():
             try:
-                linked = await self.store.call(ss.linked_sessions, self.store)
+                linked = await self.store.call(self.store.sync.linked_sessions)
             except Exception:  # noqa: BLE001 - a database problem shows elsewhere; sync stays off
                 return False
             if linked:

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Static
 from facilitator.core.text import one_line
 from facilitator.core.timeutil import parse_iso
 from facilitator.i18n import t
-from facilitator.sync import store_sync as ss
 from facilitator.tui.base import Translated
 from facilitator.tui.context import AppContext
 from facilitator.tui.messages import (
@@ -78,7 +77,7 @@ class NoteTakersScreen(Translated, Screen[None]):
         super().__init__()
         self.ctx = ctx
         self.session_id = session_id
-        self.link = ss.host_link(ctx.store, session_id)
+        self.link = ctx.store.sync.host_link(session_id)
         self.devices: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
@@ -172,7 +171,7 @@ class NoteTakersScreen(Translated, Screen[None]):
                 )
             )
             return
-        devices = await self.ctx.db(ss.devices, self.ctx.store, self.session_id)
+        devices = await self.ctx.db(self.ctx.store.sync.devices, self.session_id)
         if devices is None:
             return
         self.devices = devices
@@ -207,6 +206,6 @@ class NoteTakersScreen(Translated, Screen[None]):
         )
         if not ok:
             return
-        if await self.ctx.db(ss.remove_device, self.ctx.store, device["id"], now=self.ctx.clock()):
+        if await self.ctx.db(self.ctx.store.sync.remove_device, device["id"], now=self.ctx.clock()):
             self.notify(t("sync.removed_note", author=name), markup=False, timeout=4)
         await self.reload()
