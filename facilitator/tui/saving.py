@@ -155,10 +155,11 @@ class CommitQueue:
         """When the commit running now started (None when nothing runs)."""
         return self.current.started if self.current is not None else None
 
-    def put(self, commit: Commit) -> None:
+    def put(self, commit: Commit) -> bool:
+        """Queue `commit`; True when it went to the database thread at once (none ahead of it)."""
         if self.closed:
             self.unfinished.append(commit)  # the app is closing: kept (see `close`), not tried
-            return
+            return False
         self._queue.append(commit)
         if self._idle.is_set():
             self._idle.clear()
@@ -177,6 +178,8 @@ class CommitQueue:
                 attempt = loop.create_future()
                 attempt.set_exception(exc)
             self._task = loop.create_task(self._run(first, attempt), name="commits")
+            return True
+        return False
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued commit is done (or has failed); False on timeout."""
