@@ -1,7 +1,8 @@
 """Commits that wait for the database without holding up the keyboard, in the order they were made.
 
-A capture form closes the moment Enter is pressed; what it holds is queued here and committed
-on the store's single database thread, one commit after the other, so a quote typed while the
+What a capture form holds is queued here when Enter is pressed (the form closes once the commit
+is made, or a moment later at most: tui/screens/capture_form.py) and committed on the store's
+single database thread, one commit after the other, so a quote typed while the
 one before it waits for a locked database is stored after it, never before it, never instead of
 it. A commit refused because another program holds the write lock is tried again until
 `patience` runs out; one that fails for good is handed to its `failed` callback once (which
