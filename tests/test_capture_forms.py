@@ -460,6 +460,46 @@ async def test_keys_queued_behind_a_slow_commit_save_once_and_close_only_the_for
         assert sorted(e.text for e in store.entries.list(session_id)) == ["citaat 1", "citaat 2"]
 
 
+async def test_the_form_closes_once_its_commit_is_made_and_keys_typed_meanwhile_wait(
+    store, session_id, clock, monkeypatch
+):
+    """Enter keeps the form until its entry is committed (at most CLOSE_WAIT, made long here):
+    the keys typed meanwhile wait, then open the next form and fill it, in the order typed."""
+    import time
+
+    from facilitator.tui.screens import capture_form
+    from tests.support import DEADLINE
+
+    in_phase_one(store, session_id, clock)
+    monkeypatch.setattr(capture_form, "CLOSE_WAIT", DEADLINE)
+    add = store.entries.add
+
+    def slow_add(*args, **kwargs):
+        time.sleep(0.3)
+        return add(*args, **kwargs)
+
+    monkeypatch.setattr(store.entries, "add", slow_add)
+    stored_when_closed: list[list[str]] = []
+    dismiss = CaptureScreen.dismiss
+
+    def recording_dismiss(self, result=None):
+        stored_when_closed.append(sorted(e.text for e in store.entries.list(session_id)))
+        return dismiss(self, result)
+
+    monkeypatch.setattr(CaptureScreen, "dismiss", recording_dismiss)
+    app = app_for(store, session_id, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await typed(pilot, "citaat 1")
+        burst(app, "enter", "c", *"citaat 2", "enter")  # typed on while the first is committed
+        await wait_until(pilot, lambda: len(stored_when_closed) == 2)
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        await app.saves.drain()
+    assert stored_when_closed == [["citaat 1"], ["citaat 1", "citaat 2"]]
+    assert store.drafts.list(session_id) == []
+
+
 async def test_ctrl_s_at_paste_speed_keeps_every_field(store, session_id, clock):
     """Ctrl+S acts the moment it arrives; what was typed just before it is saved all the same."""
     in_phase_one(store, session_id, clock)

@@ -16,7 +16,7 @@ import getpass
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from facilitator.tui.context import AppContext
 
 DRAFT_DELAY = 0.3  # seconds: a draft is written at most this long after a keystroke
+# Seconds after Enter before an entry still waiting for its commit is listed as "opslaan…"
+# under the run screen's recent entries. A commit takes a few milliseconds: listing it at once
+# only to replace it right after laid out and drew the run screen again while the database
+# thread was making the commit, and took the interpreter and a core from it.
+PENDING_SHOWN_AFTER = 0.2
 
 OnSaved = Callable[[Entry], Any]
 
@@ -59,7 +64,9 @@ class Form:
 
     capture: Capture
     context: str  # "De diepte in · 10:42 · AB"
-    submit: Callable[[Capture, str | None], None]  # Enter: the values and the initials typed
+    # Enter: the values and the initials typed; returns what to await until the commit is made
+    # (None when there is nothing to wait for: see CaptureScreen.action_save).
+    submit: Callable[[Capture, str | None], Awaitable[Any] | None]
     on_change: Callable[[Capture], None]  # every change (kept as a draft)
     known_tags: list[tuple[str, int]] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
@@ -446,8 +453,9 @@ class Capturer:
         # with the ones this machine user typed last; two note-takers may share one login).
         ask = None if (author or entry is not None) else (self.last_author or "")
 
-        def submit(values: Capture, initials: str | None) -> None:
-            """Queue the commit (the form closes at once); the note-taker may type on."""
+        def submit(values: Capture, initials: str | None) -> Awaitable[Any] | None:
+            """Queue the commit; the form closes once it is made (or a moment later at most),
+            and the note-taker may type on."""
             nonlocal author
             if initials:
                 author = keeper.author = initials
@@ -459,8 +467,8 @@ class Capturer:
                 keeper.close()
                 # Queued after any draft write still waiting for the database thread.
                 self.ctx.saves.put(Commit(lambda: self.store.drafts.discard(keeper.id)))
-                return
-            self.save(
+                return None
+            return self.save(
                 values,
                 keeper=keeper,
                 entry=entry,
@@ -512,8 +520,12 @@ class Capturer:
         opened_at: str,
         on_saved: OnSaved | None,
         expected_revision: int | None = None,
-    ) -> None:
-        """Queue the entry's commit; "saved" is said only once it is committed."""
+    ) -> asyncio.Future[bool] | None:
+        """Queue the entry's commit; "saved" is said only once it is committed.
+
+        Returns a future that ends once the commit is made (True) or has failed (False), when
+        the commit went to the database thread at once; None when it waits behind others (a
+        locked database: the form need not wait for it)."""
         store, sid = self.store, self.session_id
         now = self.ctx.clock()
         if entry is not None:
@@ -552,8 +564,11 @@ class Capturer:
 
         waiting = (values, entry)
         self.pending.append(waiting)
+        made: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def done(saved: Entry) -> None:
+            if not made.done():
+                made.set_result(True)
             self._settled(waiting)
             keeper.close()
             if saved.kind == "quote":
@@ -568,6 +583,8 @@ class Capturer:
                 on_saved(saved)
 
         def failed(exc: BaseException) -> None:
+            if not made.done():
+                made.set_result(False)
             self._settled(waiting)
             from facilitator.store import StaleEdit
 
@@ -581,8 +598,14 @@ class Capturer:
         def keep() -> dict[str, Any]:  # the words, should the app close before the commit
             return keeper.row(values)
 
-        self.ctx.saves.put(Commit(run, done, failed, label=values.kind, keep=keep))
-        self.ui.entries_changed()
+        at_once = self.ctx.saves.put(Commit(run, done, failed, label=values.kind, keep=keep))
+
+        def still_waiting() -> None:
+            if waiting in self.pending:
+                self.ui.entries_changed()  # listed as "opslaan…" until it is made
+
+        self.ui.set_timer(PENDING_SHOWN_AFTER, still_waiting, name="pending")
+        return made if at_once else None
 
     def _settled(self, waiting: tuple[Capture, Entry | None]) -> None:
         if waiting in self.pending:

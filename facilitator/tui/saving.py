@@ -1,7 +1,8 @@
 """Commits that wait for the database without holding up the keyboard, in the order they were made.
 
-A capture form closes the moment Enter is pressed; what it holds is queued here and committed
-on the store's single database thread, one commit after the other, so a quote typed while the
+What a capture form holds is queued here when Enter is pressed (the form closes once the commit
+is made, or a moment later at most: tui/screens/capture_form.py) and committed on the store's
+single database thread, one commit after the other, so a quote typed while the
 one before it waits for a locked database is stored after it, never before it, never instead of
 it. A commit refused because another program holds the write lock is tried again until
 `patience` runs out; one that fails for good is handed to its `failed` callback once (which
@@ -155,10 +156,11 @@ class CommitQueue:
         """When the commit running now started (None when nothing runs)."""
         return self.current.started if self.current is not None else None
 
-    def put(self, commit: Commit) -> None:
+    def put(self, commit: Commit) -> bool:
+        """Queue `commit`; True when it went to the database thread at once (none ahead of it)."""
         if self.closed:
             self.unfinished.append(commit)  # the app is closing: kept (see `close`), not tried
-            return
+            return False
         self._queue.append(commit)
         if self._idle.is_set():
             self._idle.clear()
@@ -177,6 +179,8 @@ class CommitQueue:
                 attempt = loop.create_future()
                 attempt.set_exception(exc)
             self._task = loop.create_task(self._run(first, attempt), name="commits")
+            return True
+        return False
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued commit is done (or has failed); False on timeout."""

@@ -3,17 +3,22 @@
 Keyboard only: Enter in a one-line field saves, Ctrl+S saves from anywhere (a multi-line field
 keeps Enter for new lines), Tab moves on, Esc cancels (asking first when something was typed).
 The form does no I/O: the action that opened it hands in `submit` (queues the entry's commit)
-and `on_change` (keeps a draft). The form closes the moment the entry is handed over, so the
-keys typed next go where the typist means them to (the run screen, the next form) even while
-the database is slow; the action says "saved" only once the commit is done, and the next form
-shows "opslaan…" while earlier ones still wait (`pending`).
+and `on_change` (keeps a draft). The form closes once the commit is made, or CLOSE_WAIT after
+Enter when it is not (a slow or locked database never holds the form longer): the commit takes
+a few milliseconds, and closing the form and repainting the screen under it at the same time
+took the interpreter and a core from the database thread, which made the slowest commits twice
+as slow. The keys typed meanwhile wait for the form to close (tui/keys.py runs the next key
+once this one's action is done) and go where the typist means them to (the run screen, the
+next form). The action says "saved" only once the commit is done, and the next form shows
+"opslaan…" while earlier ones still wait (`pending`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import on
@@ -85,7 +90,12 @@ AFTER_TAGS = {
 }
 
 # submit(capture, initials): queues the commit; initials is what the form asked for, or None.
-Submit = Callable[[Capture, str | None], None]
+# It may return an awaitable that ends once the commit is made (or has failed): the form closes
+# then, or after CLOSE_WAIT at the latest.
+Submit = Callable[[Capture, str | None], Awaitable[Any] | None]
+# Seconds the form stays after Enter, at most, while its commit is being made (a commit takes a
+# few milliseconds; a locked database is not waited for: the form closes and the commit goes on).
+CLOSE_WAIT = 0.05
 MAX_INITIALS = 8
 
 
@@ -427,14 +437,15 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
 
     # -- saving and cancelling -------------------------------------------------------------------
 
-    def action_save_line(self) -> None:
+    async def action_save_line(self) -> None:
         """Enter: save from a one-line field; elsewhere (a text area, a list) Enter is theirs."""
         if not isinstance(self.focused, Input):
             raise SkipAction()
-        self.action_save()
+        await self.action_save()
 
-    def action_save(self) -> None:
-        """Check the required fields, hand the entry over to be committed, and close."""
+    async def action_save(self) -> None:
+        """Check the required fields, hand the entry over to be committed, and close once it is
+        made (CLOSE_WAIT at most: see the module docstring)."""
         if self._finished:
             return
         capture = self.collect()
@@ -458,8 +469,14 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
                 self._show_error(t("capture.initials_empty"))
                 self.query_one("#f-initials", Input).focus()
                 return
-        self._submit(capture, initials)
-        self._close(capture)
+        made = self._submit(capture, initials)
+        self._finished, self._result = True, capture  # no second save, nor a draft from now on
+        if made is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(made), CLOSE_WAIT)
+            except Exception:  # noqa: BLE001  (a timeout: the commit goes on, and says when it is
+                pass  # made or has failed; the form goes now)
+        self._dismiss_finished()
 
     def _close(self, result: Capture | None) -> None:
         """Dismiss once: a second Enter must not save again, nor dismiss (pop) the screen under
@@ -467,11 +484,14 @@ class CaptureScreen(DismissOnce, Translated, ModalScreen[Capture | None]):
         if self._finished:
             return
         self._finished, self._result = True, result
+        self._dismiss_finished()
+
+    def _dismiss_finished(self) -> None:
         confirm = self._confirm
         if confirm is not None and self.app.screen is confirm:
             confirm.dismiss(False)
         if self.app.screen is self:
-            self.dismiss(result)
+            self.dismiss(self._result)
         # Otherwise another screen is over the form: it closes when it is on top again.
 
     def on_screen_resume(self) -> None:
