@@ -216,6 +216,18 @@ class Database:
                 if level > 1:
                     self.conn.execute(f"PRAGMA synchronous={level}")
 
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Within: wait at most `seconds` for another program's write lock (else the
+        connection's 10 s), so a try that is held up comes back soon."""
+        with self.lock:
+            (before,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+            self.conn.execute(f"PRAGMA busy_timeout={min(int(before), int(seconds * 1000))}")
+            try:
+                yield
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={int(before)}")
+
     def _rollback(self) -> None:
         """Roll back if a transaction is still open (SQLite ends some failed ones by itself, and
         a ROLLBACK then would hide the real error behind "no transaction is active")."""

@@ -92,17 +92,13 @@ def briefly(
     """`fn` for the database thread, waiting at most `seconds` for another program's write lock
     (the connection waits 10 s): a try that is held up comes back soon, so the thread never sits
     long on one, and whoever asked (the commit queue, a draft) tries again or gives up in time."""
-    conn = getattr(store, "conn", None)
+    waiting_at_most = getattr(store, "waiting_at_most", None)  # tests hand in stand-ins
 
     def run(*args: Any, **kwargs: Any) -> Any:
-        if conn is None:
+        if waiting_at_most is None:
             return fn(*args, **kwargs)
-        (before,) = conn.execute("PRAGMA busy_timeout").fetchone()
-        conn.execute(f"PRAGMA busy_timeout={min(int(before), int(seconds * 1000))}")
-        try:
+        with waiting_at_most(seconds):
             return fn(*args, **kwargs)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout={int(before)}")
 
     return run
 
