@@ -2,11 +2,13 @@
 
 What a capture form holds is queued here when Enter is pressed (the form closes once the commit
 is made, or a moment later at most: tui/screens/capture_form.py) and committed on the store's
-single database thread, one commit after the other, so a quote typed while the
-one before it waits for a locked database is stored after it, never before it, never instead of
-it. A commit refused because another program holds the write lock is tried again until
-`patience` runs out; one that fails for good is handed to its `failed` callback once (which
-keeps the text as a draft). Plain asyncio, no Textual: the app and the tests drive it alike.
+single database thread, one commit after the other, so a quote typed while the one before it
+waits for a locked database is stored after it, never before it, never instead of it. A commit
+refused because another program holds the write lock is tried again until `patience` runs out;
+one that fails for good is handed to its `failed` callback once (which keeps the text as a
+draft). Plain asyncio, no Textual: the app and the tests drive it alike. After every
+CHECKPOINT_EVERY commits the WAL is checkpointed at a quiet moment (Database.checkpoint), so no
+entry's COMMIT does it.
 
 Quitting does not wait out a lock: `wait_while_moving` gives the waiting commits a few seconds
 (as long as they keep being made), then `close` stops them and hands back the ones not made,
