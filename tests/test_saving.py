@@ -234,6 +234,40 @@ async def test_a_too_long_tag_is_refused_in_the_form(store, session_id, clock):
 # -- quitting while commits wait: no silent wait, nothing lost -----------------------------------
 
 
+async def test_the_wal_is_checkpointed_once_commits_pause(store, session_id, clock, monkeypatch):
+    """After CHECKPOINT_EVERY commits the queue checkpoints on the database thread, once no
+    commit has come for CHECKPOINT_QUIET; a commit in the meantime puts it off."""
+    from facilitator.tui import saving
+
+    monkeypatch.setattr(saving, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(saving, "CHECKPOINT_QUIET", 0.1)
+    calls: list[bool] = []
+    checkpoint = store.checkpoint
+    monkeypatch.setattr(store, "checkpoint", lambda: calls.append(checkpoint()) or calls[-1])
+    queue = CommitQueue(store)
+
+    def add(text: str) -> Commit:
+        return Commit(lambda: store.entries.add(session_id, "quote", {"text": text}, now=clock()))
+
+    for n in range(2):
+        queue.put(add(f"citaat {n}"))
+    await queue.drain()
+    await asyncio.sleep(0.3)
+    assert calls == []  # not enough written yet
+    queue.put(add("citaat 2"))
+    await queue.drain()
+    queue.put(add("citaat 3"))  # before the quiet moment: the checkpoint waits for it
+    await queue.drain()
+    for _ in range(100):
+        if calls:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # once: the commit that came in between moved it, not doubled it
+    await store.call(lambda: None)
+    assert calls == [True]
+    assert len(store.entries.list(session_id)) == 4
+
+
 async def test_close_hands_back_a_commit_queued_behind_a_held_thread(store, session_id, clock):
     """A commit whose try waits on the database thread behind other work is given back at once
     by `close`, and never made afterwards (its words can be kept elsewhere without a duplicate)."""

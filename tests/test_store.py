@@ -296,3 +296,31 @@ def test_a_setting_made_on_first_use_is_made_once_and_shared(db_path, store):
     finally:
         other.close()
     assert made == [1] and store.settings.get("x.made") == "value 1"
+
+
+def test_a_checkpoint_at_a_quiet_moment_starts_the_wal_over(store, session_id, clock, db_path):
+    """Database.checkpoint copies the WAL into the file and makes the write that starts a new
+    WAL itself (so the entry after it does not sync a new WAL header); an older snapshot held by
+    another connection leaves the WAL as it is. Nothing committed is lost either way."""
+    for n in range(5):
+        store.entries.add(session_id, "quote", {"text": f"citaat {n}"}, now=clock())
+    assert store.checkpoint()
+    frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert frames == 1  # only the write that started the WAL over
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    assert version == SCHEMA_VERSION
+    store.entries.add(session_id, "quote", {"text": "daarna"}, now=clock())
+    # A reader in the middle of a transaction holds the old pages: nothing is forced.
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM entries").fetchone()
+        store.entries.add(session_id, "quote", {"text": "terwijl iemand leest"}, now=clock())
+        assert not store.checkpoint()
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+    assert len(store.entries.list(session_id)) == 7
+    copy = sqlite3.connect(db_path)
+    assert copy.execute("SELECT count(*) FROM entries").fetchone()[0] == 7
+    copy.close()

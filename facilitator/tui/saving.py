@@ -2,11 +2,13 @@
 
 What a capture form holds is queued here when Enter is pressed (the form closes once the commit
 is made, or a moment later at most: tui/screens/capture_form.py) and committed on the store's
-single database thread, one commit after the other, so a quote typed while the
-one before it waits for a locked database is stored after it, never before it, never instead of
-it. A commit refused because another program holds the write lock is tried again until
-`patience` runs out; one that fails for good is handed to its `failed` callback once (which
-keeps the text as a draft). Plain asyncio, no Textual: the app and the tests drive it alike.
+single database thread, one commit after the other, so a quote typed while the one before it
+waits for a locked database is stored after it, never before it, never instead of it. A commit
+refused because another program holds the write lock is tried again until `patience` runs out;
+one that fails for good is handed to its `failed` callback once (which keeps the text as a
+draft). Plain asyncio, no Textual: the app and the tests drive it alike. After every
+CHECKPOINT_EVERY commits the WAL is checkpointed at a quiet moment (Database.checkpoint), so no
+entry's COMMIT does it.
 
 Quitting does not wait out a lock: `wait_while_moving` gives the waiting commits a few seconds
 (as long as they keep being made), then `close` stops them and hands back the ones not made,
@@ -42,6 +44,10 @@ PATIENCE = 30.0  # seconds a commit keeps trying while another program holds the
 RETRY_PAUSE = 0.25  # between attempts when SQLite gave up before its own busy timeout
 BRIEF_WAIT = 1.0  # seconds one try waits for another program's write lock (the connection: 10)
 QUIT_GRACE = 5.0  # seconds without a commit made before quitting stops waiting for them
+# The WAL is checkpointed after this many commits, once none has come for CHECKPOINT_QUIET
+# seconds (Database.checkpoint), rather than inside some entry's COMMIT.
+CHECKPOINT_EVERY = 25
+CHECKPOINT_QUIET = 0.2
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -128,6 +134,8 @@ class CommitQueue:
         # Open forms' latest words not yet in a draft (a draft is written 0.3 s after a key):
         # each source gives a Commit that keeps them, put in the queue when the app closes.
         self.last_words: set[Callable[[], Commit | None]] = set()
+        self._since_checkpoint = 0  # commits made since the last checkpoint at a quiet moment
+        self._checkpoint_timer: asyncio.TimerHandle | None = None
 
     def put_last_words(self) -> int:
         """The app is closing: queue what the open forms hold beyond their last draft (kept in
@@ -158,6 +166,9 @@ class CommitQueue:
             self.unfinished.append(commit)  # the app is closing: kept (see `close`), not tried
             return False
         self._queue.append(commit)
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()  # not quiet after all: after this commit, then
+            self._checkpoint_timer = None
         if self._idle.is_set():
             self._idle.clear()
             gcpause.hold()  # until the queue is empty: see facilitator.gcpause
@@ -216,6 +227,9 @@ class CommitQueue:
         """Stop: no commit starts any more. Returns the commits not made, each sure never to be
         made later (so their words can be kept elsewhere without a duplicate). Waits only for a
         try on the database thread right now, which ends within BRIEF_WAIT."""
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()
+            self._checkpoint_timer = None
         with self._gate:
             self.closed = True
             current = self.current
@@ -251,6 +265,7 @@ class CommitQueue:
                     self._moved.set()
                 else:
                     self.current = None
+                    self._since_checkpoint += 1
                     await _call(commit.done, result)
                     self._moved.set()
                 attempt = None
@@ -262,6 +277,31 @@ class CommitQueue:
             self.current = None
             self._idle.set()
             gcpause.release()
+            self._checkpoint_when_quiet()
+
+    def _checkpoint_when_quiet(self) -> None:
+        """After enough commits, checkpoint the WAL on the database thread once no commit has
+        come for a moment (see Database.checkpoint): the next entry's COMMIT then neither copies
+        the WAL into the database file nor starts a new WAL. Another program's lock or reader
+        just leaves it to the next quiet moment, or to SQLite's own checkpoint."""
+        if self.closed or self._since_checkpoint < CHECKPOINT_EVERY:
+            return
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._checkpoint_timer = loop.call_later(CHECKPOINT_QUIET, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        self._checkpoint_timer = None
+        checkpoint = getattr(self.store, "checkpoint", None)
+        if self.closed or not self._idle.is_set() or checkpoint is None:
+            return
+        self._since_checkpoint = 0
+        try:
+            attempt = self.store.submit(briefly(self.store, checkpoint))
+        except Exception:  # noqa: BLE001  (the store is closing)
+            return
+        attempt.add_done_callback(_quietly)
 
     async def _attempt(self, commit: Commit, first: asyncio.Future[Any] | None = None) -> Any:
         while True:
@@ -375,6 +415,12 @@ async def take_back(store: Store) -> int:
         except OSError:
             pass
     return added
+
+
+def _quietly(attempt: asyncio.Future[Any]) -> None:
+    """A checkpoint that failed (a lock, a closing store) is left to the next one."""
+    if not attempt.cancelled():
+        attempt.exception()
 
 
 async def _call(callback: Callback | None, *args: Any) -> None:
