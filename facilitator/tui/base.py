@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import replace
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from textual import events
@@ -124,3 +126,19 @@ class CompactWhenShort:
         for widget in self.query("Input, Select, Button"):  # type: ignore[attr-defined]
             if isinstance(widget, Input | Select | Button) and widget.compact != short:
                 widget.compact = short
+
+
+class Deferred(Awaitable[None]):
+    """A worker's work whose coroutine is made only when the worker awaits it.
+
+    A worker that a newer exclusive one cancels before it started, or one asked for as the app
+    closes, never awaits its work: a coroutine made beforehand was dropped unawaited ("coroutine
+    'RunScreen._show_recent' was never awaited" at teardown). Textual takes a coroutine function
+    too, but mypy cannot type that call; an awaitable it can.
+    """
+
+    def __init__(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.make = make
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.make().__await__()

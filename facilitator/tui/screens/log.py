@@ -22,7 +22,7 @@ from textual.widgets import Input, Select, Static
 from facilitator.core.entries import KINDS, Entry
 from facilitator.core.programme import PHASE_NAMES
 from facilitator.i18n import t
-from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.base import Deferred, Translated, preset_breakpoints
 from facilitator.tui.context import AppContext
 from facilitator.tui.messages import DatabaseChanged, follow_database_changes
 from facilitator.tui.widgets.entry_detail import EntryDetail
@@ -348,7 +348,7 @@ class LogScreen(Translated, Screen[None]):
             self.call_after_refresh(self._start_loading_tags)
 
     def _start_loading_tags(self) -> None:
-        self.run_worker(self._load_tags(), group="log-tags", exclusive=True)
+        self.run_worker(Deferred(self._load_tags), group="log-tags", exclusive=True)
 
     async def _load_tags(self) -> None:
         tags = await self.ctx.db(self.ctx.store.entries.tags)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Generator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,7 +20,7 @@ from facilitator.core.clock import ClockEvent, ClockState, compute, fmt_duration
 from facilitator.core.text import one_line
 from facilitator.i18n import t
 from facilitator.store import SessionInfo
-from facilitator.tui.base import Translated, preset_breakpoints
+from facilitator.tui.base import Deferred, Translated, preset_breakpoints
 from facilitator.tui.bindings import (
     CAPTURE_BINDINGS,
     CAPTURE_HELP_SECTIONS,
@@ -84,22 +83,6 @@ HELP_SECTIONS = {
     **EXPORT_HELP_SECTIONS,
     **SYNC_HELP_SECTIONS,
 }
-
-
-class Deferred(Awaitable[None]):
-    """A worker's work whose coroutine is made only when the worker awaits it.
-
-    A worker that a newer exclusive one cancels before it started, or one asked for as the app
-    closes, never awaits its work: a coroutine made beforehand was dropped unawaited ("coroutine
-    'RunScreen._show_recent' was never awaited" at teardown). Textual takes a coroutine function
-    too, but mypy cannot type that call; an awaitable it can.
-    """
-
-    def __init__(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        self.make = make
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return self.make().__await__()
 
 
 class RunScreen(Translated, Screen[None]):
